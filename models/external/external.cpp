@@ -1,0 +1,137 @@
+#include "models/external/external.hpp"
+
+#include <memory>
+
+#include "sim/core/simulation.hpp"
+#include "sim/scenario/build.hpp"
+#include "sim/stats/counter.hpp"
+#include "sim/stats/gauge.hpp"
+#include "sim/stats/histogram.hpp"
+#include "sim/workload/workload.hpp"
+
+namespace slsim::models {
+
+namespace {
+
+ParamSpec param(std::string name, ParamType type, std::string unit, std::string default_text, std::string help) {
+  ParamSpec p;
+  p.name = std::move(name);
+  p.type = type;
+  p.unit = std::move(unit);
+  p.default_text = std::move(default_text);
+  p.help = std::move(help);
+  return p;
+}
+
+const Schema& external_schema() {
+  static const Schema s = [] {
+    ParamSpec latency = param("latency", ParamType::distribution, "ms", "50ms", "time to answer one call");
+    latency.min = 0;
+    ParamSpec errors = param("errors", ParamType::probability, "", "0", "probability that a call fails (after its latency)");
+    ParamSpec concurrency = param("concurrency", ParamType::integer, "", "",
+                                  "calls served at once; more are rejected as throttled (429). Unlimited when omitted");
+    concurrency.min = 1;
+    concurrency.max = 1e9;
+    ParamSpec price = param("price_per_call", ParamType::number, "USD", "0", "what one answered call costs");
+    price.min = 0;
+    return Schema{"external", "A third-party or generic dependency.", {latency, errors, concurrency, price}};
+  }();
+  return s;
+}
+
+class External final : public Service {
+ public:
+  explicit External(const ServiceBuildContext& ctx)
+      : Service(ctx.name(), "external"),
+        latency_(ctx.params().dist("latency")),
+        error_probability_(ctx.params().number("errors")),
+        limit_(ctx.params().has("concurrency") ? static_cast<std::uint64_t>(ctx.params().integer("concurrency")) : 0),
+        price_per_call_(ctx.params().number("price_per_call")),
+        latency_rng_(ctx.sim().rng("service." + ctx.name() + ".latency")),
+        error_rng_(ctx.sim().rng("service." + ctx.name() + ".errors")) {}
+
+  void handle(Simulation& sim, const Event& e) override {
+    if (e.kind == kCallEvent) {
+      requests_.add();
+      if (limit_ > 0 && busy_ >= limit_) {
+        throttles_.add();
+        sim.reply(CallHandle{e.data}, CallStatus::throttled);
+        return;
+      }
+      ++busy_;
+      concurrency_.set(sim.now(), static_cast<double>(busy_));
+      sim.schedule_in(latency_.sample_ns(latency_rng_), id(), kDone, e.data);
+      return;
+    }
+    if (e.kind == kDone) {
+      --busy_;
+      concurrency_.set(sim.now(), static_cast<double>(busy_));
+      const CallHandle call{e.data};
+      latency_hist_.record(sim.now() - sim.call_info(call).sent);
+      completed_.add();
+      // One draw per call, so the error stream does not depend on the outcome.
+      if (error_rng_.bernoulli(error_probability_)) {
+        errors_.add();
+        sim.reply(call, CallStatus::error);
+      } else {
+        sim.reply(call, CallStatus::ok);
+      }
+    }
+  }
+
+  void reset_statistics(SimTime now) override {
+    requests_.reset();
+    throttles_.reset();
+    errors_.reset();
+    completed_.reset();
+    concurrency_.reset(now);
+    latency_hist_.reset();
+  }
+  void finish(Simulation& sim) override { end_ = sim.now(); }
+
+  void report(Json& out, double /*measured_seconds*/) const override {
+    out["requests"] = requests_.value;
+    out["throttles"] = throttles_.value;
+    out["errors"] = errors_.value;
+    out["completed"] = completed_.value;
+    Json& c = out["concurrency"];
+    c["max"] = concurrency_.max();
+    c["mean"] = concurrency_.mean(end_);
+    if (limit_ > 0) c["limit"] = limit_;
+    out["latency_ms"] = latency_json(latency_hist_);
+  }
+
+  void bill(CostLedger& ledger, double /*measured_seconds*/) const override {
+    if (price_per_call_ > 0)
+      ledger.add(name(), "calls", static_cast<double>(completed_.value), "calls",
+                 static_cast<double>(completed_.value) * price_per_call_);
+  }
+
+ private:
+  enum : std::uint16_t { kDone = kFirstComponentEvent };
+  Distribution latency_;
+  double error_probability_;
+  std::uint64_t limit_;  // 0: unlimited
+  double price_per_call_;
+  Rng latency_rng_;
+  Rng error_rng_;
+  std::uint64_t busy_ = 0;
+  Counter requests_, throttles_, errors_, completed_;
+  TimeWeightedGauge concurrency_;
+  LatencyHistogram latency_hist_;
+  SimTime end_ = 0;
+};
+
+}  // namespace
+
+ServiceType external_type() {
+  ServiceType t;
+  t.name = "external";
+  t.summary = "a third-party dependency: latency, errors, optional concurrency limit";
+  t.schema = &external_schema();
+  t.ops = {"call"};
+  t.build = [](const ServiceBuildContext& ctx) -> std::unique_ptr<Service> { return std::make_unique<External>(ctx); };
+  return t;
+}
+
+}  // namespace slsim::models

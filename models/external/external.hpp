@@ -1,0 +1,10 @@
+#pragma once
+// `external`: a generic dependency (a third-party HTTP API, a legacy system):
+// a latency distribution, an error probability and an optional concurrency
+// limit beyond which calls are rejected as throttled (no queue), which makes
+// it an M/G/c/c loss system: its throttled fraction is Erlang-B.
+#include "sim/scenario/registry.hpp"
+
+namespace slsim::models {
+ServiceType external_type();
+}

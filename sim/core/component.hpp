@@ -1,0 +1,40 @@
+#pragma once
+// The component interface: anything that handles events. Services (models/)
+// and workloads (sim/workload) are components; the engine knows nothing else
+// about them.
+#include <string>
+#include <utility>
+
+#include "sim/core/event.hpp"
+#include "sim/core/time.hpp"
+
+namespace slsim {
+
+class Simulation;
+
+class Component {
+ public:
+  explicit Component(std::string name) : name_(std::move(name)) {}
+  virtual ~Component() = default;
+  Component(const Component&) = delete;
+  Component& operator=(const Component&) = delete;
+
+  // Called once before the first event: schedule initial events here.
+  virtual void start(Simulation&) {}
+  // One virtual call per event.
+  virtual void handle(Simulation&, const Event&) = 0;
+  // Warm-up ended at `now`: forget what was recorded so far, keep state.
+  virtual void reset_statistics(SimTime /*now*/) {}
+  // The run ended (sim.now() is the end time): close time-weighted gauges.
+  virtual void finish(Simulation&) {}
+
+  const std::string& name() const { return name_; }
+  ComponentId id() const { return id_; }
+
+ private:
+  friend class Simulation;
+  std::string name_;
+  ComponentId id_ = 0;
+};
+
+}  // namespace slsim

@@ -1,0 +1,31 @@
+#pragma once
+// An event is a small value (32 bytes). Its meaning is given by the target
+// component: `kind` selects the handler branch, `arg` and `data` carry a small
+// argument and a word (usually a pool handle). No allocation, no closures.
+#include <cstdint>
+
+#include "sim/core/time.hpp"
+
+namespace slsim {
+
+using ComponentId = std::uint32_t;
+
+// Event kinds below kFirstComponentEvent belong to the engine's call protocol.
+enum EventKind : std::uint16_t {
+  kCallEvent = 0,   // data = CallHandle: a synchronous call arrives at its callee
+  kReplyEvent = 1,  // data = caller's token, arg = CallStatus: the answer arrives at the caller
+  kMessageEvent = 2,  // data = RequestHandle, arg = op: fire-and-forget delivery
+  kFirstComponentEvent = 16,
+};
+
+struct Event {
+  SimTime time = 0;         // when it fires (ns)
+  std::uint64_t seq = 0;    // scheduling order: FIFO tie-break at equal times
+  ComponentId target = 0;   // who handles it
+  std::uint16_t kind = 0;   // what it means to the target
+  std::uint16_t arg = 0;    // small argument (e.g. a reply status)
+  std::uint64_t data = 0;   // one word (e.g. a pool handle)
+};
+static_assert(sizeof(Event) == 32, "keep events small: they are moved a lot");
+
+}  // namespace slsim

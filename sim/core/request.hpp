@@ -1,0 +1,50 @@
+#pragma once
+// Requests and calls: the per-request state that travels through services,
+// and the synchronous call protocol between components.
+#include <cstdint>
+#include <string_view>
+
+#include "sim/core/event.hpp"
+#include "sim/core/pool.hpp"
+#include "sim/core/time.hpp"
+
+namespace slsim {
+
+// Every measured request ends in exactly one of these, or is still in flight
+// when the run ends (the conservation law checked under `accounting`).
+enum class Outcome : std::uint8_t {
+  in_flight, succeeded, failed, throttled, timed_out, dead_lettered, expired, dropped,
+};
+inline constexpr int kOutcomeCount = 8;
+std::string_view outcome_name(Outcome);
+
+// How a synchronous call ended, as its caller sees it.
+enum class CallStatus : std::uint16_t { ok = 0, throttled = 1, error = 2, timeout = 3 };
+std::string_view call_status_name(CallStatus);
+
+using RequestHandle = Handle;
+using CallHandle = Handle;
+
+struct Request {
+  std::uint64_t id = 0;          // unique within a run, in arrival order
+  SimTime arrival = 0;           // when it entered the system (ns)
+  std::uint64_t key = 0;         // popularity rank from the workload's key model (0 = hottest)
+  std::uint32_t payload_bytes = 0;
+  std::uint32_t workload = 0;    // index of the workload that created it
+  std::uint32_t refs = 0;        // holders: the creator plus every outstanding call
+  std::uint16_t route = 0;       // route index at the entry service (0 when it has none)
+  std::uint16_t hops = 0;        // services visited, for loop limits
+  bool measured = false;         // arrived after warm-up: counts in the statistics
+  Outcome outcome = Outcome::in_flight;
+};
+
+struct Call {
+  RequestHandle request;
+  ComponentId caller = 0;
+  ComponentId callee = 0;
+  std::uint16_t op = 0;          // callee-defined operation index
+  std::uint64_t token = 0;       // the caller's cookie, handed back with the reply
+  SimTime sent = 0;
+};
+
+}  // namespace slsim

@@ -1,0 +1,121 @@
+#include "sim/core/simulation.hpp"
+
+#include <cassert>
+
+namespace slsim {
+
+std::string_view outcome_name(Outcome o) {
+  switch (o) {
+    case Outcome::in_flight: return "in_flight";
+    case Outcome::succeeded: return "succeeded";
+    case Outcome::failed: return "failed";
+    case Outcome::throttled: return "throttled";
+    case Outcome::timed_out: return "timed_out";
+    case Outcome::dead_lettered: return "dead_lettered";
+    case Outcome::expired: return "expired";
+    case Outcome::dropped: return "dropped";
+  }
+  return "?";
+}
+
+std::string_view call_status_name(CallStatus s) {
+  switch (s) {
+    case CallStatus::ok: return "ok";
+    case CallStatus::throttled: return "throttled";
+    case CallStatus::error: return "error";
+    case CallStatus::timeout: return "timeout";
+  }
+  return "?";
+}
+
+std::uint64_t Accounting::terminal_total() const {
+  std::uint64_t total = 0;
+  for (std::size_t i = 1; i < outcomes.size(); ++i) total += outcomes[i];
+  return total;
+}
+
+Simulation::Simulation(SimulationOptions options) : options_(options) {}
+Simulation::~Simulation() = default;
+
+ComponentId Simulation::add(std::unique_ptr<Component> component) {
+  const auto id = static_cast<ComponentId>(components_.size());
+  component->id_ = id;
+  components_.push_back(std::move(component));
+  return id;
+}
+
+RequestHandle Simulation::new_request(std::uint32_t workload, std::uint64_t key,
+                                      std::uint32_t payload_bytes, std::uint16_t route) {
+  Request r;
+  r.id = next_request_id_++;
+  r.arrival = now_;
+  r.key = key;
+  r.payload_bytes = payload_bytes;
+  r.workload = workload;
+  r.refs = 1;
+  r.route = route;
+  r.measured = now_ >= options_.warmup;
+  if (r.measured) ++accounting_.arrived;
+  return requests_.alloc(r);
+}
+
+void Simulation::release(RequestHandle h) {
+  Request& r = requests_.at(h);
+  assert(r.refs > 0);
+  if (--r.refs > 0) return;
+  if (r.measured && r.outcome == Outcome::in_flight) ++accounting_.released_without_outcome;
+  requests_.free(h);
+}
+
+void Simulation::set_outcome(RequestHandle h, Outcome outcome) {
+  Request& r = requests_.at(h);
+  if (r.outcome != Outcome::in_flight) {
+    if (r.measured) ++accounting_.repeated_outcome;
+    return;
+  }
+  r.outcome = outcome;
+  if (r.measured) ++accounting_.outcomes[static_cast<std::size_t>(outcome)];
+}
+
+CallHandle Simulation::call(ComponentId caller, ComponentId callee, std::uint16_t op,
+                            RequestHandle request, std::uint64_t token, SimTime delay) {
+  retain(request);
+  ++requests_.at(request).hops;
+  const CallHandle h = calls_.alloc(Call{request, caller, callee, op, token, now_});
+  schedule_in(delay, callee, kCallEvent, h.bits);
+  return h;
+}
+
+void Simulation::reply(CallHandle h, CallStatus status, SimTime delay) {
+  const Call c = calls_.at(h);
+  calls_.free(h);
+  schedule_in(delay, c.caller, kReplyEvent, c.token, static_cast<std::uint16_t>(status));
+  release(c.request);
+}
+
+void Simulation::run_before(SimTime limit) {
+  while (!queue_.empty()) {
+    if (queue_.top().time >= limit) return;
+    const Event e = queue_.pop();
+    now_ = e.time;
+    ++events_;
+    components_[e.target]->handle(*this, e);
+  }
+}
+
+void Simulation::run() {
+  for (auto& c : components_) c->start(*this);
+  run_before(options_.warmup);
+  now_ = options_.warmup;
+  for (auto& c : components_) c->reset_statistics(now_);
+  run_before(end() + 1);  // events exactly at the end still run
+  now_ = end();
+  for (auto& c : components_) c->finish(*this);
+  std::uint64_t in_flight = 0;
+  requests_.for_each_live([&](const Request& r) {
+    if (r.measured && r.outcome == Outcome::in_flight) ++in_flight;
+  });
+  accounting_.outcomes[static_cast<std::size_t>(Outcome::in_flight)] = in_flight;
+}
+
+}  // namespace slsim

@@ -1,0 +1,118 @@
+#pragma once
+// The Simulation owns everything one run needs: the clock, the future event
+// set, the components, the request and call pools, and the accounting of
+// request outcomes. There is no global state: two Simulations can run side by
+// side on two threads (that is how replications run).
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "sim/core/component.hpp"
+#include "sim/core/event_queue.hpp"
+#include "sim/core/pool.hpp"
+#include "sim/core/random.hpp"
+#include "sim/core/request.hpp"
+
+namespace slsim {
+
+struct SimulationOptions {
+  std::uint64_t seed = 1;
+  std::uint64_t replication = 0;
+  SimTime warmup = 0;    // nothing before it is counted (ns)
+  SimTime duration = 0;  // measured time after warm-up (ns); the run ends at warmup + duration
+};
+
+// Outcomes of the requests that arrived after warm-up.
+struct Accounting {
+  std::uint64_t arrived = 0;
+  std::array<std::uint64_t, kOutcomeCount> outcomes{};  // indexed by Outcome; [in_flight] filled at the end
+  std::uint64_t released_without_outcome = 0;           // a request vanished: a model bug
+  std::uint64_t repeated_outcome = 0;                   // a second terminal state: a model bug
+
+  std::uint64_t count(Outcome o) const { return outcomes[static_cast<std::size_t>(o)]; }
+  std::uint64_t terminal_total() const;
+  bool balanced() const {
+    return released_without_outcome == 0 && repeated_outcome == 0 &&
+           arrived == terminal_total() + count(Outcome::in_flight);
+  }
+};
+
+class Simulation {
+ public:
+  explicit Simulation(SimulationOptions options);
+  ~Simulation();
+  Simulation(const Simulation&) = delete;
+  Simulation& operator=(const Simulation&) = delete;
+
+  // --- components -----------------------------------------------------------
+  ComponentId add(std::unique_ptr<Component> component);
+  Component& component(ComponentId id) { return *components_[id]; }
+  std::size_t component_count() const { return components_.size(); }
+
+  // --- time and events ------------------------------------------------------
+  SimTime now() const { return now_; }
+  SimTime warmup_end() const { return options_.warmup; }
+  SimTime end() const { return options_.warmup + options_.duration; }
+  const SimulationOptions& options() const { return options_; }
+
+  void schedule_at(SimTime when, ComponentId target, std::uint16_t kind, std::uint64_t data = 0,
+                   std::uint16_t arg = 0) {
+    queue_.push(Event{when < now_ ? now_ : when, next_seq_++, target, kind, arg, data});
+  }
+  void schedule_in(SimTime delay, ComponentId target, std::uint16_t kind, std::uint64_t data = 0,
+                   std::uint16_t arg = 0) {
+    schedule_at(now_ + (delay > 0 ? delay : 0), target, kind, data, arg);
+  }
+
+  // A random stream of its own for each (seed, replication, stream name).
+  Rng rng(std::string_view stream_name) const {
+    return Rng::for_stream(options_.seed, options_.replication, stream_name);
+  }
+
+  // --- requests ---------------------------------------------------------------
+  // A new request held once by its creator; measured if it arrives after warm-up.
+  RequestHandle new_request(std::uint32_t workload, std::uint64_t key, std::uint32_t payload_bytes,
+                            std::uint16_t route);
+  Request& request(RequestHandle h) { return requests_.at(h); }
+  const Request* find_request(RequestHandle h) const { return requests_.get(h); }
+  void retain(RequestHandle h) { ++requests_.at(h).refs; }
+  void release(RequestHandle h);
+  // Records the request's terminal state; only the first one counts.
+  void set_outcome(RequestHandle h, Outcome outcome);
+  std::size_t live_requests() const { return requests_.live(); }
+
+  // --- the call protocol ------------------------------------------------------
+  // A synchronous call: `callee` gets a kCallEvent after `delay`; it answers
+  // with reply(), which gives `caller` a kReplyEvent carrying `token`.
+  // The call holds a reference to the request until it is answered.
+  CallHandle call(ComponentId caller, ComponentId callee, std::uint16_t op, RequestHandle request,
+                  std::uint64_t token, SimTime delay = 0);
+  const Call& call_info(CallHandle h) const { return calls_.at(h); }
+  void reply(CallHandle h, CallStatus status, SimTime delay = 0);
+  std::size_t open_calls() const { return calls_.live(); }
+
+  // --- running ----------------------------------------------------------------
+  // Starts every component, runs the warm-up, resets statistics, runs the
+  // measured period, then finishes every component. Call once.
+  void run();
+  std::uint64_t events_processed() const { return events_; }
+  const Accounting& accounting() const { return accounting_; }
+
+ private:
+  void run_before(SimTime limit);
+
+  SimulationOptions options_;
+  SimTime now_ = 0;
+  std::uint64_t next_seq_ = 1;
+  std::uint64_t events_ = 0;
+  std::uint64_t next_request_id_ = 1;
+  RadixEventQueue queue_;
+  std::vector<std::unique_ptr<Component>> components_;
+  Pool<Request> requests_;
+  Pool<Call> calls_;
+  Accounting accounting_;
+};
+
+}  // namespace slsim

@@ -1,0 +1,234 @@
+#include "sim/scenario/document.hpp"
+
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+namespace slsim {
+
+const DocNode* DocNode::find(std::string_view key) const {
+  for (const auto& [k, v] : entries)
+    if (k == key) return &v;
+  return nullptr;
+}
+DocNode* DocNode::find(std::string_view key) {
+  for (auto& [k, v] : entries)
+    if (k == key) return &v;
+  return nullptr;
+}
+
+std::string_view DocNode::kind_name() const {
+  switch (kind) {
+    case Kind::null: return "nothing";
+    case Kind::scalar: return "a value";
+    case Kind::map: return "a mapping";
+    case Kind::seq: return "a list";
+  }
+  return "?";
+}
+
+std::string DocNode::describe() const {
+  if (kind == Kind::scalar) return fmt::format("'{}'", scalar);
+  return std::string(kind_name());
+}
+
+namespace {
+
+SourceLoc loc_of(const YAML::Mark& mark, const std::shared_ptr<const std::string>& origin, bool override_origin) {
+  SourceLoc loc;
+  loc.origin = origin;
+  loc.from_override = override_origin;
+  if (!override_origin && mark.line >= 0) {
+    loc.line = mark.line + 1;
+    loc.column = mark.column + 1;
+  }
+  return loc;
+}
+
+DocNode convert(const YAML::Node& node, const std::shared_ptr<const std::string>& origin, bool override_origin) {
+  DocNode out;
+  out.loc = loc_of(node.Mark(), origin, override_origin);
+  switch (node.Type()) {
+    case YAML::NodeType::Undefined:
+    case YAML::NodeType::Null:
+      out.kind = DocNode::Kind::null;
+      break;
+    case YAML::NodeType::Scalar:
+      out.kind = DocNode::Kind::scalar;
+      out.scalar = node.Scalar();
+      out.quoted = node.Tag() == "!";
+      break;
+    case YAML::NodeType::Sequence:
+      out.kind = DocNode::Kind::seq;
+      for (const auto& item : node) out.items.push_back(convert(item, origin, override_origin));
+      break;
+    case YAML::NodeType::Map:
+      out.kind = DocNode::Kind::map;
+      for (auto it = node.begin(); it != node.end(); ++it) {
+        // Keys are scalars in scenarios; a complex key is shown by its text.
+        std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string("<complex key>");
+        out.key_locs.push_back(loc_of(it->first.Mark(), origin, override_origin));
+        out.entries.emplace_back(std::move(key), convert(it->second, origin, override_origin));
+      }
+      break;
+  }
+  return out;
+}
+
+}  // namespace
+
+DocNode parse_yaml(const std::string& text, const std::string& origin, Diagnostics& diags) {
+  auto origin_ptr = std::make_shared<const std::string>(origin);
+  try {
+    const YAML::Node root = YAML::Load(text);
+    return convert(root, origin_ptr, false);
+  } catch (const YAML::Exception& e) {
+    SourceLoc loc;
+    loc.origin = origin_ptr;
+    loc.line = e.mark.line + 1;
+    loc.column = e.mark.column + 1;
+    diags.error(loc, "", fmt::format("invalid YAML: {}", e.msg));
+    return DocNode{};
+  }
+}
+
+DocNode load_yaml_file(const std::string& path, Diagnostics& diags) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    SourceLoc loc;
+    loc.origin = std::make_shared<const std::string>(path);
+    diags.error(loc, "", "cannot read the file (does it exist?)");
+    return DocNode{};
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_yaml(text.str(), path, diags);
+}
+
+namespace {
+
+std::vector<std::string> split_path(std::string_view path) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const auto dot = path.find('.', start);
+    parts.emplace_back(path.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return parts;
+}
+
+bool all_digits(std::string_view s) {
+  if (s.empty()) return false;
+  for (const char c : s)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+}  // namespace
+
+void apply_override(DocNode& root, const std::string& assignment, Diagnostics& diags) {
+  SourceLoc loc;
+  loc.origin = std::make_shared<const std::string>("--set " + assignment);
+  loc.from_override = true;
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    diags.error(loc, "", "expected PATH=VALUE, e.g. --set services.worker.memory=2048MB");
+    return;
+  }
+  const std::string path = assignment.substr(0, eq);
+  const std::string value_text = assignment.substr(eq + 1);
+  const auto parts = split_path(path);
+  for (const auto& p : parts) {
+    if (p.empty()) {
+      diags.error(loc, path, "the path has an empty segment");
+      return;
+    }
+  }
+
+  // Parse the value with YAML so maps and lists can be set too; fall back to plain text.
+  DocNode value;
+  {
+    Diagnostics ignored;
+    value = parse_yaml(value_text, loc.origin ? *loc.origin : std::string{}, ignored);
+    if (ignored.has_errors()) {
+      value = DocNode{};
+      value.kind = DocNode::Kind::scalar;
+      value.scalar = value_text;
+    }
+  }
+  // Mark every node of the value as coming from the override.
+  struct Marker {
+    const SourceLoc& loc;
+    void operator()(DocNode& n) const {
+      n.loc = loc;
+      for (auto& k : n.key_locs) k = loc;
+      for (auto& [k, v] : n.entries) (*this)(v);
+      for (auto& i : n.items) (*this)(i);
+    }
+  };
+  Marker{loc}(value);
+
+  DocNode* node = &root;
+  std::string walked;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const std::string& part = parts[i];
+    const bool last = i + 1 == parts.size();
+    const std::string here = walked.empty() ? part : walked + "." + part;
+    if (node->is_seq()) {
+      DocNode* next = nullptr;
+      if (all_digits(part)) {
+        const auto index = std::stoul(part);
+        if (index < node->items.size()) next = &node->items[index];
+      } else {
+        for (auto& item : node->items) {
+          const DocNode* name = item.is_map() ? item.find("name") : nullptr;
+          if (name != nullptr && name->is_scalar() && name->scalar == part) next = &item;
+        }
+      }
+      if (next == nullptr) {
+        std::vector<std::string> names;
+        for (auto& item : node->items) {
+          const DocNode* name = item.is_map() ? item.find("name") : nullptr;
+          if (name != nullptr && name->is_scalar()) names.push_back(name->scalar);
+        }
+        diags.error(loc, here, fmt::format("'{}' is not an item of {} (items: {})", part,
+                                           walked.empty() ? "the list" : walked, quoted_list(names)),
+                    did_you_mean(part, names));
+        return;
+      }
+      if (last) { *next = value; return; }
+      node = next;
+    } else {
+      if (node->is_null()) node->kind = DocNode::Kind::map;
+      if (!node->is_map()) {
+        diags.error(loc, here, fmt::format("cannot set a key inside {} ({} is {})", node->describe(),
+                                           walked, node->kind_name()));
+        return;
+      }
+      DocNode* next = node->find(part);
+      if (next == nullptr) {
+        // Services are named by the scenario: setting inside one that does not exist is a typo.
+        if (walked == "services") {
+          std::vector<std::string> names;
+          for (const auto& [k, v] : node->entries) names.push_back(k);
+          diags.error(loc, here, fmt::format("there is no service '{}'", part), did_you_mean(part, names));
+          return;
+        }
+        node->entries.emplace_back(part, DocNode{});
+        node->key_locs.push_back(loc);
+        next = &node->entries.back().second;
+        next->loc = loc;
+      }
+      if (last) { *next = value; return; }
+      node = next;
+    }
+    walked = here;
+  }
+}
+
+}  // namespace slsim

@@ -1,0 +1,46 @@
+#pragma once
+// The scenario as a plain tree of YAML nodes with source positions. Loading
+// goes YAML text -> Document (syntax, positions, duplicate keys kept so they
+// can be reported) -> --set overrides applied -> schema-checked values.
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "sim/scenario/diagnostics.hpp"
+
+namespace slsim {
+
+struct DocNode {
+  enum class Kind { null, scalar, map, seq };
+  Kind kind = Kind::null;
+  std::string scalar;   // the text of a scalar
+  bool quoted = false;  // written in quotes: always a string
+  std::vector<std::pair<std::string, DocNode>> entries;  // a map's keys in file order (duplicates kept)
+  std::vector<SourceLoc> key_locs;                       // parallel to entries
+  std::vector<DocNode> items;                            // a sequence
+  SourceLoc loc;
+
+  bool is_map() const { return kind == Kind::map; }
+  bool is_seq() const { return kind == Kind::seq; }
+  bool is_scalar() const { return kind == Kind::scalar; }
+  bool is_null() const { return kind == Kind::null; }
+  // First entry with this key, or nullptr.
+  const DocNode* find(std::string_view key) const;
+  DocNode* find(std::string_view key);
+  std::string_view kind_name() const;  // "a mapping", "a list", "a value", "nothing"
+  std::string describe() const;        // for "found ..." in messages: 'text' or the kind
+};
+
+// Parses YAML text; syntax errors go to `diags` with their position.
+DocNode parse_yaml(const std::string& text, const std::string& origin, Diagnostics& diags);
+// Reads and parses a file; an unreadable file is an error in `diags`.
+DocNode load_yaml_file(const std::string& path, Diagnostics& diags);
+
+// Applies `--set PATH=VALUE`: PATH is dotted; list items are chosen by their
+// `name` (workloads.visitors.payload) or by index (workloads.0.payload).
+// Missing map keys are created (the schema check then rejects unknown ones);
+// a missing service or workload name is an error here.
+void apply_override(DocNode& root, const std::string& assignment, Diagnostics& diags);
+
+}  // namespace slsim

@@ -1,0 +1,43 @@
+#pragma once
+// What the loader needs to know about service types, without knowing any of
+// them: each type brings its schema, the operations it accepts and a factory.
+// models/registry.cpp defines builtin_services(), one line per type; sim/
+// only declares it, so the engine never includes models/.
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/core/service.hpp"
+#include "sim/scenario/schema.hpp"
+
+namespace slsim {
+
+class Simulation;
+struct Scenario;
+struct ServiceDecl;
+class ServiceBuildContext;
+
+struct ServiceType {
+  std::string name;     // the `type:` value
+  std::string summary;  // one line for docs and `slsim validate`
+  const Schema* schema = nullptr;
+  std::vector<std::string> ops;  // operations accepted from workloads and calls; the first is the default
+  bool routes = false;           // a workload may pick a `route:`
+  bool async_invoke = false;     // a workload may use `invoke: async`
+  std::unique_ptr<Service> (*build)(const ServiceBuildContext&) = nullptr;
+  // Optional cross-field and cross-service checks after every reference is resolved.
+  void (*check)(const ServiceDecl&, const Scenario&, Diagnostics&) = nullptr;
+};
+
+struct ServiceRegistry {
+  std::vector<ServiceType> types;
+  const Schema* account = nullptr;  // the top-level `account:` block
+  const ServiceType* find(std::string_view name) const;
+  std::vector<std::string> type_names() const;
+};
+
+// Defined in models/registry.cpp.
+const ServiceRegistry& builtin_services();
+
+}  // namespace slsim

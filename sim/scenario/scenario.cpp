@@ -1,0 +1,428 @@
+#include "sim/scenario/scenario.hpp"
+
+#include <filesystem>
+#include <functional>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "sim/scenario/document.hpp"
+#include "sim/scenario/topology.hpp"
+#include "sim/workload/arrival.hpp"
+
+namespace slsim {
+
+const ServiceType* ServiceRegistry::find(std::string_view name) const {
+  for (const auto& t : types)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+std::vector<std::string> ServiceRegistry::type_names() const {
+  std::vector<std::string> out;
+  for (const auto& t : types) out.push_back(t.name);
+  return out;
+}
+
+const ServiceDecl* Scenario::find_service(std::string_view n) const {
+  for (const auto& s : services)
+    if (s.name == n) return &s;
+  return nullptr;
+}
+
+std::size_t Scenario::service_index(std::string_view n) const {
+  for (std::size_t i = 0; i < services.size(); ++i)
+    if (services[i].name == n) return i;
+  return static_cast<std::size_t>(-1);
+}
+
+namespace {
+
+ParamSpec spec(std::string name, ParamType type, std::string help) {
+  ParamSpec p;
+  p.name = std::move(name);
+  p.type = type;
+  p.help = std::move(help);
+  return p;
+}
+
+const std::vector<std::string>& comparison_ops() {
+  static const std::vector<std::string> ops{"<", "<=", ">", ">=", "==", "between"};
+  return ops;
+}
+
+const std::vector<std::string>& result_sections() {
+  static const std::vector<std::string> s{"scenario", "run", "workloads", "services", "cost", "accounting"};
+  return s;
+}
+
+}  // namespace
+
+const Schema& expectation_schema() {
+  static const Schema s = [] {
+    Schema sc;
+    sc.name = "expectation";
+    sc.help = "An assertion on the result: `metric` and exactly one comparison.";
+    ParamSpec metric = spec("metric", ParamType::text, "dotted path into the result JSON");
+    metric.required = true;
+    sc.params.push_back(metric);
+    for (const auto& op : comparison_ops()) {
+      if (op == "between") {
+        ParamSpec b = spec(op, ParamType::list, "inclusive range [low, high]");
+        b.element.push_back(spec("bound", ParamType::number, "a bound"));
+        sc.params.push_back(b);
+      } else {
+        sc.params.push_back(spec(op, ParamType::number, "compare the metric with this number"));
+      }
+    }
+    return sc;
+  }();
+  return s;
+}
+
+const Schema& lesson_schema() {
+  static const Schema s = [] {
+    static const Schema try_schema{
+        "lesson try", "A what-if for the student to run.",
+        {[] { auto p = spec("set", ParamType::text, "an override PATH=VALUE"); p.required = true; return p; }(),
+         spec("expect", ParamType::text, "what the student should see")}};
+    Schema sc;
+    sc.name = "lesson";
+    sc.help = "Teaching notes shown by `slsim lesson`.";
+    ParamSpec concept_spec = spec("concept", ParamType::text, "the concept in one line");
+    concept_spec.required = true;
+    ParamSpec exam = spec("exam", ParamType::list, "certification exams the concept belongs to");
+    exam.element.push_back(spec("exam", ParamType::text, "an exam code"));
+    ParamSpec tries = spec("try", ParamType::list, "what-ifs to run");
+    ParamSpec try_item = spec("try", ParamType::record, "a what-if");
+    try_item.record = &try_schema;
+    tries.element.push_back(try_item);
+    tries.record = &try_schema;
+    sc.params = {concept_spec, exam, spec("story", ParamType::text, "what the run shows and why"), tries};
+    return sc;
+  }();
+  return s;
+}
+
+Schema top_level_schema(const ServiceRegistry& registry) {
+  Schema s;
+  s.name = "scenario";
+  s.help = "The top level of a scenario file.";
+  ParamSpec name = spec("name", ParamType::text, "the scenario's name");
+  name.required = true;
+  ParamSpec duration = spec("duration", ParamType::duration, "simulated time measured after warm-up");
+  duration.required = true;
+  duration.min = 1;
+  duration.max = 3650.0 * 86400e9;
+  ParamSpec warmup = spec("warmup", ParamType::duration, "simulated time before measuring; nothing in it counts");
+  warmup.default_text = "0s";
+  warmup.min = 0;
+  warmup.max = 3650.0 * 86400e9;
+  ParamSpec seed = spec("seed", ParamType::integer, "random seed");
+  seed.default_text = "1";
+  seed.min = 0;
+  seed.max = 9007199254740992.0;  // 2^53: exact in a double
+  ParamSpec replications = spec("replications", ParamType::integer, "independent runs; >1 gives 95% confidence intervals");
+  replications.default_text = "1";
+  replications.min = 1;
+  replications.max = 100000;
+  ParamSpec region = spec("region", ParamType::text, "selects the price catalog");
+  region.default_text = "us-east-1";
+  ParamSpec account = spec("account", ParamType::record, "account-wide quotas and settings");
+  account.record = registry.account;
+  ParamSpec pricing = spec("pricing", ParamType::map, "overrides of price catalog entries (USD)");
+  pricing.element.push_back(spec("price", ParamType::number, "a price in USD"));
+  pricing.element[0].min = 0;
+  ParamSpec workloads = spec("workloads", ParamType::list, "sources of requests (at least one)");
+  workloads.required = true;
+  ParamSpec workload_item = spec("workload", ParamType::record, "a workload");
+  workload_item.record = &workload_schema();
+  workloads.element.push_back(workload_item);
+  workloads.record = &workload_schema();
+  ParamSpec services = spec("services", ParamType::map, "the services, by name");
+  services.required = true;
+  ParamSpec service_item = spec("service", ParamType::variant, "a service");
+  service_item.discriminator = "type";
+  for (const auto& t : registry.types) service_item.variants.emplace_back(t.name, t.schema);
+  services.element.push_back(service_item);
+  ParamSpec expect = spec("expect", ParamType::list, "assertions checked by `slsim check`");
+  ParamSpec expect_item = spec("expectation", ParamType::record, "an assertion");
+  expect_item.record = &expectation_schema();
+  expect.element.push_back(expect_item);
+  ParamSpec lesson = spec("lesson", ParamType::record, "teaching notes");
+  lesson.record = &lesson_schema();
+  ParamSpec description = spec("description", ParamType::text, "what the scenario is about");
+  s.params = {name, description, duration, warmup, seed, replications, region, account, pricing,
+              workloads, services, expect, lesson};
+  return s;
+}
+
+namespace {
+
+bool valid_name(std::string_view n) {
+  if (n.empty() || n.size() > 64) return false;
+  const auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  if (!alpha(n[0])) return false;
+  for (const char c : n)
+    if (!alpha(c) && !(c >= '0' && c <= '9') && c != '_' && c != '-') return false;
+  return true;
+}
+
+// Calls f(value, spec) for every service reference inside a record, however deep.
+void visit_references(const Record& rec, const std::function<void(const Value&, const ParamSpec&)>& f) {
+  if (rec.schema == nullptr) return;
+  std::function<void(const Value&, const ParamSpec&)> visit = [&](const Value& v, const ParamSpec& s) {
+    if (!v.present) return;
+    switch (s.type) {
+      case ParamType::reference: f(v, s); break;
+      case ParamType::record:
+      case ParamType::variant:
+        if (v.record) visit_references(*v.record, f);
+        break;
+      case ParamType::list:
+        for (const auto& item : v.items) visit(item, s.element.at(0));
+        break;
+      case ParamType::map:
+        for (const auto& [k, item] : v.entries) visit(item, s.element.at(0));
+        break;
+      default: break;
+    }
+  };
+  for (const auto& p : rec.schema->params) visit(rec.get(p.name), p);
+}
+
+std::string types_text(const std::vector<std::string>& types) {
+  std::string out;
+  for (std::size_t i = 0; i < types.size(); ++i) {
+    if (i > 0) out += i + 1 == types.size() ? " or " : ", ";
+    out += types[i];
+  }
+  return out;
+}
+
+Scenario check_document(DocNode root, const std::string& file, const ServiceRegistry& registry,
+                        const LoadOptions& options, Diagnostics& diags) {
+  for (const auto& o : options.overrides) apply_override(root, o, diags);
+  Scenario sc;
+  sc.file = file;
+  const auto parent = std::filesystem::path(file).parent_path();
+  sc.base_dir = parent.empty() ? std::string(".") : parent.string();
+  if (diags.has_errors()) return sc;
+  if (!root.is_map()) {
+    diags.error(root.loc, "", fmt::format("expected a scenario (a mapping with name, duration, workloads and services), found {}",
+                                          root.describe()));
+    return sc;
+  }
+  const Schema top = top_level_schema(registry);
+  SchemaChecker checker(diags, sc.base_dir);
+  const Record r = checker.check_record(root, top, "");
+
+  sc.name = r.text("name");
+  sc.description = r.text("description");
+  sc.duration = r.duration("duration");
+  sc.warmup = r.duration("warmup");
+  sc.seed = static_cast<std::uint64_t>(r.integer("seed"));
+  sc.replications = static_cast<std::uint32_t>(r.integer("replications"));
+  sc.region = r.text("region");
+  sc.account = r.record("account");
+  for (const auto& [k, v] : r.get("pricing").entries) sc.pricing.emplace_back(k, v.number);
+
+  // Services, in file order; their ids follow this order.
+  std::vector<std::string> service_names;
+  for (const auto& [name, v] : r.get("services").entries) {
+    ServiceDecl d;
+    d.name = name;
+    d.loc = v.loc;
+    if (!valid_name(name))
+      diags.error(v.loc, "services." + name,
+                  fmt::format("'{}' is not a valid service name (letters, digits, '_' and '-', starting with a letter)", name));
+    if (v.record) {
+      d.type = registry.find(v.record->variant);
+      d.params = *v.record;
+    }
+    service_names.push_back(name);
+    sc.services.push_back(std::move(d));
+  }
+  if (r.get("services").present && r.get("services").entries.empty())
+    diags.error(r.get("services").loc, "services", "expected at least one service");
+
+  // Service references: they must exist and be of a type the parameter accepts.
+  const auto check_reference = [&](const std::string& from, const Value& v, const ParamSpec& s) {
+    const ServiceDecl* target = sc.find_service(v.text);
+    if (target == nullptr) {
+      diags.error(v.loc, v.path, fmt::format("unknown service '{}'", v.text), did_you_mean(v.text, service_names));
+      return;
+    }
+    if (target->type != nullptr && !s.ref_types.empty()) {
+      bool ok = false;
+      for (const auto& t : s.ref_types) ok = ok || t == target->type->name;
+      if (!ok) {
+        diags.error(v.loc, v.path,
+                    fmt::format("'{}' is {} {}, but {} must be {} {}", v.text,
+                                std::string("aeiou").find(target->type->name[0]) != std::string::npos ? "an" : "a",
+                                target->type->name, s.name, s.ref_types.size() > 1 ? "one of" : "a",
+                                types_text(s.ref_types)));
+        return;
+      }
+    }
+    sc.edges.push_back({from, v.text, s.edge.empty() ? s.name : s.edge});
+  };
+  for (const auto& d : sc.services)
+    visit_references(d.params, [&](const Value& v, const ParamSpec& s) { check_reference(d.name, v, s); });
+
+  // Workloads.
+  std::set<std::string, std::less<>> workload_names;
+  const Value& workloads = r.get("workloads");
+  if (workloads.present && workloads.items.empty())
+    diags.error(workloads.loc, "workloads", "expected at least one workload");
+  for (const auto& item : workloads.items) {
+    if (!item.record) continue;
+    WorkloadDecl w;
+    w.params = *item.record;
+    w.name = w.params.text("name");
+    w.loc = item.loc;
+    const Value& name_value = w.params.get("name");
+    if (name_value.present) {
+      if (!valid_name(w.name))
+        diags.error(name_value.loc, item.path + ".name",
+                    fmt::format("'{}' is not a valid workload name (letters, digits, '_' and '-', starting with a letter)", w.name));
+      else if (!workload_names.insert(w.name).second)
+        diags.error(name_value.loc, item.path + ".name", fmt::format("duplicate workload name '{}'", w.name));
+    }
+    const Value& target = w.params.get("target");
+    if (target.present) {
+      const std::size_t errors_before = diags.error_count();
+      check_reference("workload:" + w.name, target, *workload_schema().find("target"));
+      const ServiceDecl* t = sc.find_service(target.text);
+      if (diags.error_count() == errors_before && t != nullptr && t->type != nullptr) {
+        w.target = sc.service_index(target.text);
+        const ServiceType& type = *t->type;
+        const Value& op = w.params.get("op");
+        if (type.ops.empty()) {
+          diags.error(target.loc, target.path,
+                      fmt::format("a {} service does not take requests from a workload", type.name));
+        } else if (op.present) {
+          bool ok = false;
+          for (const auto& o : type.ops) ok = ok || o == op.text;
+          if (!ok)
+            diags.error(op.loc, op.path,
+                        fmt::format("a {} service has no operation '{}' (it has {})", type.name, op.text, quoted_list(type.ops)),
+                        did_you_mean(op.text, type.ops));
+          w.op = op.text;
+        } else {
+          w.op = type.ops.front();
+        }
+        const Value& route = w.params.get("route");
+        if (route.present && !type.routes)
+          diags.error(route.loc, route.path, fmt::format("a {} service has no routes", type.name));
+        const Value& invoke = w.params.get("invoke");
+        if (!invoke.defaulted && invoke.text == "async" && !type.async_invoke)
+          diags.error(invoke.loc, invoke.path, fmt::format("a {} service cannot be invoked asynchronously", type.name));
+      }
+    }
+    // Arrival details that the schema alone cannot check (rate vs schedule, trace files).
+    const Value& arrival = w.params.get("arrival");
+    if (arrival.record) ArrivalProcess::from_record(*arrival.record, sc.base_dir, diags);
+    sc.workloads.push_back(std::move(w));
+  }
+
+  // Expectations.
+  std::vector<std::string> workload_list(workload_names.begin(), workload_names.end());
+  for (const auto& item : r.get("expect").items) {
+    if (!item.record) continue;
+    const Record& e = *item.record;
+    Expectation x;
+    x.metric = e.text("metric");
+    x.loc = item.loc;
+    x.path = item.path;
+    int ops = 0;
+    for (const auto& op : comparison_ops()) {
+      if (!e.has(op)) continue;
+      ++ops;
+      x.op = op;
+      if (op == "between") {
+        const auto& bounds = e.list(op);
+        if (bounds.size() != 2 || !bounds[0].present || !bounds[1].present || bounds[0].number > bounds[1].number) {
+          diags.error(e.get(op).loc, item.path + ".between", "expected [low, high] with low <= high");
+          continue;
+        }
+        x.value = bounds[0].number;
+        x.upper = bounds[1].number;
+      } else {
+        x.value = e.number(op);
+      }
+    }
+    if (ops != 1) {
+      diags.error(item.loc, item.path,
+                  fmt::format("expected exactly one comparison ({}), found {}", quoted_list(comparison_ops()), ops));
+      continue;
+    }
+    const auto dot = x.metric.find('.');
+    const std::string section = x.metric.substr(0, dot);
+    const auto metric_loc = e.get("metric").loc;
+    bool known = false;
+    for (const auto& s : result_sections()) known = known || s == section;
+    if (!known) {
+      diags.error(metric_loc, item.path + ".metric",
+                  fmt::format("'{}' is not a result section (expected one of {})", section, quoted_list(result_sections())),
+                  did_you_mean(section, result_sections()));
+      continue;
+    }
+    if ((section == "workloads" || section == "services") && dot != std::string::npos) {
+      const auto rest = x.metric.substr(dot + 1);
+      const std::string owner = rest.substr(0, rest.find('.'));
+      const auto& names = section == "workloads" ? workload_list : service_names;
+      bool found = false;
+      for (const auto& n : names) found = found || n == owner;
+      if (!found)
+        diags.error(metric_loc, item.path + ".metric",
+                    fmt::format("there is no {} named '{}'", section == "workloads" ? "workload" : "service", owner),
+                    did_you_mean(owner, names));
+    }
+    sc.expect.push_back(std::move(x));
+  }
+  if (r.has("lesson")) sc.lesson = r.record("lesson");
+
+  // Type-specific checks, once the whole scenario is known.
+  if (!diags.has_errors())
+    for (const auto& d : sc.services)
+      if (d.type != nullptr && d.type->check != nullptr) d.type->check(d, sc, diags);
+
+  // Topology: warn about cycles (possible recursive loops).
+  if (!diags.has_errors()) {
+    const Topology topo(sc);
+    for (const auto& cycle : topo.cycles()) {
+      diags.warning(sc.find_service(cycle.front())->loc, "services",
+                    fmt::format("the services {} form a cycle: requests may loop", quoted_list(cycle)));
+    }
+  }
+  return sc;
+}
+
+Scenario finish(Scenario sc, Diagnostics& diags) {
+  if (diags.has_errors()) throw InputError(diags);
+  for (const auto& d : diags.all())
+    if (d.severity == Severity::warning) sc.warnings.warning(d.loc, d.path, d.message, d.hint);
+  return sc;
+}
+
+}  // namespace
+
+Scenario load_scenario(const std::string& file, const ServiceRegistry& registry, const LoadOptions& options) {
+  Diagnostics diags;
+  DocNode root = load_yaml_file(file, diags);
+  if (diags.has_errors()) throw InputError(diags);
+  Scenario sc = check_document(std::move(root), file, registry, options, diags);
+  return finish(std::move(sc), diags);
+}
+
+Scenario load_scenario_text(const std::string& text, const std::string& origin, const ServiceRegistry& registry,
+                            const LoadOptions& options) {
+  Diagnostics diags;
+  DocNode root = parse_yaml(text, origin, diags);
+  if (diags.has_errors()) throw InputError(diags);
+  Scenario sc = check_document(std::move(root), origin, registry, options, diags);
+  return finish(std::move(sc), diags);
+}
+
+}  // namespace slsim

@@ -1,0 +1,87 @@
+#pragma once
+// A loaded, checked scenario: the top level, its workloads and services as
+// checked records, its expectations and lesson. Loading reports every problem
+// it finds (InputError), never a silent default.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sim/core/time.hpp"
+#include "sim/scenario/diagnostics.hpp"
+#include "sim/scenario/registry.hpp"
+#include "sim/scenario/schema.hpp"
+
+namespace slsim {
+
+struct ServiceDecl {
+  std::string name;
+  const ServiceType* type = nullptr;
+  Record params;
+  SourceLoc loc;
+};
+
+struct WorkloadDecl {
+  std::string name;
+  Record params;  // target, route, invoke, op, arrival, payload, keys
+  std::size_t target = 0;  // index into Scenario::services
+  std::string op;          // resolved operation (the target's default when not given)
+  SourceLoc loc;
+};
+
+struct Expectation {
+  std::string metric;  // dotted path into the result JSON
+  std::string op;      // <, <=, >, >=, ==, between
+  double value = 0;
+  double upper = 0;    // between: [value, upper]
+  SourceLoc loc;
+  std::string path;    // expect.N
+};
+
+// A directed edge of the service graph (workload -> service, service -> service).
+struct TopologyEdge {
+  std::string from;  // a service, or "workload:NAME"
+  std::string to;
+  std::string label;  // integration, calls, dlq, ...
+};
+
+struct Scenario {
+  std::string file;
+  std::string base_dir;
+  std::string name;
+  std::string description;
+  SimTime duration = 0;
+  SimTime warmup = 0;
+  std::uint64_t seed = 1;
+  std::uint32_t replications = 1;
+  std::string region;
+  Record account;
+  std::vector<std::pair<std::string, double>> pricing;
+  std::vector<WorkloadDecl> workloads;
+  std::vector<ServiceDecl> services;
+  std::vector<Expectation> expect;
+  std::optional<Record> lesson;
+  std::vector<TopologyEdge> edges;
+  Diagnostics warnings;
+
+  const ServiceDecl* find_service(std::string_view name) const;
+  std::size_t service_index(std::string_view name) const;  // npos when absent
+};
+
+struct LoadOptions {
+  std::vector<std::string> overrides;  // --set PATH=VALUE, applied in order
+};
+
+// Throws InputError with every problem found.
+Scenario load_scenario(const std::string& file, const ServiceRegistry& registry, const LoadOptions& options = {});
+// The same from text (tests); `origin` names it in messages.
+Scenario load_scenario_text(const std::string& text, const std::string& origin, const ServiceRegistry& registry,
+                            const LoadOptions& options = {});
+
+// The schemas of the top level and its parts (for docs).
+Schema top_level_schema(const ServiceRegistry& registry);
+const Schema& expectation_schema();
+const Schema& lesson_schema();
+
+}  // namespace slsim

@@ -1,0 +1,646 @@
+#include "sim/scenario/schema.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "sim/scenario/units.hpp"
+
+namespace slsim {
+
+std::string_view param_type_name(ParamType t) {
+  switch (t) {
+    case ParamType::text: return "text";
+    case ParamType::boolean: return "boolean";
+    case ParamType::integer: return "integer";
+    case ParamType::number: return "number";
+    case ParamType::probability: return "probability";
+    case ParamType::duration: return "duration";
+    case ParamType::distribution: return "distribution";
+    case ParamType::rate: return "rate";
+    case ParamType::size: return "size";
+    case ParamType::choice: return "choice";
+    case ParamType::reference: return "service";
+    case ParamType::record: return "mapping";
+    case ParamType::list: return "list";
+    case ParamType::map: return "mapping";
+    case ParamType::variant: return "mapping";
+  }
+  return "?";
+}
+
+const ParamSpec* Schema::find(std::string_view n) const {
+  for (const auto& p : params)
+    if (p.name == n) return &p;
+  return nullptr;
+}
+
+std::vector<std::string> Schema::names() const {
+  std::vector<std::string> out;
+  for (const auto& p : params) out.push_back(p.name);
+  return out;
+}
+
+const Value& Record::get(std::string_view name) const {
+  for (const auto& [k, v] : fields)
+    if (k == name) return v;
+  throw std::logic_error(fmt::format("parameter '{}' is not declared in schema '{}'", name,
+                                     schema != nullptr ? schema->name : std::string("?")));
+}
+
+const Record& Record::record(std::string_view name) const {
+  const Value& v = get(name);
+  if (!v.record) throw std::logic_error(fmt::format("parameter '{}' holds no record", name));
+  return *v.record;
+}
+
+std::string format_value(const ParamSpec& spec, double v) {
+  switch (spec.type) {
+    case ParamType::duration:
+    case ParamType::distribution: return format_duration(v);
+    case ParamType::rate: return format_rate(v);
+    case ParamType::size: return format_size(v, spec.unit);
+    default: return format_number(v);
+  }
+}
+
+namespace {
+
+std::string_view what_of(ParamType t) {
+  switch (t) {
+    case ParamType::text: return "a text value";
+    case ParamType::boolean: return "true or false";
+    case ParamType::integer: return "a whole number";
+    case ParamType::number: return "a number";
+    case ParamType::probability: return "a probability";
+    case ParamType::duration: return "a duration";
+    case ParamType::distribution: return "a duration or a distribution";
+    case ParamType::rate: return "a rate";
+    case ParamType::size: return "a size";
+    case ParamType::choice: return "one of the choices";
+    case ParamType::reference: return "a service name";
+    case ParamType::record:
+    case ParamType::map:
+    case ParamType::variant: return "a mapping";
+    case ParamType::list: return "a list";
+  }
+  return "a value";
+}
+
+std::string child_path(const std::string& path, std::string_view key) {
+  return path.empty() ? std::string(key) : path + "." + std::string(key);
+}
+
+std::string keys_hint(const std::string& unknown, const std::vector<std::string>& names) {
+  std::string hint = did_you_mean(unknown, names);
+  if (hint.empty()) hint = "expected one of: " + quoted_list(names);
+  return hint;
+}
+
+// --- distribution schemas ------------------------------------------------------
+
+ParamSpec dur(std::string name, std::string help, bool required = false) {
+  ParamSpec p;
+  p.name = std::move(name);
+  p.type = ParamType::duration;
+  p.required = required;
+  p.min = 0;
+  p.help = std::move(help);
+  return p;
+}
+ParamSpec positive(std::string name, std::string help, bool required = false) {
+  ParamSpec p;
+  p.name = std::move(name);
+  p.type = ParamType::number;
+  p.required = required;
+  p.min = 0;
+  p.help = std::move(help);
+  return p;
+}
+
+struct DistributionSchemas {
+  Schema constant{"constant", "always the same value", {dur("value", "the value", true)}};
+  Schema exponential{"exponential", "memoryless; cv = 1", {dur("mean", "the mean", true)}};
+  Schema uniform{"uniform", "every value in [min, max] equally likely",
+                 {dur("min", "lower bound", true), dur("max", "upper bound", true)}};
+  Schema lognormal{"lognormal",
+                   "right-skewed; give mean and cv, or median and p99",
+                   {dur("mean", "the mean (with cv)"), positive("cv", "coefficient of variation (with mean)"),
+                    dur("median", "the median (with p99)"), dur("p99", "the 99th percentile (with median)")}};
+  Schema gamma{"gamma", "shape set by cv (cv > 1: more small values and a longer tail)",
+               {dur("mean", "the mean", true), positive("cv", "coefficient of variation", true)}};
+  Schema pareto{"pareto", "heavy tail: P(X > x) = (min/x)^alpha",
+                {dur("min", "the smallest value", true), positive("alpha", "tail index (smaller: heavier)", true)}};
+  Schema empirical{"empirical",
+                   "picks uniformly among observed values, from a list or a file",
+                   {[] {
+                      ParamSpec p;
+                      p.name = "values";
+                      p.type = ParamType::list;
+                      p.element.push_back(dur("value", "an observed value"));
+                      p.help = "observed values, each a duration";
+                      return p;
+                    }(),
+                    [] {
+                      ParamSpec p;
+                      p.name = "file";
+                      p.help = "CSV file (relative to the scenario) with one observed value per line; "
+                               "the first column is used";
+                      return p;
+                    }(),
+                    [] {
+                      ParamSpec p;
+                      p.name = "unit";
+                      p.type = ParamType::choice;
+                      p.choices = {"ns", "us", "ms", "s", "min", "h", "d"};
+                      p.help = "unit of bare numbers in the file";
+                      return p;
+                    }()}};
+  std::vector<std::pair<std::string, const Schema*>> all() const {
+    return {{"constant", &constant}, {"exponential", &exponential}, {"uniform", &uniform},
+            {"lognormal", &lognormal}, {"gamma", &gamma}, {"pareto", &pareto},
+            {"empirical", &empirical}};
+  }
+};
+
+const DistributionSchemas& dist_schemas() {
+  static const DistributionSchemas schemas;
+  return schemas;
+}
+
+}  // namespace
+
+const Schema& distribution_schema() {
+  static const Schema schema = [] {
+    Schema s;
+    s.name = "distribution";
+    s.help = "A duration (constant) or a mapping with `dist:` and its parameters.";
+    ParamSpec p;
+    p.name = "dist";
+    p.type = ParamType::variant;
+    p.discriminator = "dist";
+    p.variants = dist_schemas().all();
+    p.help = "the family";
+    s.params.push_back(p);
+    return s;
+  }();
+  return schema;
+}
+
+// --- the checker ----------------------------------------------------------------
+
+void SchemaChecker::check_range(const DocNode& node, const ParamSpec& spec, const std::string& path,
+                                double v, std::string_view what) {
+  if (v >= spec.min && v <= spec.max) return;
+  std::string bounds;
+  if (std::isinf(spec.max)) bounds = fmt::format("at least {}", format_value(spec, spec.min));
+  else if (std::isinf(spec.min)) bounds = fmt::format("at most {}", format_value(spec, spec.max));
+  else bounds = fmt::format("between {} and {}", format_value(spec, spec.min), format_value(spec, spec.max));
+  diags_.error(node.loc, path, fmt::format("expected {} {}, found {}", what, bounds, node.describe()));
+}
+
+Value SchemaChecker::default_value(const ParamSpec& spec, const std::string& path) {
+  Value v;
+  v.type = spec.type;
+  v.path = path;
+  if (spec.default_text.empty()) {
+    // Records and lists with no default are still usable: empty record / empty list.
+    if (spec.type == ParamType::record && spec.record != nullptr) {
+      Diagnostics ignored;
+      SchemaChecker inner(ignored, base_dir_);
+      DocNode empty;
+      empty.kind = DocNode::Kind::map;
+      auto rec = std::make_shared<Record>(inner.check_record(empty, *spec.record, path));
+      v.record = rec;
+    }
+    return v;
+  }
+  Diagnostics default_diags;
+  const DocNode node = parse_yaml(spec.default_text, "<default of " + path + ">", default_diags);
+  SchemaChecker inner(default_diags, base_dir_);
+  v = inner.check_value(node, spec, path);
+  if (default_diags.has_errors())
+    throw std::logic_error("bad declared default for " + path + ": " + default_diags.str());
+  v.defaulted = true;
+  return v;
+}
+
+Record SchemaChecker::check_record(const DocNode& node, const Schema& schema, const std::string& path,
+                                   const std::vector<std::string>& allowed_extra) {
+  Record rec;
+  rec.schema = &schema;
+  rec.loc = node.loc;
+  rec.path = path;
+  std::map<std::string, std::size_t, std::less<>> given;  // key -> index of its first entry
+  if (!node.is_map() && !node.is_null()) {
+    diags_.error(node.loc, path,
+                 fmt::format("expected a mapping with keys {}, found {}", quoted_list(schema.names()), node.describe()));
+  } else {
+    for (std::size_t i = 0; i < node.entries.size(); ++i) {
+      const auto& key = node.entries[i].first;
+      const SourceLoc& key_loc = i < node.key_locs.size() ? node.key_locs[i] : node.loc;
+      const std::string key_path = child_path(path, key);
+      if (const auto it = given.find(key); it != given.end()) {
+        const SourceLoc& first = node.key_locs[it->second];
+        diags_.error(key_loc, key_path,
+                     first.line > 0 ? fmt::format("duplicate key '{}' (first given at line {})", key, first.line)
+                                    : fmt::format("duplicate key '{}'", key));
+        continue;
+      }
+      given.emplace(key, i);
+      bool extra = false;
+      for (const auto& e : allowed_extra) extra = extra || e == key;
+      if (extra) continue;
+      if (schema.find(key) == nullptr) {
+        std::vector<std::string> candidates = schema.names();
+        diags_.error(key_loc, key_path, fmt::format("unknown key '{}'", key), keys_hint(key, candidates));
+      }
+    }
+  }
+  for (const auto& spec : schema.params) {
+    const std::string p = child_path(path, spec.name);
+    const auto it = given.find(spec.name);
+    if (it != given.end()) {
+      Value v = check_value(node.entries[it->second].second, spec, p);
+      v.given = true;
+      rec.fields.emplace_back(spec.name, std::move(v));
+    } else {
+      if (spec.required && (node.is_map() || node.is_null()))
+        diags_.error(node.loc, path.empty() ? spec.name : path,
+                     fmt::format("missing required key '{}' ({})", spec.name, spec.help));
+      rec.fields.emplace_back(spec.name, default_value(spec, p));
+    }
+  }
+  return rec;
+}
+
+Value SchemaChecker::check_value(const DocNode& node, const ParamSpec& spec, const std::string& path) {
+  switch (spec.type) {
+    case ParamType::distribution:
+      return check_distribution(node, spec, path);
+    case ParamType::record: {
+      Value v;
+      v.type = spec.type;
+      v.present = true;
+      v.loc = node.loc;
+      v.path = path;
+      v.record = std::make_shared<Record>(check_record(node, *spec.record, path));
+      return v;
+    }
+    case ParamType::variant: {
+      Value v;
+      v.type = spec.type;
+      v.present = true;
+      v.loc = node.loc;
+      v.path = path;
+      std::vector<std::string> names;
+      for (const auto& [n, s] : spec.variants) names.push_back(n);
+      const DocNode* which = node.is_map() ? node.find(spec.discriminator) : nullptr;
+      if (!node.is_map()) {
+        diags_.error(node.loc, path,
+                     fmt::format("expected a mapping with '{}: {}', found {}", spec.discriminator,
+                                 fmt::join(names, "|"), node.describe()));
+        return v;
+      }
+      if (which == nullptr || !which->is_scalar()) {
+        diags_.error(node.loc, path,
+                     fmt::format("missing required key '{}' (one of {})", spec.discriminator, quoted_list(names)));
+        return v;
+      }
+      const Schema* chosen = nullptr;
+      for (const auto& [n, s] : spec.variants)
+        if (n == which->scalar) chosen = s;
+      if (chosen == nullptr) {
+        diags_.error(which->loc, child_path(path, spec.discriminator),
+                     fmt::format("expected one of {}, found '{}'", quoted_list(names), which->scalar),
+                     did_you_mean(which->scalar, names));
+        return v;
+      }
+      auto rec = std::make_shared<Record>(check_record(node, *chosen, path, {spec.discriminator}));
+      rec->variant = which->scalar;
+      v.record = rec;
+      return v;
+    }
+    case ParamType::list: {
+      Value v;
+      v.type = spec.type;
+      v.present = true;
+      v.loc = node.loc;
+      v.path = path;
+      if (node.is_null()) return v;
+      if (!node.is_seq()) {
+        diags_.error(node.loc, path, fmt::format("expected a list, found {}", node.describe()));
+        return v;
+      }
+      for (std::size_t i = 0; i < node.items.size(); ++i) {
+        const DocNode& item = node.items[i];
+        const DocNode* name = item.is_map() ? item.find("name") : nullptr;
+        const std::string label = (name != nullptr && name->is_scalar()) ? name->scalar : std::to_string(i);
+        v.items.push_back(check_value(item, spec.element.at(0), child_path(path, label)));
+      }
+      return v;
+    }
+    case ParamType::map: {
+      Value v;
+      v.type = spec.type;
+      v.present = true;
+      v.loc = node.loc;
+      v.path = path;
+      if (node.is_null()) return v;
+      if (!node.is_map()) {
+        diags_.error(node.loc, path, fmt::format("expected a mapping, found {}", node.describe()));
+        return v;
+      }
+      std::map<std::string, int, std::less<>> seen;
+      for (std::size_t i = 0; i < node.entries.size(); ++i) {
+        const auto& [key, child] = node.entries[i];
+        if (const auto it = seen.find(key); it != seen.end()) {
+          diags_.error(node.key_locs[i], child_path(path, key),
+                       fmt::format("duplicate key '{}' (first given at line {})", key, it->second));
+          continue;
+        }
+        seen.emplace(key, node.key_locs[i].line);
+        v.entries.emplace_back(key, check_value(child, spec.element.at(0), child_path(path, key)));
+      }
+      return v;
+    }
+    default:
+      return check_scalar(node, spec, path);
+  }
+}
+
+Value SchemaChecker::check_scalar(const DocNode& node, const ParamSpec& spec, const std::string& path) {
+  Value v;
+  v.type = spec.type;
+  v.loc = node.loc;
+  v.path = path;
+  const std::string_view what = what_of(spec.type);
+  if (!node.is_scalar()) {
+    std::string expected(what);
+    if (spec.type == ParamType::choice) expected = "one of " + quoted_list(spec.choices);
+    diags_.error(node.loc, path, fmt::format("expected {}, found {}", expected, node.describe()));
+    return v;
+  }
+  const std::string& s = node.scalar;
+  v.text = s;
+  switch (spec.type) {
+    case ParamType::text:
+      v.present = true;
+      return v;
+    case ParamType::reference:
+      if (s.empty()) {
+        diags_.error(node.loc, path, "expected a service name, found an empty value");
+        return v;
+      }
+      v.present = true;
+      return v;
+    case ParamType::boolean:
+      if (s == "true" || s == "false") {
+        v.flag = s == "true";
+        v.present = true;
+      } else {
+        diags_.error(node.loc, path, fmt::format("expected true or false, found '{}'", s));
+      }
+      return v;
+    case ParamType::choice: {
+      for (const auto& c : spec.choices)
+        if (c == s) {
+          v.present = true;
+          return v;
+        }
+      diags_.error(node.loc, path, fmt::format("expected one of {}, found '{}'", quoted_list(spec.choices), s),
+                   did_you_mean(s, spec.choices));
+      return v;
+    }
+    case ParamType::integer:
+    case ParamType::number:
+    case ParamType::probability: {
+      const auto n = node.quoted ? std::nullopt : parse_plain_number(s);
+      if (!n) {
+        std::string hint;
+        if (parse_duration(s).value || parse_size(s).value || parse_rate(s).value)
+          hint = "this value takes a plain number, without a unit";
+        diags_.error(node.loc, path, fmt::format("expected {}, found '{}'", what, s), hint);
+        return v;
+      }
+      if (spec.type == ParamType::integer && *n != std::floor(*n)) {
+        diags_.error(node.loc, path, fmt::format("expected a whole number, found '{}'", s));
+        return v;
+      }
+      v.number = *n;
+      ParamSpec bounded = spec;
+      if (spec.type == ParamType::probability) {
+        bounded.min = std::max(spec.min, 0.0);
+        bounded.max = std::min(spec.max, 1.0);
+      }
+      check_range(node, bounded, path, *n, what);
+      v.present = true;
+      return v;
+    }
+    case ParamType::duration:
+    case ParamType::rate:
+    case ParamType::size: {
+      const ParsedNumber parsed = spec.type == ParamType::duration ? parse_duration(s)
+                                  : spec.type == ParamType::rate   ? parse_rate(s)
+                                                                   : parse_size(s);
+      if (!parsed.value) {
+        std::string hint;
+        if (parse_plain_number(s)) {
+          hint = spec.type == ParamType::duration ? fmt::format("write the unit, e.g. {}ms or {}s", s, s)
+                 : spec.type == ParamType::rate   ? fmt::format("write the unit, e.g. {}/s", s)
+                                                  : fmt::format("write the unit, e.g. {}{}", s,
+                                                                spec.unit.empty() ? "MB" : spec.unit);
+        }
+        diags_.error(node.loc, path, fmt::format("expected {}, found '{}'", parsed.expected, s), hint);
+        return v;
+      }
+      v.number = *parsed.value;
+      check_range(node, spec, path, v.number, what);
+      v.present = true;
+      return v;
+    }
+    default:
+      diags_.error(node.loc, path, fmt::format("expected {}, found {}", what, node.describe()));
+      return v;
+  }
+}
+
+Value SchemaChecker::check_distribution(const DocNode& node, const ParamSpec& spec, const std::string& path) {
+  Value v;
+  v.type = ParamType::distribution;
+  v.loc = node.loc;
+  v.path = path;
+  if (node.is_scalar()) {
+    ParamSpec as_duration = spec;
+    as_duration.type = ParamType::duration;
+    Value d = check_scalar(node, as_duration, path);
+    if (!d.present) return v;
+    v.dist = Distribution::constant(d.number);
+    v.number = d.number;
+    v.present = true;
+    return v;
+  }
+  ParamSpec variant;
+  variant.name = spec.name;
+  variant.type = ParamType::variant;
+  variant.discriminator = "dist";
+  variant.variants = dist_schemas().all();
+  const std::size_t errors_before = diags_.error_count();
+  const Value rec_value = check_value(node, variant, path);
+  if (!rec_value.record || diags_.error_count() != errors_before) return v;
+  const Record& r = *rec_value.record;
+  const std::string& kind = r.variant;
+  const auto positive_duration = [&](std::string_view key) {
+    if (r.number(key) > 0) return true;
+    diags_.error(r.get(key).loc, child_path(path, key),
+                 fmt::format("expected a duration above 0, found '{}'", r.get(key).text));
+    return false;
+  };
+  const auto positive_number = [&](std::string_view key) {
+    if (r.number(key) > 0) return true;
+    diags_.error(r.get(key).loc, child_path(path, key),
+                 fmt::format("expected a number above 0, found '{}'", r.get(key).text));
+    return false;
+  };
+  if (kind == "constant") {
+    v.dist = Distribution::constant(r.number("value"));
+  } else if (kind == "exponential") {
+    if (!positive_duration("mean")) return v;
+    v.dist = Distribution::exponential(r.number("mean"));
+  } else if (kind == "uniform") {
+    if (r.number("min") > r.number("max")) {
+      diags_.error(node.loc, path, fmt::format("expected min <= max, found min '{}' and max '{}'",
+                                               r.get("min").text, r.get("max").text));
+      return v;
+    }
+    v.dist = Distribution::uniform(r.number("min"), r.number("max"));
+  } else if (kind == "lognormal") {
+    const bool mean_cv = r.has("mean") || r.has("cv");
+    const bool median_p99 = r.has("median") || r.has("p99");
+    if (mean_cv == median_p99 || (mean_cv && !(r.has("mean") && r.has("cv"))) ||
+        (median_p99 && !(r.has("median") && r.has("p99")))) {
+      diags_.error(node.loc, path, "expected either 'mean' and 'cv', or 'median' and 'p99'");
+      return v;
+    }
+    if (mean_cv) {
+      if (!positive_duration("mean") || !positive_number("cv")) return v;
+      v.dist = Distribution::lognormal_mean_cv(r.number("mean"), r.number("cv"));
+    } else {
+      if (!positive_duration("median")) return v;
+      if (r.number("p99") <= r.number("median")) {
+        diags_.error(r.get("p99").loc, child_path(path, "p99"),
+                     fmt::format("expected p99 above the median '{}', found '{}'", r.get("median").text,
+                                 r.get("p99").text));
+        return v;
+      }
+      v.dist = Distribution::lognormal_median_p99(r.number("median"), r.number("p99"));
+    }
+  } else if (kind == "gamma") {
+    if (!positive_duration("mean") || !positive_number("cv")) return v;
+    v.dist = Distribution::gamma_mean_cv(r.number("mean"), r.number("cv"));
+  } else if (kind == "pareto") {
+    if (!positive_duration("min") || !positive_number("alpha")) return v;
+    v.dist = Distribution::pareto(r.number("min"), r.number("alpha"));
+  } else if (kind == "empirical") {
+    std::vector<double> values;
+    if (r.has("values") == r.has("file")) {
+      diags_.error(node.loc, path, "expected either 'values' (a list) or 'file' (a CSV file)");
+      return v;
+    }
+    if (r.has("values")) {
+      for (const auto& item : r.list("values"))
+        if (item.present) values.push_back(item.number);
+      if (values.empty()) {
+        diags_.error(r.get("values").loc, child_path(path, "values"), "expected at least one value");
+        return v;
+      }
+    } else {
+      const Value& file = r.get("file");
+      const std::filesystem::path full = std::filesystem::path(base_dir_) / file.text;
+      std::ifstream in(full);
+      if (!in) {
+        diags_.error(file.loc, child_path(path, "file"), fmt::format("cannot read '{}'", full.string()));
+        return v;
+      }
+      const std::string unit = r.has("unit") ? r.text("unit") : std::string{};
+      std::string line;
+      int line_no = 0;
+      while (std::getline(in, line)) {
+        ++line_no;
+        const std::string cell = line.substr(0, line.find(','));
+        std::string trimmed;
+        for (const char c : cell)
+          if (c != ' ' && c != '\t' && c != '\r') trimmed += c;
+        if (trimmed.empty() || trimmed[0] == '#') continue;
+        const auto with_unit = parse_duration(unit.empty() ? trimmed : trimmed + unit);
+        if (!with_unit.value) {
+          if (line_no == 1 && !parse_plain_number(trimmed)) continue;  // a header line
+          diags_.error(file.loc, child_path(path, "file"),
+                       fmt::format("{}:{}: expected {}, found '{}'", full.string(), line_no,
+                                   unit.empty() ? with_unit.expected + " (or set 'unit' for bare numbers)"
+                                                : std::string("a number"),
+                                   trimmed));
+          return v;
+        }
+        values.push_back(*with_unit.value);
+      }
+      if (values.empty()) {
+        diags_.error(file.loc, child_path(path, "file"), fmt::format("'{}' holds no values", full.string()));
+        return v;
+      }
+    }
+    v.dist = Distribution::empirical(std::move(values));
+  }
+  v.present = true;
+  return v;
+}
+
+// --- docs --------------------------------------------------------------------------
+
+namespace {
+
+std::string range_text(const ParamSpec& p) {
+  if (p.type == ParamType::choice) return fmt::format("{}", fmt::join(p.choices, " \\| "));
+  if (p.type == ParamType::reference)
+    return p.ref_types.empty() ? std::string("any service") : fmt::format("{}", fmt::join(p.ref_types, " \\| "));
+  if (p.type == ParamType::probability) return "0 to 1";
+  const bool lo = !std::isinf(p.min), hi = !std::isinf(p.max);
+  if (lo && hi) return format_value(p, p.min) + " to " + format_value(p, p.max);
+  if (lo) return "≥ " + format_value(p, p.min);
+  if (hi) return "≤ " + format_value(p, p.max);
+  return "";
+}
+
+void markdown_rows(const Schema& s, const std::string& prefix, std::string& out,
+                   std::vector<const Schema*>& nested) {
+  for (const auto& p : s.params) {
+    std::string type(param_type_name(p.type));
+    if (p.type == ParamType::list && !p.element.empty()) type = "list of " + std::string(param_type_name(p.element[0].type));
+    const std::string def = p.required ? "**required**" : (p.default_text.empty() ? "" : "`" + p.default_text + "`");
+    out += fmt::format("| `{}{}` | {} | {} | {} | {} | {} |\n", prefix, p.name, type, p.unit, def, range_text(p), p.help);
+    const Schema* sub = p.record;
+    if (sub != nullptr && (p.type == ParamType::record || p.type == ParamType::list || p.type == ParamType::map))
+      markdown_rows(*sub, prefix + p.name + (p.type == ParamType::record ? "." : "[]."), out, nested);
+    for (const auto& [n, vs] : p.variants) nested.push_back(vs);
+  }
+}
+
+}  // namespace
+
+std::string schema_markdown(const Schema& schema, int heading_level) {
+  std::string out = fmt::format("{} {}\n\n", std::string(static_cast<std::size_t>(heading_level), '#'), schema.name);
+  if (!schema.help.empty()) out += schema.help + "\n\n";
+  out += "| key | type | unit | default | range | meaning |\n|---|---|---|---|---|---|\n";
+  std::vector<const Schema*> nested;
+  markdown_rows(schema, "", out, nested);
+  out += "\n";
+  for (const Schema* n : nested) out += schema_markdown(*n, heading_level + 1);
+  return out;
+}
+
+}  // namespace slsim

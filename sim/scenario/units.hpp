@@ -1,0 +1,35 @@
+#pragma once
+// Strict parsing of the scenario's values: durations, rates, sizes, plain
+// numbers. Each parser returns the value in a base unit (ns, per second,
+// bytes) or an explanation of what was expected.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "sim/core/time.hpp"
+
+namespace slsim {
+
+struct ParsedNumber {
+  std::optional<double> value;
+  std::string expected;  // set when value is empty: what the text should look like
+};
+
+// A plain number (decimal or exponent form) that uses the whole text.
+std::optional<double> parse_plain_number(std::string_view text);
+
+// "250us", "12ms", "1.5s", "10min", "2h", "1d", "3ns" -> nanoseconds (as double, exact up to 2^53).
+ParsedNumber parse_duration(std::string_view text);
+// "50/s", "3000/min", "1e6/h", "1/d" -> per second.
+ParsedNumber parse_rate(std::string_view text);
+// "512MB", "1KB", "10GB", "0.5GB", "100B", "1TB" -> bytes (binary multiples).
+ParsedNumber parse_size(std::string_view text);
+
+// Formatting back for messages and docs, in the most natural unit.
+std::string format_duration(double ns);
+std::string format_rate(double per_second);
+std::string format_size(double bytes, std::string_view unit = {});  // unit "MB" forces MB
+std::string format_number(double v);
+
+}  // namespace slsim

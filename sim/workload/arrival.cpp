@@ -1,0 +1,334 @@
+#include "sim/workload/arrival.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "sim/scenario/units.hpp"
+
+namespace slsim {
+
+namespace {
+
+ParamSpec spec(std::string name, ParamType type, std::string help) {
+  ParamSpec p;
+  p.name = std::move(name);
+  p.type = type;
+  p.help = std::move(help);
+  return p;
+}
+
+ParamSpec rate_or_schedule_rate() {
+  ParamSpec p = spec("rate", ParamType::rate, "mean arrival rate (give rate or schedule)");
+  p.unit = "/s";
+  p.min = 0;
+  return p;
+}
+
+const Schema& schedule_step_schema() {
+  static const Schema s = [] {
+    Schema sc;
+    sc.name = "schedule step";
+    sc.help = "From `at` on (measured from the start of the run, warm-up included), arrivals come at `rate`.";
+    ParamSpec at = spec("at", ParamType::duration, "when this rate starts");
+    at.required = true;
+    at.min = 0;
+    ParamSpec rate = spec("rate", ParamType::rate, "the rate from then on");
+    rate.required = true;
+    rate.unit = "/s";
+    rate.min = 0;
+    sc.params = {at, rate};
+    return sc;
+  }();
+  return s;
+}
+
+ParamSpec schedule_spec() {
+  ParamSpec p = spec("schedule", ParamType::list, "piecewise-constant rates (give rate or schedule)");
+  ParamSpec step = spec("step", ParamType::record, "a rate step");
+  step.record = &schedule_step_schema();
+  p.element.push_back(step);
+  p.record = &schedule_step_schema();
+  return p;
+}
+
+const Schema& poisson_schema() {
+  static const Schema s{"arrival: poisson", "Independent arrivals (exponential gaps), optionally with a schedule.",
+                        {rate_or_schedule_rate(), schedule_spec()}};
+  return s;
+}
+const Schema& constant_schema() {
+  static const Schema s{"arrival: constant", "Evenly spaced arrivals, optionally with a schedule.",
+                        {rate_or_schedule_rate(), schedule_spec()}};
+  return s;
+}
+const Schema& burst_schema() {
+  static const Schema s = [] {
+    ParamSpec at = spec("at", ParamType::duration, "when the burst starts");
+    at.required = true;
+    at.min = 0;
+    ParamSpec count = spec("count", ParamType::integer, "how many requests");
+    count.required = true;
+    count.min = 1;
+    count.max = 1e9;
+    ParamSpec over = spec("over", ParamType::duration, "spread evenly over this long (0s: all at once)");
+    over.default_text = "0s";
+    over.min = 0;
+    return Schema{"arrival: burst", "A one-off burst of requests.", {at, count, over}};
+  }();
+  return s;
+}
+const Schema& periodic_schema() {
+  static const Schema s = [] {
+    ParamSpec every = spec("every", ParamType::duration, "the period (an EventBridge-style schedule)");
+    every.required = true;
+    every.min = 1;
+    ParamSpec start = spec("start", ParamType::duration, "the first firing");
+    start.default_text = "0s";
+    start.min = 0;
+    return Schema{"arrival: periodic", "One request every period.", {every, start}};
+  }();
+  return s;
+}
+const Schema& trace_schema() {
+  static const Schema s = [] {
+    ParamSpec file = spec("file", ParamType::text, "CSV file relative to the scenario");
+    file.required = true;
+    ParamSpec format = spec("format", ParamType::choice,
+                            "timestamps: one arrival time per line (a duration, or bare seconds); "
+                            "per_minute: one count per line, Poisson within each minute");
+    format.choices = {"timestamps", "per_minute"};
+    format.default_text = "timestamps";
+    return Schema{"arrival: trace", "Replays recorded traffic.", {file, format}};
+  }();
+  return s;
+}
+
+const Schema& keys_schema() {
+  static const Schema s = [] {
+    ParamSpec count = spec("count", ParamType::integer, "how many distinct keys");
+    count.required = true;
+    count.min = 1;
+    count.max = 1e12;
+    ParamSpec zipf = spec("zipf", ParamType::number, "Zipf exponent of key popularity (0: uniform)");
+    zipf.default_text = "0";
+    zipf.min = 0;
+    zipf.max = 10;
+    return Schema{"keys", "Key popularity; drives emergent cache hit rates.", {count, zipf}};
+  }();
+  return s;
+}
+
+}  // namespace
+
+const Schema& workload_schema() {
+  static const Schema s = [] {
+    Schema sc;
+    sc.name = "workload";
+    sc.help = "A source of requests sent to one service.";
+    ParamSpec name = spec("name", ParamType::text, "unique name of the workload");
+    name.required = true;
+    ParamSpec target = spec("target", ParamType::reference, "the service that receives the requests");
+    target.required = true;
+    target.edge = "workload";
+    ParamSpec route = spec("route", ParamType::text, "an API Gateway route of the target");
+    ParamSpec invoke = spec("invoke", ParamType::choice, "how a function target is invoked");
+    invoke.choices = {"sync", "async"};
+    invoke.default_text = "sync";
+    ParamSpec op = spec("op", ParamType::text, "the operation on the target (its default when omitted)");
+    ParamSpec arrival = spec("arrival", ParamType::variant, "the arrival process");
+    arrival.required = true;
+    arrival.discriminator = "process";
+    arrival.variants = {{"poisson", &poisson_schema()}, {"constant", &constant_schema()},
+                        {"burst", &burst_schema()}, {"periodic", &periodic_schema()},
+                        {"trace", &trace_schema()}};
+    ParamSpec payload = spec("payload", ParamType::size, "request payload size");
+    payload.default_text = "1KB";
+    payload.unit = "KB";
+    payload.min = 0;
+    payload.max = 4294967295.0;
+    ParamSpec keys = spec("keys", ParamType::record, "key popularity (optional)");
+    keys.record = &keys_schema();
+    sc.params = {name, target, route, invoke, op, arrival, payload, keys};
+    return sc;
+  }();
+  return s;
+}
+
+ArrivalProcess ArrivalProcess::from_record(const Record& r, const std::string& base_dir, Diagnostics& diags) {
+  ArrivalProcess p;
+  const std::string& process = r.variant;
+  const auto rate_segments = [&] {
+    const bool has_rate = r.get("rate").given, has_schedule = r.get("schedule").given;
+    if (!r.has("rate") && !r.has("schedule") && (has_rate || has_schedule)) return;  // already reported
+    if (has_rate == has_schedule) {
+      diags.error(r.loc, r.path, fmt::format("a {} arrival needs either 'rate' or 'schedule'", process));
+      return;
+    }
+    if (has_rate) {
+      p.segments_.push_back({0, r.rate("rate") * 1e-9});
+      return;
+    }
+    SimTime previous = -1;
+    for (const auto& step : r.list("schedule")) {
+      if (!step.record) continue;
+      const SimTime at = step.record->duration("at");
+      if (at <= previous) {
+        diags.error(step.loc, step.path, fmt::format("schedule steps must be in increasing 'at' order, found {} after {}",
+                                                     format_duration(static_cast<double>(at)),
+                                                     format_duration(static_cast<double>(previous))));
+        return;
+      }
+      previous = at;
+      if (p.segments_.empty() && at > 0) p.segments_.push_back({0, 0.0});
+      p.segments_.push_back({at, step.record->rate("rate") * 1e-9});
+    }
+    if (p.segments_.empty()) diags.error(r.get("schedule").loc, r.get("schedule").path, "expected at least one step");
+  };
+  if (process == "poisson") {
+    p.kind_ = Kind::poisson;
+    rate_segments();
+  } else if (process == "constant") {
+    p.kind_ = Kind::constant;
+    rate_segments();
+  } else if (process == "burst") {
+    p.kind_ = Kind::burst;
+    p.at_ = r.duration("at");
+    p.count_ = static_cast<std::uint64_t>(r.integer("count"));
+    p.span_ = r.duration("over");
+  } else if (process == "periodic") {
+    p.kind_ = Kind::periodic;
+    p.every_ = r.duration("every");
+    p.at_ = r.duration("start");
+  } else if (process == "trace") {
+    const Value& file = r.get("file");
+    const std::filesystem::path full = std::filesystem::path(base_dir) / file.text;
+    std::ifstream in(full);
+    if (!in) {
+      diags.error(file.loc, file.path, fmt::format("cannot read '{}'", full.string()));
+      return p;
+    }
+    const bool per_minute = r.text("format") == "per_minute";
+    std::vector<SimTime> times;
+    std::string line;
+    int line_no = 0;
+    while (std::getline(in, line)) {
+      ++line_no;
+      std::string cell;
+      for (const char c : line.substr(0, line.find(',')))
+        if (c != ' ' && c != '\t' && c != '\r') cell += c;
+      if (cell.empty() || cell[0] == '#') continue;
+      const auto bare = parse_plain_number(cell);
+      if (per_minute) {
+        if (!bare || *bare < 0) {
+          if (line_no == 1) continue;  // header
+          diags.error(file.loc, file.path, fmt::format("{}:{}: expected a count, found '{}'", full.string(), line_no, cell));
+          return p;
+        }
+        p.segments_.push_back({static_cast<SimTime>(p.segments_.size()) * kMinute, *bare / 60e9});
+      } else {
+        const auto d = bare ? ParsedNumber{*bare * 1e9, {}} : parse_duration(cell);
+        if (!d.value) {
+          if (line_no == 1) continue;  // header
+          diags.error(file.loc, file.path,
+                      fmt::format("{}:{}: expected a time (a duration, or bare seconds), found '{}'", full.string(), line_no, cell));
+          return p;
+        }
+        times.push_back(round_ns(*d.value));
+      }
+    }
+    if (per_minute) {
+      p.kind_ = Kind::poisson;
+      p.segments_.push_back({static_cast<SimTime>(p.segments_.size()) * kMinute, 0.0});
+    } else {
+      p.kind_ = Kind::trace;
+      std::sort(times.begin(), times.end());
+      p.times_ = std::make_shared<const std::vector<SimTime>>(std::move(times));
+    }
+  }
+  return p;
+}
+
+SimTime ArrivalProcess::advance(SimTime from, double work) const {
+  // Find the segment holding `from`.
+  // `from` never decreases, so the search resumes where the last one ended.
+  std::size_t i = cursor_ < segments_.size() ? cursor_ : 0;
+  if (i < segments_.size() && segments_[i].start > from) i = 0;
+  while (i + 1 < segments_.size() && segments_[i + 1].start <= from) ++i;
+  cursor_ = i;
+  SimTime t = from;
+  for (; i < segments_.size(); ++i) {
+    const double rate = segments_[i].rate_per_ns;
+    const SimTime end = i + 1 < segments_.size() ? segments_[i + 1].start : kTimeNever;
+    if (rate > 0) {
+      const double needed = work / rate;  // ns
+      if (end == kTimeNever || static_cast<double>(t) + needed < static_cast<double>(end)) {
+        const SimTime step = round_ns(needed);
+        return step >= kTimeNever - t ? kTimeNever : t + std::max<SimTime>(step, 0);
+      }
+      work -= rate * static_cast<double>(end - t);
+    }
+    t = end;
+  }
+  return kTimeNever;
+}
+
+SimTime ArrivalProcess::next(Rng& rng) {
+  switch (kind_) {
+    case Kind::poisson:
+    case Kind::constant: {
+      // A Poisson process is the unit-rate process run through the cumulative
+      // intensity: each gap is Exp(1) of "expected arrivals"; constant uses 1.
+      const double work = kind_ == Kind::poisson ? rng.exponential(1.0) : 1.0;
+      const SimTime from = started_ ? last_ : 0;
+      started_ = true;
+      last_ = advance(from, work);
+      return last_;
+    }
+    case Kind::burst: {
+      if (emitted_ >= count_) return kTimeNever;
+      const auto offset = static_cast<SimTime>(static_cast<double>(span_) * static_cast<double>(emitted_) /
+                                               static_cast<double>(count_));
+      ++emitted_;
+      return at_ + offset;
+    }
+    case Kind::periodic: {
+      const SimTime t = at_ + static_cast<SimTime>(emitted_) * every_;
+      ++emitted_;
+      return t;
+    }
+    case Kind::trace: {
+      if (!times_ || emitted_ >= times_->size()) return kTimeNever;
+      return (*times_)[emitted_++];
+    }
+  }
+  return kTimeNever;
+}
+
+double ArrivalProcess::expected_count(SimTime horizon) const {
+  switch (kind_) {
+    case Kind::poisson:
+    case Kind::constant: {
+      double total = 0;
+      for (std::size_t i = 0; i < segments_.size(); ++i) {
+        const SimTime start = segments_[i].start;
+        const SimTime end = std::min(horizon, i + 1 < segments_.size() ? segments_[i + 1].start : horizon);
+        if (end > start) total += segments_[i].rate_per_ns * static_cast<double>(end - start);
+      }
+      return total;
+    }
+    case Kind::burst:
+      return at_ < horizon ? static_cast<double>(count_) : 0.0;
+    case Kind::periodic:
+      return horizon > at_ ? std::ceil(static_cast<double>(horizon - at_) / static_cast<double>(every_)) : 0.0;
+    case Kind::trace: {
+      if (!times_) return 0;
+      return static_cast<double>(std::lower_bound(times_->begin(), times_->end(), horizon) - times_->begin());
+    }
+  }
+  return 0;
+}
+
+}  // namespace slsim

@@ -1,0 +1,89 @@
+#include "sim/workload/workload.hpp"
+
+namespace slsim {
+
+Workload::Workload(std::string name, WorkloadConfig config, ArrivalProcess arrivals)
+    : Component(std::move(name)),
+      config_(config),
+      arrivals_(std::move(arrivals)),
+      arrival_rng_(Rng(0)),
+      key_rng_(Rng(0)) {
+  if (config_.key_count > 0 && config_.zipf > 0) zipf_.emplace(config_.key_count, config_.zipf);
+}
+
+void Workload::start(Simulation& sim) {
+  arrival_rng_ = sim.rng("workload." + name() + ".arrivals");
+  key_rng_ = sim.rng("workload." + name() + ".keys");
+  schedule_next(sim);
+}
+
+void Workload::schedule_next(Simulation& sim) {
+  const SimTime t = arrivals_.next(arrival_rng_);
+  if (t <= sim.end()) sim.schedule_at(t, id(), kArrival);
+}
+
+std::uint64_t Workload::draw_key() {
+  if (config_.key_count == 0) return 0;
+  if (zipf_) return zipf_->sample(key_rng_);
+  return key_rng_.below(config_.key_count);
+}
+
+void Workload::handle(Simulation& sim, const Event& e) {
+  if (e.kind == kArrival) {
+    const RequestHandle h = sim.new_request(config_.index, draw_key(), config_.payload_bytes, config_.route);
+    if (sim.request(h).measured) arrived_.add();
+    sim.call(id(), config_.target, config_.op, h, h.bits);
+    schedule_next(sim);
+    return;
+  }
+  if (e.kind == kReplyEvent) {
+    const RequestHandle h{e.data};
+    Request& r = sim.request(h);
+    const auto status = static_cast<CallStatus>(e.arg);
+    Outcome outcome = Outcome::succeeded;
+    switch (status) {
+      case CallStatus::ok: outcome = Outcome::succeeded; break;
+      case CallStatus::throttled: outcome = Outcome::throttled; break;
+      case CallStatus::error: outcome = Outcome::failed; break;
+      case CallStatus::timeout: outcome = Outcome::timed_out; break;
+    }
+    if (r.measured) {
+      switch (outcome) {
+        case Outcome::succeeded: succeeded_.add(); break;
+        case Outcome::throttled: throttled_.add(); break;
+        case Outcome::timed_out: timed_out_.add(); failed_.add(); break;
+        default: failed_.add(); break;
+      }
+      latency_.record(sim.now() - r.arrival);
+    }
+    sim.set_outcome(h, outcome);
+    sim.release(h);
+  }
+}
+
+Json latency_json(const LatencyHistogram& h) {
+  Json j = Json::object();
+  j["count"] = h.count();
+  const auto ms = [](double ns) { return ns / 1e6; };  // division keeps round values exact
+  j["mean"] = h.empty() ? 0.0 : ms(h.mean());
+  j["p50"] = ms(h.percentile(0.50));
+  j["p90"] = ms(h.percentile(0.90));
+  j["p95"] = ms(h.percentile(0.95));
+  j["p99"] = ms(h.percentile(0.99));
+  j["p999"] = ms(h.percentile(0.999));
+  j["max"] = h.empty() ? 0.0 : ms(static_cast<double>(h.max()));
+  return j;
+}
+
+Json Workload::report() const {
+  Json j = Json::object();
+  j["arrived"] = arrived_.value;
+  j["succeeded"] = succeeded_.value;
+  j["failed"] = failed_.value;
+  j["throttled"] = throttled_.value;
+  j["timed_out"] = timed_out_.value;
+  j["latency_ms"] = latency_json(latency_);
+  return j;
+}
+
+}  // namespace slsim

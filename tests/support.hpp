@@ -1,0 +1,56 @@
+#pragma once
+// Test helpers: run a scenario given as text and return its result JSON.
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "sim/report/json.hpp"
+#include "sim/report/result.hpp"
+#include "sim/scenario/build.hpp"
+#include "sim/scenario/scenario.hpp"
+
+namespace slsim::testing {
+
+inline Json run_scenario_text(const std::string& yaml, std::uint64_t replication = 0,
+                              const std::vector<std::string>& overrides = {}) {
+  LoadOptions o;
+  o.overrides = overrides;
+  const Scenario sc = load_scenario_text(yaml, "test.yaml", builtin_services(), o);
+  BuiltModel m = build_model(sc, replication);
+  m.sim->run();
+  Json r = collect_result(sc, m, 0.0);
+  evaluate_expectations(sc, r);
+  return r;
+}
+
+inline double metric(const Json& r, const std::string& path) {
+  const Json* v = r.find_path(path);
+  return v != nullptr && v->is_number() ? v->as_double() : std::nan("");
+}
+
+// Erlang-B blocking probability B(c, A) by the stable recursion.
+inline double erlang_b(int servers, double offered_erlangs) {
+  double b = 1.0;
+  for (int k = 1; k <= servers; ++k) b = offered_erlangs * b / (k + offered_erlangs * b);
+  return b;
+}
+
+// Mean and the half-width of a two-sided 99.9% Student-t interval over
+// independent replications (t quantiles for 7 and 9 degrees of freedom).
+struct Interval {
+  double mean = 0;
+  double half_width = 0;
+};
+inline Interval t_interval(const std::vector<double>& xs) {
+  const double n = static_cast<double>(xs.size());
+  double mean = 0;
+  for (double x : xs) mean += x;
+  mean /= n;
+  double ss = 0;
+  for (double x : xs) ss += (x - mean) * (x - mean);
+  const double sd = std::sqrt(ss / (n - 1));
+  const double t = xs.size() == 8 ? 5.408 : xs.size() == 10 ? 4.781 : 6.0;  // t_{0.9995, n-1}
+  return {mean, t * sd / std::sqrt(n)};
+}
+
+}  // namespace slsim::testing

@@ -1,0 +1,284 @@
+// The engine: event ordering, FIFO ties, lazy cancellation, no event lost,
+// the request pool, and the call protocol's bookkeeping.
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <queue>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "sim/core/event_queue.hpp"
+#include "sim/core/pool.hpp"
+#include "sim/core/random.hpp"
+#include "sim/core/simulation.hpp"
+#include "sim/core/timer.hpp"
+
+using namespace slsim;
+
+namespace {
+
+// Pushes and pops in random interleavings; keys never go below the last pop
+// (as in a simulation). Returns the popped (time, seq) sequence.
+template <typename Queue>
+std::vector<std::pair<SimTime, std::uint64_t>> churn(std::uint64_t seed, int operations) {
+  Queue q;
+  Rng rng(seed);
+  std::uint64_t seq = 1;
+  SimTime now = 0;
+  std::vector<std::pair<SimTime, std::uint64_t>> popped;
+  for (int i = 0; i < operations; ++i) {
+    const bool push = q.empty() || rng.uniform01() < 0.55;
+    if (push) {
+      // Many ties: small integer offsets, sometimes zero, sometimes large.
+      const auto r = rng.below(100);
+      const SimTime offset = r < 30 ? 0 : r < 90 ? static_cast<SimTime>(rng.below(16)) : static_cast<SimTime>(rng.below(1u << 30));
+      q.push(Event{now + offset, seq++, 0, 0, 0, 0});
+    } else {
+      const Event e = q.pop();
+      now = e.time;
+      popped.emplace_back(e.time, e.seq);
+    }
+  }
+  while (!q.empty()) {
+    const Event e = q.pop();
+    popped.emplace_back(e.time, e.seq);
+  }
+  return popped;
+}
+
+}  // namespace
+
+TEST_CASE("engine: radix queue pops in (time / seq) order under random churn", "[engine]") {
+  const auto popped = churn<RadixEventQueue>(11, 200000);
+  REQUIRE(popped.size() > 90000);
+  // Every pop is >= the previous one (time, then FIFO by seq).
+  for (std::size_t i = 1; i < popped.size(); ++i) REQUIRE(popped[i - 1] < popped[i]);
+  // Nothing lost or duplicated: each seq appears once.
+  std::vector<std::uint64_t> seqs;
+  for (const auto& p : popped) seqs.push_back(p.second);
+  std::sort(seqs.begin(), seqs.end());
+  REQUIRE(std::adjacent_find(seqs.begin(), seqs.end()) == seqs.end());
+}
+
+TEST_CASE("engine: radix and 4-ary heap agree with std::priority_queue", "[engine]") {
+  const auto radix = churn<RadixEventQueue>(5, 100000);
+  const auto quaternary = churn<QuaternaryHeapQueue>(5, 100000);
+  struct Later {
+    bool operator()(const Event& a, const Event& b) const { return event_before(b, a); }
+  };
+  struct StdQueue {
+    std::priority_queue<Event, std::vector<Event>, Later> q;
+    bool empty() const { return q.empty(); }
+    void push(const Event& e) { q.push(e); }
+    Event pop() {
+      Event e = q.top();
+      q.pop();
+      return e;
+    }
+  };
+  const auto reference = churn<StdQueue>(5, 100000);
+  REQUIRE(radix == reference);
+  REQUIRE(quaternary == reference);
+}
+
+TEST_CASE("engine: equal-time events run in scheduling order (FIFO)", "[engine]") {
+  RadixEventQueue q;
+  for (std::uint64_t s = 1; s <= 1000; ++s) q.push(Event{42, s, 0, 0, 0, s});
+  for (std::uint64_t s = 1; s <= 1000; ++s) REQUIRE(q.pop().data == s);
+  REQUIRE(q.empty());
+}
+
+namespace {
+
+// Records every event it receives; on each event it may schedule more.
+class Recorder final : public Component {
+ public:
+  explicit Recorder(std::string name) : Component(std::move(name)) {}
+  void handle(Simulation& sim, const Event& e) override {
+    seen.push_back({sim.now(), e.data});
+    if (e.kind == kFirstComponentEvent + 1 && e.data < 50000) {
+      // Fan out: two children at the same and at a later time.
+      sim.schedule_in(0, id(), kFirstComponentEvent + 1, e.data * 2 + 1);
+      sim.schedule_in(static_cast<SimTime>(e.data % 7), id(), kFirstComponentEvent + 1, e.data * 2 + 2);
+    }
+  }
+  std::vector<std::pair<SimTime, std::uint64_t>> seen;
+};
+
+}  // namespace
+
+TEST_CASE("engine: a simulation processes every scheduled event once / in time order", "[engine]") {
+  Simulation sim(SimulationOptions{1, 0, 0, 10 * kSecond});
+  auto* rec = new Recorder("rec");
+  sim.add(std::unique_ptr<Component>(rec));
+  sim.schedule_at(5, rec->id(), kFirstComponentEvent + 1, 0);
+  sim.run();
+  // data values 0..N form a binary tree: every value from 0 to the largest appears exactly once.
+  std::vector<std::uint64_t> values;
+  for (const auto& [t, v] : rec->seen) values.push_back(v);
+  std::sort(values.begin(), values.end());
+  for (std::size_t i = 0; i < values.size(); ++i) REQUIRE(values[i] == i);
+  REQUIRE(values.size() == sim.events_processed());
+  for (std::size_t i = 1; i < rec->seen.size(); ++i) REQUIRE(rec->seen[i - 1].first <= rec->seen[i].first);
+}
+
+TEST_CASE("engine: events after the end are skipped but events exactly at the end run", "[engine]") {
+  Simulation sim(SimulationOptions{1, 0, 2 * kSecond, 3 * kSecond});
+  auto* rec = new Recorder("rec");
+  sim.add(std::unique_ptr<Component>(rec));
+  sim.schedule_at(5 * kSecond, rec->id(), kFirstComponentEvent, 1);
+  sim.schedule_at(5 * kSecond + 1, rec->id(), kFirstComponentEvent, 2);
+  sim.run();
+  REQUIRE(rec->seen.size() == 1);
+  REQUIRE(rec->seen[0].second == 1);
+  REQUIRE(sim.now() == 5 * kSecond);
+}
+
+namespace {
+class TimerUser final : public Component {
+ public:
+  TimerUser() : Component("timer") {}
+  enum : std::uint16_t { kTick = kFirstComponentEvent };
+  void handle(Simulation& sim, const Event& e) override {
+    if (timer.fires(e)) fired.push_back(sim.now());
+    else stale++;
+  }
+  Timer timer;
+  std::vector<SimTime> fired;
+  int stale = 0;
+};
+}  // namespace
+
+TEST_CASE("engine: cancelled and re-armed timers fire once / stale events are skipped", "[engine]") {
+  Simulation sim(SimulationOptions{1, 0, 0, kSecond});
+  auto* user = new TimerUser();
+  sim.add(std::unique_ptr<Component>(user));
+  user->timer.schedule_at(sim, 100, user->id(), TimerUser::kTick);  // replaced below: stale
+  user->timer.schedule_at(sim, 200, user->id(), TimerUser::kTick);  // cancelled: stale
+  user->timer.cancel();
+  user->timer.schedule_at(sim, 300, user->id(), TimerUser::kTick);  // the live one
+  sim.run();
+  REQUIRE(user->fired == std::vector<SimTime>{300});
+  REQUIRE(user->stale == 2);
+  REQUIRE_FALSE(user->timer.armed());
+}
+
+TEST_CASE("engine: pool stress keeps handles valid and detects stale ones", "[engine][pool]") {
+  Pool<std::uint64_t> pool;
+  Rng rng(99);
+  std::vector<std::pair<Handle, std::uint64_t>> live;
+  std::vector<Handle> dead;
+  for (std::uint64_t step = 0; step < 300000; ++step) {
+    if (live.empty() || rng.uniform01() < 0.5) {
+      const Handle h = pool.alloc(step);
+      REQUIRE(h.valid());
+      live.emplace_back(h, step);
+    } else {
+      const std::size_t i = rng.below(live.size());
+      REQUIRE(pool.get(live[i].first) != nullptr);
+      REQUIRE(*pool.get(live[i].first) == live[i].second);
+      pool.free(live[i].first);
+      dead.push_back(live[i].first);
+      live[i] = live.back();
+      live.pop_back();
+    }
+  }
+  REQUIRE(pool.live() == live.size());
+  for (const auto& [h, v] : live) REQUIRE(*pool.get(h) == v);
+  // Every freed handle is stale now, even where its slot has been reused.
+  for (const Handle h : dead) REQUIRE(pool.get(h) == nullptr);
+  // Memory is bounded by the peak live count, not by the number of allocations.
+  REQUIRE(pool.capacity() < 300000 / 2);
+}
+
+namespace {
+
+// A callee that answers each call after 1 ms with a status chosen by op.
+class Echo final : public Component {
+ public:
+  Echo() : Component("echo") {}
+  void handle(Simulation& sim, const Event& e) override {
+    if (e.kind == kCallEvent) {
+      const CallHandle c{e.data};
+      sim.schedule_in(kMillisecond, id(), kFirstComponentEvent, c.bits, sim.call_info(c).op);
+    } else {
+      sim.reply(CallHandle{e.data}, static_cast<CallStatus>(e.arg));
+    }
+  }
+};
+
+// A caller that sends one request per op at time 0 and records the replies.
+class Caller final : public Component {
+ public:
+  explicit Caller(ComponentId callee) : Component("caller"), callee_(callee) {}
+  void start(Simulation& sim) override { sim.schedule_at(0, id(), kFirstComponentEvent); }
+  void handle(Simulation& sim, const Event& e) override {
+    if (e.kind == kFirstComponentEvent) {
+      for (std::uint16_t op = 0; op < 4; ++op) {
+        const RequestHandle h = sim.new_request(0, 0, 0, 0);
+        sim.call(id(), callee_, op, h, h.bits);
+      }
+      return;
+    }
+    const RequestHandle h{e.data};
+    replies.push_back({static_cast<CallStatus>(e.arg), sim.now() - sim.request(h).arrival});
+    static constexpr Outcome kOutcome[] = {Outcome::succeeded, Outcome::throttled, Outcome::failed, Outcome::timed_out};
+    sim.set_outcome(h, kOutcome[e.arg]);
+    sim.release(h);
+  }
+  std::vector<std::pair<CallStatus, SimTime>> replies;
+
+ private:
+  ComponentId callee_;
+};
+
+}  // namespace
+
+TEST_CASE("engine: the call protocol delivers each reply once / frees calls and requests / balances", "[engine]") {
+  Simulation sim(SimulationOptions{1, 0, 0, kSecond});
+  const ComponentId echo = sim.add(std::make_unique<Echo>());
+  auto* caller = new Caller(echo);
+  sim.add(std::unique_ptr<Component>(caller));
+  sim.run();
+  REQUIRE(caller->replies.size() == 4);
+  for (std::size_t i = 0; i < 4; ++i) {
+    REQUIRE(caller->replies[i].first == static_cast<CallStatus>(i));
+    REQUIRE(caller->replies[i].second == kMillisecond);
+  }
+  REQUIRE(sim.open_calls() == 0);
+  REQUIRE(sim.live_requests() == 0);
+  const Accounting& a = sim.accounting();
+  REQUIRE(a.arrived == 4);
+  REQUIRE(a.count(Outcome::succeeded) == 1);
+  REQUIRE(a.count(Outcome::throttled) == 1);
+  REQUIRE(a.count(Outcome::failed) == 1);
+  REQUIRE(a.count(Outcome::timed_out) == 1);
+  REQUIRE(a.balanced());
+}
+
+TEST_CASE("engine: accounting catches a request released without an outcome / or given two", "[engine]") {
+  Simulation sim(SimulationOptions{1, 0, 0, kSecond});
+  const RequestHandle lost = sim.new_request(0, 0, 0, 0);
+  sim.release(lost);
+  const RequestHandle twice = sim.new_request(0, 0, 0, 0);
+  sim.set_outcome(twice, Outcome::succeeded);
+  sim.set_outcome(twice, Outcome::failed);
+  sim.release(twice);
+  sim.run();
+  REQUIRE(sim.accounting().released_without_outcome == 1);
+  REQUIRE(sim.accounting().repeated_outcome == 1);
+  REQUIRE_FALSE(sim.accounting().balanced());
+}
+
+TEST_CASE("engine: requests that arrive during warm-up are not measured", "[engine]") {
+  Simulation sim(SimulationOptions{1, 0, kSecond, kSecond});
+  const RequestHandle early = sim.new_request(0, 0, 0, 0);  // now = 0 < warm-up
+  REQUIRE_FALSE(sim.request(early).measured);
+  sim.set_outcome(early, Outcome::succeeded);
+  sim.release(early);
+  sim.run();
+  REQUIRE(sim.accounting().arrived == 0);
+  REQUIRE(sim.accounting().count(Outcome::succeeded) == 0);
+  REQUIRE(sim.accounting().balanced());
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what slsim needs to build and test, from Debian packages only.
+# Idempotent: apt-get runs only when a package is missing.
+set -euo pipefail
+packages=(g++ cmake ninja-build pkg-config libboost-graph-dev libeigen3-dev libyaml-cpp-dev
+          libfmt-dev catch2 libcli11-dev python3)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "setup: installing ${missing[*]}" >&2
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+"${sudo_cmd[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
