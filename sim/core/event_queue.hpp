@@ -2,11 +2,18 @@
 // Future event sets. Both order events by (time, seq): time first, then the
 // order in which they were scheduled, so equal-time events run FIFO.
 //
-// RadixEventQueue is the engine's queue. It is a radix heap over the 128-bit
-// key (time, seq): valid because simulation time never goes back and seq only
-// grows, so every key pushed is larger than the last key popped. Each event
-// moves between buckets O(log key range) times in the worst case, usually one
-// or two, and pops never compare more than one bucket's contents.
+// RadixEventQueue is the engine's queue: a radix heap keyed on time alone,
+// valid because simulation time never goes back (every time pushed is >= the
+// last time popped). Bucket k > 0 holds events whose time first differs from
+// the last popped time at bit k-1; bucket 0 holds events AT the last popped
+// time, in push order. FIFO among equal times needs no comparison of `seq`:
+// equal times always share a bucket (the bucket depends only on the time and
+// the last popped time), buckets are appended in push order, and
+// redistribution walks a bucket in order, so it is stable. Pushes and
+// redistribution are sequential appends and scans, which is what keeps the
+// queue fast when it holds millions of events. Each event moves down at most
+// 64 times, in practice about log2(pending) times when times are spread out,
+// and not at all when they tie.
 // QuaternaryHeapQueue is the classic alternative, kept for the benchmark.
 #include <algorithm>
 #include <array>
@@ -29,71 +36,74 @@ class RadixEventQueue {
   bool empty() const { return size_ == 0; }
   std::size_t size() const { return size_; }
 
-  // Precondition: (e.time, e.seq) is greater than the key of the last pop.
+  // Precondition: e.time >= the time of the last pop (time never goes back).
   void push(const Event& e) {
-    assert(!(event_before(e, Event{last_time_, last_seq_, 0, 0, 0, 0})) && "time went back");
+    assert(e.time >= last_ && "time went back");
+    assert(e.time >= 0);
     place(e);
     ++size_;
   }
 
+  // Pops the earliest event into `out` if its time is below `limit`.
+  bool pop_before(SimTime limit, Event& out) {
+    if (size_ == 0) return false;
+    if (head_ == buckets_[0].size()) refill();
+    // After a refill, bucket 0 holds the events at the new earliest time.
+    if (last_ >= limit) return false;
+    out = buckets_[0][head_++];
+    --size_;
+    return true;
+  }
+
   // The earliest event. Precondition: !empty().
   const Event& top() {
-    if (buckets_[0].empty()) refill();
-    return buckets_[0].back();
+    if (head_ == buckets_[0].size()) refill();
+    return buckets_[0][head_];
   }
 
   Event pop() {
-    if (buckets_[0].empty()) refill();
-    Event e = buckets_[0].back();
-    buckets_[0].pop_back();
-    if (buckets_[0].empty()) mark_empty(0);
+    if (head_ == buckets_[0].size()) refill();
     --size_;
-    return e;
+    return buckets_[0][head_++];
   }
 
  private:
-  static constexpr int kBuckets = 129;  // 0: equal to last; 1..64: seq differs; 65..128: time differs
+  // Times are non-negative int64, so they differ at bit 62 at most: buckets 0..63.
+  static constexpr int kBuckets = 64;  // 0: at the last time; k: first differs at bit k-1
 
-  int bucket_of(const Event& e) const {
-    const auto time_diff = static_cast<std::uint64_t>(e.time) ^ static_cast<std::uint64_t>(last_time_);
-    if (time_diff != 0) return 64 + std::bit_width(time_diff);
-    return std::bit_width(e.seq ^ last_seq_);
+  static int bucket_of(SimTime time, SimTime last) {
+    return std::bit_width(static_cast<std::uint64_t>(time) ^ static_cast<std::uint64_t>(last));
   }
   void place(const Event& e) {
-    const int b = bucket_of(e);
+    const int b = bucket_of(e.time, last_);
     buckets_[static_cast<std::size_t>(b)].push_back(e);
-    nonempty_[static_cast<std::size_t>(b) >> 6] |= std::uint64_t{1} << (b & 63);
+    nonempty_ |= std::uint64_t{1} << b;  // bit 0 (bucket 0) is never searched
   }
-  void mark_empty(int b) { nonempty_[static_cast<std::size_t>(b) >> 6] &= ~(std::uint64_t{1} << (b & 63)); }
 
-  // Moves the smallest non-empty bucket down: its minimum becomes the new
-  // "last" key and lands alone in bucket 0; the others land in lower buckets.
+  // Bucket 0 is drained: move the lowest non-empty bucket down. Its earliest
+  // time becomes the new "last"; its events land in lower buckets, the
+  // earliest ones in bucket 0, all in their original order.
   void refill() {
-    int b = -1;
-    for (std::size_t w = 0; w < nonempty_.size(); ++w) {
-      if (nonempty_[w] != 0) {
-        b = static_cast<int>(w * 64) + std::countr_zero(nonempty_[w]);
-        break;
-      }
-    }
-    assert(b > 0 && "pop from an empty queue");
+    buckets_[0].clear();
+    head_ = 0;
+    const std::uint64_t mask = nonempty_ & ~std::uint64_t{1};
+    assert(mask != 0 && "pop from an empty queue");
+    const int b = std::countr_zero(mask);
     auto& bucket = buckets_[static_cast<std::size_t>(b)];
-    const Event* min = &bucket[0];
-    for (const Event& e : bucket)
-      if (event_before(e, *min)) min = &e;
-    last_time_ = min->time;
-    last_seq_ = min->seq;
-    mark_empty(b);
-    scratch_.swap(bucket);
-    for (const Event& e : scratch_) place(e);
-    scratch_.clear();
+    SimTime min = bucket[0].time;
+    for (const Event& e : bucket) min = std::min(min, e.time);
+    last_ = min;
+    nonempty_ &= ~(std::uint64_t{1} << b);
+    for (const Event& e : bucket) place(e);
+    bucket.clear();
+    // A burst can leave a huge buffer behind: give it back when it is mostly idle.
+    if (bucket.capacity() > 65536 && bucket.capacity() > 4 * size_) bucket.shrink_to_fit();
   }
 
   std::array<std::vector<Event>, kBuckets> buckets_{};
-  std::array<std::uint64_t, 3> nonempty_{};
-  std::vector<Event> scratch_;
-  SimTime last_time_ = 0;
-  std::uint64_t last_seq_ = 0;
+  std::size_t head_ = 0;          // next event of bucket 0
+  std::uint64_t nonempty_ = 0;    // bit k: bucket k (1..63) is non-empty
+  SimTime last_ = 0;
   std::size_t size_ = 0;
 };
 

@@ -94,9 +94,8 @@ void Simulation::reply(CallHandle h, CallStatus status, SimTime delay) {
 }
 
 void Simulation::run_before(SimTime limit) {
-  while (!queue_.empty()) {
-    if (queue_.top().time >= limit) return;
-    const Event e = queue_.pop();
+  Event e;
+  while (queue_.pop_before(limit, e)) {
     now_ = e.time;
     ++events_;
     components_[e.target]->handle(*this, e);
