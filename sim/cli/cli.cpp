@@ -3,6 +3,10 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <mutex>
+#include <thread>
+
+#include <unistd.h>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -10,6 +14,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "sim/analysis/replications.hpp"
 #include "sim/report/result.hpp"
 #include "sim/scenario/build.hpp"
 #include "sim/scenario/scenario.hpp"
@@ -33,16 +38,47 @@ struct RunOutcome {
   bool expectations_pass = true;
 };
 
-RunOutcome run_loaded(const Scenario& sc) {
-  const auto start = std::chrono::steady_clock::now();
-  BuiltModel model = build_model(sc, 0);
-  model.sim->run();
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+// A progress bar on stderr, only when stderr is a terminal and the run has
+// taken more than a second; redrawn at most ten times a second.
+class ProgressBar {
+ public:
+  ProgressBar() : enabled_(isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()) {}
+  ~ProgressBar() {
+    if (drawn_) std::fputs("\r\033[K", stderr);
+  }
+  void update(double fraction) {
+    if (!enabled_) return;
+    const std::lock_guard lock(mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    if (now - start_ < std::chrono::seconds(1) || now - last_draw_ < std::chrono::milliseconds(100)) return;
+    last_draw_ = now;
+    drawn_ = true;
+    const int width = 40;
+    const int filled = static_cast<int>(fraction * width);
+    std::fprintf(stderr, "\r[%s%s] %3d%%", std::string(static_cast<std::size_t>(filled), '#').c_str(),
+                 std::string(static_cast<std::size_t>(width - filled), ' ').c_str(), static_cast<int>(fraction * 100));
+    std::fflush(stderr);
+  }
+
+ private:
+  bool enabled_;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point start_, last_draw_{};
+  std::mutex mutex_;
+};
+
+RunOutcome run_loaded(const Scenario& sc, unsigned threads) {
+  ProgressBar bar;
+  ReplicationOptions options;
+  options.threads = threads;
+  options.on_progress = [&bar](double f) { bar.update(f); };
   RunOutcome out;
-  out.result = collect_result(sc, model, wall);
+  out.result = run_replications(sc, options);
   out.expectations_pass = evaluate_expectations(sc, out.result);
   return out;
 }
+
+unsigned default_threads() { return std::max(1u, std::thread::hardware_concurrency()); }
 
 bool write_text(const std::string& path, const std::string& text) {
   if (path == "-") {
@@ -55,21 +91,23 @@ bool write_text(const std::string& path, const std::string& text) {
   return static_cast<bool>(f);
 }
 
-int cmd_run(const std::string& file, const std::vector<std::string>& sets, const std::string& seed,
-            const std::string& duration, const std::string& json_out, bool quiet) {
+struct RunFlags {
+  std::string seed, duration, replications, json_out;
+  unsigned threads = 0;  // 0: one per core
+  bool quiet = false;
+};
+
+int cmd_run(const std::string& file, const std::vector<std::string>& sets, const RunFlags& flags) {
   LoadOptions options;
   options.overrides = sets;
-  if (!seed.empty()) options.overrides.push_back("seed=" + seed);
-  if (!duration.empty()) options.overrides.push_back("duration=" + duration);
+  if (!flags.seed.empty()) options.overrides.push_back("seed=" + flags.seed);
+  if (!flags.duration.empty()) options.overrides.push_back("duration=" + flags.duration);
+  if (!flags.replications.empty()) options.overrides.push_back("replications=" + flags.replications);
   const Scenario sc = load_scenario(file, builtin_services(), options);
   print_warnings(sc);
-  if (sc.replications > 1) {
-    std::cerr << fmt::format("{}: error: replications: {} replications requested, but this build runs one "
-                             "replication per run (replications arrive with the analysis issue); use --set replications=1\n",
-                             file, sc.replications);
-    return kExitBadInput;
-  }
-  const RunOutcome out = run_loaded(sc);
+  const std::string& json_out = flags.json_out;
+  const bool quiet = flags.quiet;
+  const RunOutcome out = run_loaded(sc, flags.threads == 0 ? default_threads() : flags.threads);
   const std::string table = format_table(sc, out.result);
   if (!json_out.empty()) {
     if (!write_text(json_out, out.result.dump(2))) {
@@ -108,12 +146,7 @@ int cmd_check(const std::vector<std::string>& files, const std::vector<std::stri
       options.overrides = sets;
       const Scenario sc = load_scenario(f, builtin_services(), options);
       print_warnings(sc);
-      if (sc.replications > 1) {
-        std::cerr << fmt::format("{}: error: replications > 1 is not supported by this build yet\n", f);
-        status = kExitBadInput;
-        continue;
-      }
-      const RunOutcome out = run_loaded(sc);
+      const RunOutcome out = run_loaded(sc, default_threads());
       const Json& ex = *out.result.find("expect");
       std::size_t failed = 0;
       for (const auto& e : ex.elements()) {
@@ -185,17 +218,21 @@ int slsim_main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("slsim ") + kSlsimVersion);
   app.require_subcommand(1);
 
-  std::string file, seed, duration, json_out, format = "dot", doc_type;
+  std::string file, format = "dot", doc_type;
   std::vector<std::string> files, sets;
-  bool quiet = false;
+  RunFlags flags;
 
   CLI::App* run = app.add_subcommand("run", "run a scenario and print its results");
   run->add_option("file", file, "scenario YAML file")->required();
-  run->add_option("--seed", seed, "random seed (overrides the scenario's)");
-  run->add_option("--duration", duration, "measured simulated time, e.g. 10min (overrides the scenario's)");
+  run->add_option("--seed", flags.seed, "random seed (overrides the scenario's)");
+  run->add_option("--duration", flags.duration, "measured simulated time, e.g. 10min (overrides the scenario's)");
+  run->add_option("--replications", flags.replications,
+                  "independent replications; >1 reports means and 95% confidence half-widths (ci95)");
+  run->add_option("--threads", flags.threads, "threads for replications (default: one per core)")
+      ->check(CLI::Range(1u, 1024u));
   run->add_option("--set", sets, "override a value by its dotted path: PATH=VALUE (repeatable)");
-  run->add_option("--json", json_out, "write the result JSON to this file, or - for stdout");
-  run->add_flag("--quiet,-q", quiet, "do not print the table");
+  run->add_option("--json", flags.json_out, "write the result JSON to this file, or - for stdout");
+  run->add_flag("--quiet,-q", flags.quiet, "do not print the table");
 
   CLI::App* validate = app.add_subcommand("validate", "load and check scenarios without running them");
   validate->add_option("files", files, "scenario files")->required();
@@ -221,7 +258,7 @@ int slsim_main(int argc, char** argv) {
   }
 
   try {
-    if (*run) return cmd_run(file, sets, seed, duration, json_out, quiet);
+    if (*run) return cmd_run(file, sets, flags);
     if (*validate) return cmd_validate(files, sets);
     if (*check) return cmd_check(files, sets);
     if (*graph) return cmd_graph(file, sets);

@@ -1,5 +1,6 @@
 #include "sim/core/simulation.hpp"
 
+#include <algorithm>
 #include <cassert>
 
 namespace slsim {
@@ -104,10 +105,24 @@ void Simulation::run_before(SimTime limit) {
 
 void Simulation::run() {
   for (auto& c : components_) c->start(*this);
-  run_before(options_.warmup);
+  // Without a progress callback each phase is one loop; with one, the run is
+  // cut into 100 slices of simulated time (same events, same order).
+  const auto run_phase = [&](SimTime from, SimTime to) {
+    if (!progress_ || end() <= 0) {
+      run_before(to);
+      return;
+    }
+    constexpr int kSlices = 100;
+    for (int i = 1; i <= kSlices; ++i) {
+      const SimTime slice_end = from + static_cast<SimTime>(static_cast<double>(to - from) * i / kSlices);
+      run_before(i == kSlices ? to : slice_end);
+      progress_(static_cast<double>(std::min(slice_end, end())) / static_cast<double>(end()));
+    }
+  };
+  run_phase(0, options_.warmup);
   now_ = options_.warmup;
   for (auto& c : components_) c->reset_statistics(now_);
-  run_before(end() + 1);  // events exactly at the end still run
+  run_phase(options_.warmup, end() + 1);  // events exactly at the end still run
   now_ = end();
   for (auto& c : components_) c->finish(*this);
   std::uint64_t in_flight = 0;

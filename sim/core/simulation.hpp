@@ -5,6 +5,7 @@
 // side on two threads (that is how replications run).
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -98,6 +99,9 @@ class Simulation {
   // measured period, then finishes every component. Call once.
   void run();
   std::uint64_t events_processed() const { return events_; }
+  // Optional: called with the fraction of simulated time done, about 100
+  // times per run (between slices of events, never per event).
+  void set_progress(std::function<void(double)> progress) { progress_ = std::move(progress); }
   const Accounting& accounting() const { return accounting_; }
 
  private:
@@ -113,6 +117,7 @@ class Simulation {
   Pool<Request> requests_;
   Pool<Call> calls_;
   Accounting accounting_;
+  std::function<void(double)> progress_;
 };
 
 }  // namespace slsim

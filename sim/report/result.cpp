@@ -183,6 +183,9 @@ std::string format_table(const Scenario& scenario, const Json& r) {
   out += fmt::format("slsim {} | {} | seed {} | {} measured", kSlsimVersion, scenario.name, scenario.seed,
                      fmt::format("{:g} s", to_seconds(scenario.duration)));
   if (scenario.warmup > 0) out += fmt::format(" after {:g} s warm-up", to_seconds(scenario.warmup));
+  if (scenario.replications > 1)
+    out += fmt::format("\nmeans over {} replications; 95% confidence half-widths under \"ci95\" in the JSON",
+                       scenario.replications);
   out += fmt::format("\n{} events in {:.3f} s ({} events/s)\n\n", human_count(num(r, "run.events")), num(r, "run.wall_s"),
                      human_count(std::round(num(r, "run.events_per_s"))));
 

@@ -1,0 +1,178 @@
+#include "sim/analysis/replications.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <mutex>
+#include <thread>
+
+#include <Eigen/Core>
+
+#include "sim/report/result.hpp"
+#include "sim/scenario/build.hpp"
+#include "sim/scenario/scenario.hpp"
+
+namespace slsim {
+
+double student_t_975(unsigned df) {
+  // Exact table for small df; beyond it a Cornish-Fisher expansion around the
+  // normal quantile (error below 1e-5 for df > 30).
+  static constexpr double kTable[] = {0,      12.7062, 4.30265, 3.18245, 2.77645, 2.57058, 2.44691, 2.36462,
+                                      2.306,  2.26216, 2.22814, 2.20099, 2.17881, 2.16037, 2.14479, 2.13145,
+                                      2.11991, 2.10982, 2.10092, 2.09302, 2.08596, 2.07961, 2.07387, 2.06866,
+                                      2.0639, 2.05954, 2.05553, 2.05183, 2.04841, 2.04523, 2.04227};
+  if (df == 0) return std::nan("");
+  if (df <= 30) return kTable[df];
+  const double z = 1.959963984540054, n = df;
+  const double z3 = z * z * z, z5 = z3 * z * z, z7 = z5 * z * z;
+  return z + (z3 + z) / (4 * n) + (5 * z5 + 16 * z3 + 3 * z) / (96 * n * n) +
+         (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * n * n * n);
+}
+
+namespace {
+
+// Collects pointers to the numeric leaves of each run, in the order of the
+// first run's structure, so the statistics are one Eigen matrix pass.
+void collect_leaves(const Json& node, std::vector<const Json*>& out) {
+  if (node.is_number()) {
+    out.push_back(&node);
+  } else if (node.is_object()) {
+    for (const auto& [k, v] : node.items()) collect_leaves(v, out);
+  } else if (node.is_array()) {
+    for (const auto& e : node.elements()) collect_leaves(e, out);
+  }
+}
+
+// Rebuilds `shape` with each numeric leaf replaced by the next value of
+// `values`; booleans become the AND over `runs`.
+Json rebuild(const Json& shape, const Eigen::VectorXd& values, std::size_t& next,
+             const std::vector<const Json*>& bool_sources, std::size_t& next_bool, bool ci) {
+  if (shape.is_number()) return Json(values[static_cast<Eigen::Index>(next++)]);
+  if (shape.is_bool()) return ci ? Json() : Json(bool_sources[next_bool++]->as_bool());
+  if (shape.is_object()) {
+    Json out = Json::object();
+    for (const auto& [k, v] : shape.items()) {
+      Json child = rebuild(v, values, next, bool_sources, next_bool, ci);
+      if (ci && child.is_null()) continue;  // ci95 mirrors numbers only
+      out[k] = std::move(child);
+    }
+    return out;
+  }
+  if (shape.is_array()) {
+    Json out = Json::array();
+    for (const auto& e : shape.elements()) out.push_back(rebuild(e, values, next, bool_sources, next_bool, ci));
+    return out;
+  }
+  return ci ? Json() : shape;
+}
+
+void collect_bools_and(const Json& node, std::vector<bool>& out, std::size_t& i, bool first) {
+  if (node.is_bool()) {
+    if (first) out.push_back(node.as_bool());
+    else if (i < out.size()) out[i] = out[i] && node.as_bool();
+    ++i;
+  } else if (node.is_object()) {
+    for (const auto& [k, v] : node.items()) collect_bools_and(v, out, i, first);
+  } else if (node.is_array()) {
+    for (const auto& e : node.elements()) collect_bools_and(e, out, i, first);
+  }
+}
+
+}  // namespace
+
+Json merge_replications(const std::vector<Json>& runs) {
+  if (runs.empty()) return Json::object();
+  if (runs.size() == 1) return runs[0];
+  std::vector<const Json*> first;
+  collect_leaves(runs[0], first);
+  const auto leaves = static_cast<Eigen::Index>(first.size());
+  const auto reps = static_cast<Eigen::Index>(runs.size());
+  Eigen::MatrixXd m(reps, leaves);  // one row per replication, one column per metric
+  for (Eigen::Index r = 0; r < reps; ++r) {
+    std::vector<const Json*> leaf;
+    collect_leaves(runs[static_cast<std::size_t>(r)], leaf);
+    for (Eigen::Index c = 0; c < leaves; ++c)
+      m(r, c) = c < static_cast<Eigen::Index>(leaf.size()) ? leaf[static_cast<std::size_t>(c)]->as_double() : std::nan("");
+  }
+  const Eigen::VectorXd mean = m.colwise().mean();
+  const Eigen::MatrixXd centered = m.rowwise() - mean.transpose();
+  const Eigen::VectorXd variance = centered.array().square().colwise().sum() / static_cast<double>(reps - 1);
+  const double t = student_t_975(static_cast<unsigned>(reps - 1));
+  const Eigen::VectorXd half_width = (variance.array().sqrt() * (t / std::sqrt(static_cast<double>(reps)))).matrix();
+
+  std::vector<bool> bools;
+  for (std::size_t r = 0; r < runs.size(); ++r) {
+    std::size_t i = 0;
+    collect_bools_and(runs[r], bools, i, r == 0);
+  }
+  std::vector<Json> bool_values;
+  for (const bool b : bools) bool_values.emplace_back(b);
+  std::vector<const Json*> bool_ptrs;
+  for (const auto& b : bool_values) bool_ptrs.push_back(&b);
+
+  std::size_t next = 0, next_bool = 0;
+  Json merged = rebuild(runs[0], mean, next, bool_ptrs, next_bool, false);
+  next = 0;
+  next_bool = 0;
+  Json ci = rebuild(runs[0], half_width, next, bool_ptrs, next_bool, true);
+  // Counts stay readable: the scenario block is identical across replications.
+  for (auto& [k, v] : merged.items())
+    if (k == "scenario" || k == "version") v = *runs[0].find(k);
+  std::erase_if(ci.items(), [](const auto& kv) { return kv.first == "scenario" || kv.first == "version"; });
+  merged["ci95"] = std::move(ci);
+  return merged;
+}
+
+Json run_replications(const Scenario& scenario, const ReplicationOptions& options) {
+  const unsigned total = scenario.replications;
+  std::vector<Json> results(total);
+  std::atomic<unsigned> next{0};
+  // Progress: each replication's own fraction, in percent, summed on report.
+  std::vector<std::atomic<int>> percent(total);
+  const auto batch_start = std::chrono::steady_clock::now();
+  std::mutex error_mutex;
+  std::exception_ptr error;
+  const auto worker = [&] {
+    for (unsigned r = next++; r < total; r = next++) {
+      try {
+        const auto start = std::chrono::steady_clock::now();
+        BuiltModel model = build_model(scenario, r);
+        if (options.on_progress) {
+          model.sim->set_progress([&, r](double fraction) {
+            percent[r] = static_cast<int>(fraction * 100);
+            long sum = 0;
+            for (const auto& p : percent) sum += p;
+            options.on_progress(static_cast<double>(sum) / (100.0 * total));
+          });
+        }
+        model.sim->run();
+        const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        results[r] = collect_result(scenario, model, wall);
+      } catch (...) {
+        const std::lock_guard lock(error_mutex);
+        if (!error) error = std::current_exception();
+      }
+    }
+  };
+  const unsigned threads = std::max(1u, std::min(options.threads, total));
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
+  Json merged = merge_replications(results);
+  if (total > 1) {
+    // Wall-clock fields: the whole batch, not a mean (they are not statistics).
+    double events = 0;
+    for (const auto& r : results) events += r.find_path("run.events")->as_double();
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - batch_start).count();
+    Json& run = merged["run"];
+    run["events"] = events;
+    run["wall_s"] = wall;
+    run["events_per_s"] = wall > 0 ? events / wall : 0.0;
+    std::erase_if(merged["ci95"].items(), [](const auto& kv) { return kv.first == "run"; });
+  }
+  return merged;
+}
+
+}  // namespace slsim

@@ -1,0 +1,35 @@
+#pragma once
+// Independent replications of a scenario, on threads, merged into one result:
+// every number becomes the mean over replications, and a sibling `ci95`
+// object mirrors the same paths with the 95% confidence half-width
+// (Student t). The merge walks replications in index order, so the result is
+// byte-identical whatever the thread count.
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "sim/report/json.hpp"
+
+namespace slsim {
+
+struct Scenario;
+
+struct ReplicationOptions {
+  unsigned threads = 1;  // worker threads (>= 1)
+  // Called from worker threads with the overall fraction done (0..1), about
+  // 100 times per replication; it must be thread-safe.
+  std::function<void(double)> on_progress;
+};
+
+// Runs scenario.replications replications (replication index 0..R-1) and
+// returns the merged result, without `expect` (see evaluate_expectations).
+Json run_replications(const Scenario& scenario, const ReplicationOptions& options);
+
+// Merges per-replication results (same shape): numbers -> mean, booleans ->
+// all true, strings -> the first; adds "ci95" when there are 2 or more.
+Json merge_replications(const std::vector<Json>& runs);
+
+// The two-sided 95% Student t quantile t_{0.975, df}.
+double student_t_975(unsigned degrees_of_freedom);
+
+}  // namespace slsim
