@@ -115,9 +115,10 @@ TEST_CASE("loader: a dangling service reference / with a did-you-mean", "[loader
 TEST_CASE("loader: an unknown service type / with a did-you-mean", "[loader]") {
   std::string text = scenario_with("");
   text.replace(text.find("type: external"), 14, "type: externel");
-  REQUIRE(load_error(text) ==
-          "t.yaml:9:11: error: services.partner_api.type: expected one of 'external', found 'externel'\n"
-          "    hint: did you mean 'external'?\n");
+  // The list names every registered type, so it grows as services are added.
+  REQUIRE(load_error(text) == "t.yaml:9:11: error: services.partner_api.type: expected one of " +
+                                  quoted_list(builtin_services().type_names()) + ", found 'externel'\n"
+                                  "    hint: did you mean 'external'?\n");
 }
 
 TEST_CASE("loader: an operation the target does not have", "[loader]") {
@@ -289,4 +290,13 @@ TEST_CASE("loader: every declared default parses and lies in its range", "[loade
     for (const auto& p : t.schema->params)
       if (!p.required && !p.default_text.empty()) REQUIRE(r.get(p.name).present);
   }
+}
+
+TEST_CASE("loader: a pricing override must name a catalog item", "[loader]") {
+  REQUIRE(load_error(scenario_with("") + "pricing: {lambda.requests: 1.0e-7}\n") ==
+          "t.yaml:10:28: error: pricing.lambda.requests: unknown price item 'lambda.requests'\n"
+          "    hint: did you mean 'lambda.request'?\n");
+  REQUIRE(load_error(scenario_with("") + "region: us-east-2\n") ==
+          "t.yaml:10:9: error: region: no price catalog for region 'us-east-2' (available: 'us-east-1')\n"
+          "    hint: did you mean 'us-east-1'?\n");
 }

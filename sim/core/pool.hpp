@@ -75,6 +75,19 @@ class Pool {
     --live_;
   }
 
+  // Index-based access for intrusive structures kept by the owner (lists of
+  // slots): the live object at `index`, or nullptr; and its current handle.
+  T* at_index(std::uint32_t index) {
+    return index < slots_.size() && slots_[index].live ? &slots_[index].value : nullptr;
+  }
+  Handle handle_at(std::uint32_t index) const { return Handle::make(index, slots_[index].generation); }
+  // Precondition: the slot is live (a model bug otherwise: stop loudly).
+  T& live_at(std::uint32_t index) {
+    T* p = at_index(index);
+    if (p == nullptr) [[unlikely]] stale_handle_failure();
+    return *p;
+  }
+
   std::size_t live() const { return live_; }
   std::size_t capacity() const { return slots_.size(); }
 

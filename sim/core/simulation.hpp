@@ -6,6 +6,9 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <type_traits>
+#include <typeindex>
+#include <typeinfo>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -17,6 +20,14 @@
 #include "sim/core/request.hpp"
 
 namespace slsim {
+
+// Per-simulation state that several components share (an account-wide quota,
+// a shared token bucket): created on first use and owned by the Simulation,
+// so two simulations never share it.
+class SimulationExtension {
+ public:
+  virtual ~SimulationExtension() = default;
+};
 
 struct SimulationOptions {
   std::uint64_t seed = 1;
@@ -94,6 +105,16 @@ class Simulation {
   void reply(CallHandle h, CallStatus status, SimTime delay = 0);
   std::size_t open_calls() const { return calls_.live(); }
 
+  // --- shared per-simulation state (load time: not for the hot path) -----------
+  template <typename T>
+  T& extension() {
+    static_assert(std::is_base_of_v<SimulationExtension, T>);
+    for (auto& [type, ptr] : extensions_)
+      if (type == std::type_index(typeid(T))) return static_cast<T&>(*ptr);
+    extensions_.emplace_back(std::type_index(typeid(T)), std::make_unique<T>());
+    return static_cast<T&>(*extensions_.back().second);
+  }
+
   // --- running ----------------------------------------------------------------
   // Starts every component, runs the warm-up, resets statistics, runs the
   // measured period, then finishes every component. Call once.
@@ -118,6 +139,7 @@ class Simulation {
   Pool<Call> calls_;
   Accounting accounting_;
   std::function<void(double)> progress_;
+  std::vector<std::pair<std::type_index, std::unique_ptr<SimulationExtension>>> extensions_;
 };
 
 }  // namespace slsim

@@ -46,6 +46,7 @@ BuiltModel build_model(const Scenario& scenario, std::uint64_t replication) {
     config.target = static_cast<ComponentId>(w.target);
     const ServiceBuildContext ctx(scenario, target, *m.sim);
     config.op = ctx.op_index(target.name, w.op);
+    config.route = w.route;
     config.payload_bytes = static_cast<std::uint32_t>(w.params.size("payload"));
     if (w.params.has("keys")) {
       const Record& keys = w.params.record("keys");

@@ -24,6 +24,10 @@ struct ServiceType {
   const Schema* schema = nullptr;
   std::vector<std::string> ops;  // operations accepted from workloads and calls; the first is the default
   bool routes = false;           // a workload may pick a `route:`
+  // The route names of one service of this type (when `routes`); a workload's
+  // `route:` must be one of them, and reaches the service as Request::route =
+  // its index + 1 (0: the workload named none).
+  std::vector<std::string> (*route_names)(const ServiceDecl&) = nullptr;
   bool async_invoke = false;     // a workload may use `invoke: async`
   std::unique_ptr<Service> (*build)(const ServiceBuildContext&) = nullptr;
   // Optional cross-field and cross-service checks after every reference is resolved.
@@ -33,6 +37,8 @@ struct ServiceType {
 struct ServiceRegistry {
   std::vector<ServiceType> types;
   const Schema* account = nullptr;  // the top-level `account:` block
+  std::vector<std::string> price_items;  // catalog entries that `pricing:` may override
+  std::vector<std::string> regions;      // regions with a price catalog
   const ServiceType* find(std::string_view name) const;
   std::vector<std::string> type_names() const;
 };

@@ -159,6 +159,11 @@ Schema top_level_schema(const ServiceRegistry& registry) {
 
 namespace {
 
+std::string keys_hint_for(const std::string& word, const std::vector<std::string>& names) {
+  std::string hint = did_you_mean(word, names);
+  return hint.empty() ? "expected one of: " + quoted_list(names) : hint;
+}
+
 bool valid_name(std::string_view n) {
   if (n.empty() || n.size() > 64) return false;
   const auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
@@ -224,8 +229,27 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
   sc.seed = static_cast<std::uint64_t>(r.integer("seed"));
   sc.replications = static_cast<std::uint32_t>(r.integer("replications"));
   sc.region = r.text("region");
+  if (!registry.regions.empty()) {
+    bool known = false;
+    for (const auto& region : registry.regions) known = known || region == sc.region;
+    const Value& v = r.get("region");
+    if (!known)
+      diags.error(v.loc, "region", fmt::format("no price catalog for region '{}' (available: {})", sc.region,
+                                               quoted_list(registry.regions)),
+                  did_you_mean(sc.region, registry.regions));
+  }
   sc.account = r.record("account");
-  for (const auto& [k, v] : r.get("pricing").entries) sc.pricing.emplace_back(k, v.number);
+  for (const auto& [k, v] : r.get("pricing").entries) {
+    bool known = false;
+    for (const auto& item : registry.price_items) known = known || item == k;
+    if (!known) {
+      diags.error(v.loc, v.path, fmt::format("unknown price item '{}'", k),
+                  registry.price_items.empty() ? std::string("this build's price catalog has no items yet")
+                                               : keys_hint_for(k, registry.price_items));
+      continue;
+    }
+    sc.pricing.emplace_back(k, v.number);
+  }
 
   // Services, in file order; their ids follow this order.
   std::vector<std::string> service_names;
@@ -313,8 +337,21 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
           w.op = type.ops.front();
         }
         const Value& route = w.params.get("route");
-        if (route.present && !type.routes)
+        if (route.present && !type.routes) {
           diags.error(route.loc, route.path, fmt::format("a {} service has no routes", type.name));
+        } else if (route.present && type.route_names != nullptr) {
+          const auto names = type.route_names(*t);
+          bool found = false;
+          for (std::size_t i = 0; i < names.size(); ++i)
+            if (names[i] == route.text) {
+              found = true;
+              w.route = static_cast<std::uint16_t>(i + 1);
+            }
+          if (!found)
+            diags.error(route.loc, route.path,
+                        fmt::format("'{}' has no route '{}' (it has {})", t->name, route.text, quoted_list(names)),
+                        did_you_mean(route.text, names));
+        }
         const Value& invoke = w.params.get("invoke");
         if (!invoke.defaulted && invoke.text == "async" && !type.async_invoke)
           diags.error(invoke.loc, invoke.path, fmt::format("a {} service cannot be invoked asynchronously", type.name));

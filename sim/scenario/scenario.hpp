@@ -27,6 +27,7 @@ struct WorkloadDecl {
   Record params;  // target, route, invoke, op, arrival, payload, keys
   std::size_t target = 0;  // index into Scenario::services
   std::string op;          // resolved operation (the target's default when not given)
+  std::uint16_t route = 0; // the target's route index + 1; 0 when none was named
   SourceLoc loc;
 };
 

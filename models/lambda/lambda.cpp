@@ -1,0 +1,529 @@
+#include "models/lambda/lambda.hpp"
+
+#include <cmath>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "models/lambda/environments.hpp"
+#include "models/lambda/lambda_account.hpp"
+#include "models/lambda/schema.hpp"
+#include "models/pricing/catalog.hpp"
+#include "sim/core/simulation.hpp"
+#include "sim/scenario/build.hpp"
+#include "sim/scenario/scenario.hpp"
+#include "sim/stats/counter.hpp"
+#include "sim/stats/gauge.hpp"
+#include "sim/stats/histogram.hpp"
+#include "sim/workload/workload.hpp"
+
+namespace slsim::models {
+
+namespace {
+
+constexpr double kMB = 1048576.0;
+constexpr double kMBPerVcpu = 1769.0;  // aws-facts §1.4: 1,769 MB = one vCPU
+constexpr double kMaxVcpu = 6.0;
+
+double vcpu_share(double memory_mb) { return std::min(memory_mb / kMBPerVcpu, kMaxVcpu); }
+
+struct DownstreamCall {
+  ComponentId target = 0;
+  std::uint16_t op = 0;
+  double probability = 1;
+};
+
+struct Invocation {
+  CallHandle call;
+  RequestHandle request;
+  std::uint32_t env = kNoEnv;
+  SimTime handler_start = 0;
+  SimTime init_ns = 0;
+  std::uint16_t next_call = 0;
+  bool cold = false;
+};
+
+class Lambda final : public Service {
+ public:
+  explicit Lambda(const ServiceBuildContext& ctx);
+
+  void start(Simulation& sim) override;
+  void handle(Simulation& sim, const Event& e) override;
+  void reset_statistics(SimTime now) override;
+  void finish(Simulation& sim) override;
+  void report(Json& out, double measured_seconds) const override;
+  void bill(CostLedger& ledger, double measured_seconds) const override;
+
+ private:
+  enum : std::uint16_t { kInitDone = kFirstComponentEvent, kComputeDone, kTimeout, kExpire };
+
+  void on_call(Simulation& sim, CallHandle call);
+  bool on_demand_slot_free() const;
+  void take_on_demand_slot();
+  void release_on_demand_slot();
+  bool scaling_token(SimTime now);
+  std::uint32_t create_environment(Simulation& sim, bool provisioned);
+  void begin_handler(Simulation& sim, Handle inv_handle);
+  void continue_calls(Simulation& sim, Handle inv_handle);
+  void complete(Simulation& sim, Handle inv_handle, CallStatus status);
+  void environment_idle(Simulation& sim, Environment& env);
+  void destroy_environment(Simulation& sim, Environment& env);
+  void set_busy(SimTime now, std::int64_t delta);
+
+  // Configuration (resolved at build time).
+  const Scenario& scenario_;
+  double memory_gb_;
+  bool arm_;
+  SimTime timeout_;
+  Distribution duration_;
+  double duration_scale_ = 1.0;
+  Distribution init_;
+  Distribution idle_timeout_;
+  std::optional<std::int64_t> reserved_;
+  std::int64_t provisioned_ = 0;
+  double error_probability_;
+  std::vector<DownstreamCall> calls_;
+  LambdaAccount& account_;
+  TokenBucket function_scaling_{1000.0, 100.0};  // aws-facts §1.2: 1000 per 10 s per function
+
+  // Random streams, one per purpose, so changing one parameter leaves the others' draws alone.
+  Rng duration_rng_, init_rng_, idle_rng_, error_rng_, call_rng_, select_rng_;
+
+  // State.
+  Pool<Environment> envs_;
+  IdleSet idle_;                         // on-demand idle environments
+  std::vector<std::uint32_t> pc_idle_;   // provisioned idle environments (never expire)
+  Pool<Invocation> invocations_;
+  std::uint64_t created_seq_ = 0;
+  std::int64_t busy_ = 0;                // busy environments (the function's concurrency)
+  std::int64_t on_demand_busy_ = 0;
+  std::int64_t environments_ = 0;
+  std::int64_t idle_count_ = 0;
+
+  // Statistics of the measured period.
+  Counter invocations_count_, cold_starts_, throttles_, errors_, timeouts_, provisioned_invocations_;
+  TimeWeightedGauge concurrency_, environments_gauge_, idle_gauge_;
+  LatencyHistogram duration_hist_, init_hist_;
+  double on_demand_gb_s_ = 0;
+  double provisioned_gb_s_ = 0;
+  SimTime end_ = 0;
+};
+
+Lambda::Lambda(const ServiceBuildContext& ctx)
+    : Service(ctx.name(), "lambda"),
+      scenario_(ctx.scenario()),
+      memory_gb_(ctx.params().size("memory") / 1024.0 / kMB),
+      arm_(ctx.params().text("architecture") == "arm64"),
+      timeout_(ctx.params().duration("timeout")),
+      duration_(ctx.params().dist("duration")),
+      init_(ctx.params().has("snapstart") ? ctx.params().record("snapstart").dist("restore")
+                                          : ctx.params().dist("cold_start")),
+      idle_timeout_(ctx.params().dist("idle_timeout")),
+      error_probability_(ctx.params().number("errors")),
+      account_(ctx.sim().extension<LambdaAccount>()),
+      duration_rng_(0), init_rng_(0), idle_rng_(0), error_rng_(0), call_rng_(0), select_rng_(0),
+      idle_([&] {
+        const std::string& w = ctx.params().text("warm_selection");
+        return w == "newest" ? WarmSelection::newest
+               : w == "lru"  ? WarmSelection::lru
+               : w == "random" ? WarmSelection::random
+                               : WarmSelection::mru;
+      }(), envs_) {
+  const Record& p = ctx.params();
+  if (p.has("cpu_scaling")) {
+    const Record& cpu = p.record("cpu_scaling");
+    const double memory_mb = p.size("memory") / kMB;
+    const double reference_mb = cpu.size("reference_memory") / kMB;
+    const double bound = cpu.number("cpu_bound");
+    duration_scale_ = (1.0 - bound) + bound * vcpu_share(reference_mb) / vcpu_share(memory_mb);
+  }
+  if (p.has("reserved_concurrency")) reserved_ = p.integer("reserved_concurrency");
+  if (p.has("provisioned_concurrency")) provisioned_ = p.integer("provisioned_concurrency");
+  for (const Value& v : p.list("calls")) {
+    const Record& c = *v.record;
+    const std::string& target = c.text("to");
+    const ServiceDecl* decl = ctx.scenario().find_service(target);
+    const std::string op = c.has("op") ? c.text("op") : decl->type->ops.front();
+    calls_.push_back({ctx.id_of(target), ctx.op_index(target, op), c.number("probability")});
+  }
+  account_.configure(ctx.scenario());
+}
+
+void Lambda::start(Simulation& sim) {
+  const std::string base = "service." + name() + ".";
+  duration_rng_ = sim.rng(base + "duration");
+  init_rng_ = sim.rng(base + "init");
+  idle_rng_ = sim.rng(base + "idle");
+  error_rng_ = sim.rng(base + "errors");
+  call_rng_ = sim.rng(base + "calls");
+  select_rng_ = sim.rng(base + "select");
+  // Provisioned environments are initialised before the run starts.
+  for (std::int64_t i = 0; i < provisioned_; ++i) {
+    const std::uint32_t idx = create_environment(sim, true);
+    Environment& e = envs_.live_at(idx);
+    e.busy = false;
+    ++idle_count_;
+    pc_idle_.push_back(idx);
+  }
+  idle_gauge_.set(sim.now(), static_cast<double>(idle_count_));
+}
+
+bool Lambda::on_demand_slot_free() const {
+  if (reserved_) return on_demand_busy_ < *reserved_ - provisioned_;
+  return account_.unreserved_busy < account_.unreserved_capacity;
+}
+
+void Lambda::take_on_demand_slot() {
+  ++on_demand_busy_;
+  if (!reserved_) ++account_.unreserved_busy;
+}
+
+void Lambda::release_on_demand_slot() {
+  --on_demand_busy_;
+  if (!reserved_) --account_.unreserved_busy;
+}
+
+bool Lambda::scaling_token(SimTime now) {
+  switch (account_.scaling) {
+    case ScalingMode::per_function: return function_scaling_.try_take(now);
+    case ScalingMode::legacy: return account_.legacy_burst.try_take(now);
+    case ScalingMode::none: return true;
+  }
+  return true;
+}
+
+void Lambda::set_busy(SimTime now, std::int64_t delta) {
+  busy_ += delta;
+  concurrency_.set(now, static_cast<double>(busy_));
+}
+
+std::uint32_t Lambda::create_environment(Simulation& sim, bool provisioned) {
+  Environment e;
+  e.created_seq = ++created_seq_;
+  e.provisioned = provisioned;
+  e.busy = true;
+  const Handle h = envs_.alloc(e);
+  envs_.at(h).self = h.index();
+  ++environments_;
+  environments_gauge_.set(sim.now(), static_cast<double>(environments_));
+  return h.index();
+}
+
+void Lambda::on_call(Simulation& sim, CallHandle call) {
+  const SimTime now = sim.now();
+  std::uint32_t env = kNoEnv;
+  bool cold = false;
+  if (!pc_idle_.empty()) {
+    env = pc_idle_.back();
+    pc_idle_.pop_back();
+    provisioned_invocations_.add();
+  } else if (on_demand_slot_free()) {
+    if (!idle_.empty()) {
+      env = idle_.take(select_rng_);
+    } else if (scaling_token(now)) {
+      env = create_environment(sim, false);
+      cold = true;
+    }
+    if (env != kNoEnv) take_on_demand_slot();
+  }
+  if (env == kNoEnv) {
+    // Synchronous invocation has no queue: 429 at once.
+    throttles_.add();
+    sim.reply(call, CallStatus::throttled);
+    return;
+  }
+  invocations_count_.add();
+  Environment& e = envs_.live_at(env);
+  if (!cold) {
+    e.busy = true;
+    --idle_count_;
+    idle_gauge_.set(now, static_cast<double>(idle_count_));
+  }
+  set_busy(now, +1);
+  Invocation inv;
+  inv.call = call;
+  inv.request = sim.call_info(call).request;
+  inv.env = env;
+  inv.cold = cold;
+  const Handle h = invocations_.alloc(inv);
+  if (cold) {
+    cold_starts_.add();
+    const SimTime init = init_.sample_ns(init_rng_);
+    invocations_.at(h).init_ns = init;
+    init_hist_.record(init);
+    sim.schedule_in(init, id(), kInitDone, h.bits);
+  } else {
+    begin_handler(sim, h);
+  }
+}
+
+void Lambda::begin_handler(Simulation& sim, Handle h) {
+  Invocation& inv = invocations_.at(h);
+  inv.handler_start = sim.now();
+  const auto compute = round_ns(static_cast<double>(duration_.sample_ns(duration_rng_)) * duration_scale_);
+  if (compute >= timeout_) {
+    sim.schedule_in(timeout_, id(), kTimeout, h.bits);
+    return;
+  }
+  sim.schedule_in(compute, id(), kComputeDone, h.bits);
+  // Only calls can stretch the handler past its timeout: arm the timer for them.
+  if (!calls_.empty()) sim.schedule_in(timeout_, id(), kTimeout, h.bits);
+}
+
+void Lambda::continue_calls(Simulation& sim, Handle h) {
+  Invocation& inv = invocations_.at(h);
+  while (inv.next_call < calls_.size()) {
+    const DownstreamCall& c = calls_[inv.next_call++];
+    // One draw per declared call, taken or not, so the stream does not depend on outcomes.
+    if (!call_rng_.bernoulli(c.probability)) continue;
+    sim.call(id(), c.target, c.op, inv.request, h.bits);
+    return;
+  }
+  complete(sim, h, CallStatus::ok);
+}
+
+void Lambda::complete(Simulation& sim, Handle h, CallStatus status) {
+  Invocation inv = invocations_.at(h);
+  invocations_.free(h);
+  const SimTime now = sim.now();
+  if (status == CallStatus::ok && error_rng_.bernoulli(error_probability_)) status = CallStatus::error;
+  if (status == CallStatus::error) errors_.add();
+  if (status == CallStatus::timeout) timeouts_.add();
+  // Billed: init (billed since Aug 2025, aws-facts §1.3) plus the handler, rounded up to 1 ms.
+  const SimTime handler = now - inv.handler_start;
+  duration_hist_.record(handler);
+  const SimTime billed_ms = (handler + inv.init_ns + kMillisecond - 1) / kMillisecond;
+  const double gb_s = static_cast<double>(billed_ms) / 1000.0 * memory_gb_;
+  Environment& e = envs_.live_at(inv.env);
+  (e.provisioned ? provisioned_gb_s_ : on_demand_gb_s_) += gb_s;
+  // A timed-out invocation leaves its caller a 504-style answer.
+  sim.reply(inv.call, status);
+  set_busy(now, -1);
+  if (!e.provisioned) release_on_demand_slot();
+  if (status == CallStatus::timeout && !e.provisioned) {
+    // The runtime is reset after a timeout: the next request initialises a new environment.
+    destroy_environment(sim, e);
+    return;
+  }
+  environment_idle(sim, e);
+}
+
+void Lambda::environment_idle(Simulation& sim, Environment& e) {
+  const SimTime now = sim.now();
+  e.busy = false;
+  e.idle_since = now;
+  ++e.idle_stamp;
+  ++idle_count_;
+  idle_gauge_.set(now, static_cast<double>(idle_count_));
+  if (e.provisioned) {
+    pc_idle_.push_back(e.self);
+    return;
+  }
+  idle_.insert(e);
+  e.expires_at = now + idle_timeout_.sample_ns(idle_rng_);
+  // At most one pending expiry event per environment; a later one reschedules itself.
+  if (e.expiry_event_at < 0 || e.expiry_event_at > e.expires_at) {
+    e.expiry_event_at = e.expires_at;
+    sim.schedule_at(e.expires_at, id(), kExpire, envs_.handle_at(e.self).bits);
+  }
+}
+
+void Lambda::destroy_environment(Simulation& sim, Environment& e) {
+  const Handle h = envs_.handle_at(e.self);
+  envs_.free(h);
+  --environments_;
+  environments_gauge_.set(sim.now(), static_cast<double>(environments_));
+}
+
+void Lambda::handle(Simulation& sim, const Event& e) {
+  switch (e.kind) {
+    case kCallEvent: on_call(sim, CallHandle{e.data}); return;
+    case kInitDone: begin_handler(sim, Handle{e.data}); return;
+    case kComputeDone:
+      if (invocations_.get(Handle{e.data}) != nullptr) continue_calls(sim, Handle{e.data});
+      return;
+    case kReplyEvent: {
+      const Handle h{e.data};
+      if (invocations_.get(h) == nullptr) return;  // the invocation timed out meanwhile
+      if (static_cast<CallStatus>(e.arg) != CallStatus::ok) {
+        complete(sim, h, CallStatus::error);  // an unhandled downstream failure fails the invocation
+        return;
+      }
+      continue_calls(sim, h);
+      return;
+    }
+    case kTimeout:
+      if (invocations_.get(Handle{e.data}) != nullptr) complete(sim, Handle{e.data}, CallStatus::timeout);
+      return;
+    case kExpire: {
+      Environment* env = envs_.get(Handle{e.data});
+      if (env == nullptr || env->expiry_event_at != sim.now()) return;  // stale
+      env->expiry_event_at = -1;
+      if (env->busy) return;  // it will schedule again when it next becomes idle
+      if (sim.now() < env->expires_at) {
+        env->expiry_event_at = env->expires_at;
+        sim.schedule_at(env->expires_at, id(), kExpire, e.data);
+        return;
+      }
+      idle_.erase(*env);
+      --idle_count_;
+      idle_gauge_.set(sim.now(), static_cast<double>(idle_count_));
+      destroy_environment(sim, *env);
+      return;
+    }
+    default: return;
+  }
+}
+
+void Lambda::reset_statistics(SimTime now) {
+  for (Counter* c : {&invocations_count_, &cold_starts_, &throttles_, &errors_, &timeouts_, &provisioned_invocations_})
+    c->reset();
+  concurrency_.reset(now);
+  environments_gauge_.reset(now);
+  idle_gauge_.reset(now);
+  duration_hist_.reset();
+  init_hist_.reset();
+  on_demand_gb_s_ = 0;
+  provisioned_gb_s_ = 0;
+}
+
+void Lambda::finish(Simulation& sim) {
+  end_ = sim.now();
+  if (provisioned_ == 0) {
+    account_.free_eligible_requests += static_cast<double>(invocations_count_.value);
+    account_.free_eligible_gb_s += on_demand_gb_s_;
+  }
+  (arm_ ? account_.on_demand_gb_s_arm : account_.on_demand_gb_s_x86) += on_demand_gb_s_;
+}
+
+void Lambda::report(Json& out, double /*measured_seconds*/) const {
+  out["invocations"] = invocations_count_.value;
+  out["cold_starts"] = cold_starts_.value;
+  out["throttles"] = throttles_.value;
+  out["errors"] = errors_.value;
+  out["timeouts"] = timeouts_.value;
+  if (provisioned_ > 0) out["provisioned_invocations"] = provisioned_invocations_.value;
+  Json& c = out["concurrency"];
+  c["max"] = concurrency_.max();
+  c["mean"] = concurrency_.mean(end_);
+  Json& env = out["environments"];
+  env["max"] = environments_gauge_.max();
+  env["mean"] = environments_gauge_.mean(end_);
+  env["mean_idle"] = idle_gauge_.mean(end_);
+  out["duration_ms"] = latency_json(duration_hist_);
+  out["init_ms"] = latency_json(init_hist_);
+  out["billed_gb_s"] = on_demand_gb_s_ + provisioned_gb_s_;
+}
+
+// Price tiers per architecture (aws-facts §1.5), cumulative GB-s per month.
+std::vector<Tier> duration_tiers(const PriceCatalog& price, bool arm) {
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  if (arm)
+    return {{7.5e9, price("lambda.duration.arm64.tier1")}, {18.75e9, price("lambda.duration.arm64.tier2")},
+            {inf, price("lambda.duration.arm64.tier3")}};
+  return {{6e9, price("lambda.duration.x86_64.tier1")}, {15e9, price("lambda.duration.x86_64.tier2")},
+          {inf, price("lambda.duration.x86_64.tier3")}};
+}
+
+void Lambda::bill(CostLedger& ledger, double measured_seconds) const {
+  const PriceCatalog price(scenario_);
+  const bool free_tier = scenario_.account.flag("free_tier") && provisioned_ == 0;
+  const double requests = static_cast<double>(invocations_count_.value);
+  ledger.add(name(), "requests", requests, "requests", requests * price("lambda.request"));
+  // Duration: tiers apply to the account's monthly volume per architecture; this
+  // function pays its share of the tiered cost in proportion to its GB-s.
+  const double arch_total = arm_ ? account_.on_demand_gb_s_arm : account_.on_demand_gb_s_x86;
+  if (on_demand_gb_s_ > 0 && arch_total > 0) {
+    const double arch_cost = prorated_tiered_cost(arch_total, measured_seconds, duration_tiers(price, arm_));
+    ledger.add(name(), "duration", on_demand_gb_s_, "GB-s", arch_cost * on_demand_gb_s_ / arch_total);
+  }
+  if (provisioned_ > 0) {
+    const std::string arch = arm_ ? "arm64" : "x86_64";
+    const double allocated = static_cast<double>(provisioned_) * memory_gb_ * measured_seconds;
+    ledger.add(name(), "provisioned concurrency", allocated, "GB-s", allocated * price("lambda.provisioned." + arch));
+    ledger.add(name(), "provisioned duration", provisioned_gb_s_, "GB-s",
+               provisioned_gb_s_ * price("lambda.provisioned_duration." + arch));
+  }
+  if (free_tier) {
+    // The monthly free tier, prorated to the measured period and shared by the
+    // eligible functions in proportion to their use (valued at the first tier).
+    const double month = measured_seconds / kMonthSeconds;
+    const double free_requests = price("lambda.free_tier.requests") * month;
+    const double free_gb_s = price("lambda.free_tier.gb_s") * month;
+    const double request_credit =
+        account_.free_eligible_requests > 0
+            ? std::min(requests, free_requests * requests / account_.free_eligible_requests)
+            : 0.0;
+    const double gb_s_credit =
+        account_.free_eligible_gb_s > 0
+            ? std::min(on_demand_gb_s_, free_gb_s * on_demand_gb_s_ / account_.free_eligible_gb_s)
+            : 0.0;
+    if (request_credit > 0)
+      ledger.add(name(), "free tier requests", -request_credit, "requests", -request_credit * price("lambda.request"));
+    if (gb_s_credit > 0)
+      ledger.add(name(), "free tier duration", -gb_s_credit, "GB-s", -gb_s_credit * duration_tiers(price, arm_)[0].usd);
+  }
+}
+
+// Load-time checks that need the whole scenario.
+void check_lambda(const ServiceDecl& decl, const Scenario& sc, Diagnostics& diags) {
+  const Record& p = decl.params;
+  const std::string path = "services." + decl.name;
+  const double memory_mb = p.size("memory") / kMB;
+  if (memory_mb != std::floor(memory_mb))
+    diags.error(p.get("memory").loc, path + ".memory",
+                fmt::format("expected a whole number of MB (Lambda memory is set in 1 MB steps), found '{}'", p.get("memory").text));
+  if (p.has("provisioned_concurrency") && p.has("snapstart"))
+    diags.error(p.get("snapstart").loc, path + ".snapstart", "SnapStart cannot be combined with provisioned concurrency");
+  if (p.has("provisioned_concurrency") && p.has("reserved_concurrency") &&
+      p.integer("provisioned_concurrency") > p.integer("reserved_concurrency"))
+    diags.error(p.get("provisioned_concurrency").loc, path + ".provisioned_concurrency",
+                fmt::format("provisioned concurrency {} exceeds the reserved concurrency {}", p.integer("provisioned_concurrency"),
+                            p.integer("reserved_concurrency")));
+  for (const Value& v : p.list("calls")) {
+    const Record& c = *v.record;
+    const ServiceDecl* target = sc.find_service(c.text("to"));
+    if (target == nullptr || target->type == nullptr || !c.has("op")) continue;
+    const auto& ops = target->type->ops;
+    if (std::find(ops.begin(), ops.end(), c.text("op")) == ops.end())
+      diags.error(c.get("op").loc, v.path + ".op",
+                  fmt::format("a {} service has no operation '{}' (it has {})", target->type->name, c.text("op"), quoted_list(ops)),
+                  did_you_mean(c.text("op"), ops));
+  }
+  // Account-wide: reservations must leave `unreserved_min` unreserved. Reported once, at the first function.
+  const ServiceDecl* first = nullptr;
+  std::int64_t carved = 0;
+  for (const auto& s : sc.services) {
+    if (s.type == nullptr || s.type->name != "lambda") continue;
+    if (first == nullptr) first = &s;
+    if (s.params.has("reserved_concurrency")) carved += s.params.integer("reserved_concurrency");
+    else if (s.params.has("provisioned_concurrency")) carved += s.params.integer("provisioned_concurrency");
+  }
+  if (first == &decl) {
+    const std::int64_t limit = sc.account.integer("lambda_concurrency");
+    const std::int64_t floor = sc.account.integer("unreserved_min");
+    if (carved > limit - floor)
+      diags.error(decl.loc, "services",
+                  fmt::format("reserved and provisioned concurrency add up to {}, but the account ({} in "
+                              "account.lambda_concurrency) must keep {} unreserved (account.unreserved_min): at most {} "
+                              "can be reserved",
+                              carved, limit, floor, limit - floor));
+  }
+}
+
+}  // namespace
+
+ServiceType lambda_type() {
+  ServiceType t;
+  t.name = "lambda";
+  t.summary = "an AWS Lambda function: concurrency pools, scaling rate, cold starts, keep-alive, timeouts, cost";
+  t.schema = &lambda_schema();
+  t.ops = {"invoke"};
+  t.build = [](const ServiceBuildContext& ctx) -> std::unique_ptr<Service> { return std::make_unique<Lambda>(ctx); };
+  t.check = &check_lambda;
+  return t;
+}
+
+}  // namespace slsim::models

@@ -1,0 +1,93 @@
+// The lambda parameters, declared once (docs, loader and errors come from here).
+// Defaults follow shared/reference/aws-facts.md §1.
+#include "models/lambda/schema.hpp"
+
+namespace slsim::models {
+
+namespace {
+ParamSpec param(std::string name, ParamType type, std::string unit, std::string default_text, std::string help) {
+  ParamSpec p;
+  p.name = std::move(name);
+  p.type = type;
+  p.unit = std::move(unit);
+  p.default_text = std::move(default_text);
+  p.help = std::move(help);
+  return p;
+}
+constexpr double kMB = 1048576.0;
+}  // namespace
+
+const Schema& lambda_call_schema() {
+  static const Schema s = [] {
+    ParamSpec to = param("to", ParamType::reference, "", "", "the service called");
+    to.required = true;
+    to.edge = "calls";
+    ParamSpec op = param("op", ParamType::text, "", "", "the operation (the target's default when omitted)");
+    ParamSpec probability = param("probability", ParamType::probability, "", "1", "chance that an invocation makes this call");
+    return Schema{"lambda call", "A synchronous call made by the handler, in order; the function stays busy and billed while it waits.",
+                  {to, op, probability}};
+  }();
+  return s;
+}
+
+const Schema& lambda_schema() {
+  static const Schema s = [] {
+    ParamSpec memory = param("memory", ParamType::size, "MB", "128MB", "memory; CPU share is memory / 1769 MB (at most 6 vCPU)");
+    memory.min = 128 * kMB;
+    memory.max = 10240 * kMB;
+    ParamSpec arch = param("architecture", ParamType::choice, "", "x86_64", "instruction set; arm64 has lower duration prices");
+    arch.choices = {"x86_64", "arm64"};
+    ParamSpec timeout = param("timeout", ParamType::duration, "s", "3s", "the handler's time limit; a timed-out invocation is billed for all of it");
+    timeout.min = 1e9;
+    timeout.max = 900e9;
+    ParamSpec duration = param("duration", ParamType::distribution, "ms", "", "handler compute time at `cpu_scaling.reference_memory` (calls come on top)");
+    duration.required = true;
+    duration.min = 0;
+
+    static const Schema cpu_schema = [] {
+      ParamSpec ref = param("reference_memory", ParamType::size, "MB", "", "memory at which `duration` was measured");
+      ref.required = true;
+      ref.min = 128 * kMB;
+      ref.max = 10240 * kMB;
+      ParamSpec bound = param("cpu_bound", ParamType::probability, "", "1", "fraction of `duration` that scales with the CPU share");
+      return Schema{"cpu_scaling", "Duration scales with the vCPU share (memory / 1769 MB, at most 6).", {ref, bound}};
+    }();
+    ParamSpec cpu = param("cpu_scaling", ParamType::record, "", "", "optional: scale `duration` with memory");
+    cpu.record = &cpu_schema;
+
+    ParamSpec cold = param("cold_start", ParamType::distribution, "ms", "{dist: lognormal, median: 250ms, p99: 1s}",
+                           "init duration of a new environment (AWS: under 100 ms to over 1 s; the default is UNCONFIRMED, set it from your measurements)");
+    cold.min = 0;
+    static const Schema snap_schema = [] {
+      ParamSpec restore = param("restore", ParamType::distribution, "ms", "", "restore time replacing the init phase");
+      restore.required = true;
+      restore.min = 0;
+      return Schema{"snapstart", "SnapStart: new environments restore a snapshot instead of running init.", {restore}};
+    }();
+    ParamSpec snap = param("snapstart", ParamType::record, "", "", "optional SnapStart (not with provisioned concurrency)");
+    snap.record = &snap_schema;
+    ParamSpec idle = param("idle_timeout", ParamType::distribution, "min", "{dist: uniform, min: 5min, max: 15min}",
+                           "how long an idle environment lives (AWS does not publish it: UNCONFIRMED; measured ~10 min since 2019)");
+    idle.min = 0;
+    ParamSpec selection = param("warm_selection", ParamType::choice, "", "mru",
+                                "which idle environment takes a request: most recently used, newest created, least recently used, random");
+    selection.choices = {"mru", "newest", "lru", "random"};
+    ParamSpec reserved = param("reserved_concurrency", ParamType::integer, "", "", "cap and guarantee carved from the account (0 throttles everything)");
+    reserved.min = 0;
+    reserved.max = 1e6;
+    ParamSpec provisioned = param("provisioned_concurrency", ParamType::integer, "", "", "environments initialised at start that never expire");
+    provisioned.min = 1;
+    provisioned.max = 1e6;
+    ParamSpec errors = param("errors", ParamType::probability, "", "0", "probability that an invocation fails");
+    ParamSpec calls = param("calls", ParamType::list, "", "", "synchronous calls made by the handler, in order");
+    ParamSpec call_item = param("call", ParamType::record, "", "", "a call");
+    call_item.record = &lambda_call_schema();
+    calls.element.push_back(call_item);
+    calls.record = &lambda_call_schema();
+    return Schema{"lambda", "An AWS Lambda function.",
+                  {memory, arch, timeout, duration, cpu, cold, snap, idle, selection, reserved, provisioned, errors, calls}};
+  }();
+  return s;
+}
+
+}  // namespace slsim::models
