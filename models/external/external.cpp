@@ -13,15 +13,6 @@ namespace slsim::models {
 
 namespace {
 
-ParamSpec param(std::string name, ParamType type, std::string unit, std::string default_text, std::string help) {
-  ParamSpec p;
-  p.name = std::move(name);
-  p.type = type;
-  p.unit = std::move(unit);
-  p.default_text = std::move(default_text);
-  p.help = std::move(help);
-  return p;
-}
 
 const Schema& external_schema() {
   static const Schema s = [] {
@@ -67,7 +58,7 @@ class External final : public Service {
       --busy_;
       concurrency_.set(sim.now(), static_cast<double>(busy_));
       const CallHandle call{e.data};
-      latency_hist_.record(sim.now() - sim.call_info(call).sent);
+      latency_hist_.record(sim.now() - sim.call_info(call).delivered);
       completed_.add();
       // One draw per call, so the error stream does not depend on the outcome.
       if (error_rng_.bernoulli(error_probability_)) {
@@ -130,7 +121,7 @@ ServiceType external_type() {
   t.summary = "a third-party dependency: latency, errors, optional concurrency limit";
   t.schema = &external_schema();
   t.ops = {"call"};
-  t.build = [](const ServiceBuildContext& ctx) -> std::unique_ptr<Service> { return std::make_unique<External>(ctx); };
+  t.build = &make_service<External>;
   return t;
 }
 

@@ -86,7 +86,7 @@ class Lambda final : public Service {
   double error_probability_;
   std::vector<DownstreamCall> calls_;
   LambdaAccount& account_;
-  TokenBucket function_scaling_{1000.0, 100.0};  // aws-facts §1.2: 1000 per 10 s per function
+  TokenBucket function_scaling_{100.0, 1000};  // aws-facts §1.2: 1000 per 10 s per function (100/s, burst 1000)
 
   // Random streams, one per purpose, so changing one parameter leaves the others' draws alone.
   Rng duration_rng_, init_rng_, idle_rng_, error_rng_, call_rng_, select_rng_;
@@ -521,7 +521,7 @@ ServiceType lambda_type() {
   t.summary = "an AWS Lambda function: concurrency pools, scaling rate, cold starts, keep-alive, timeouts, cost";
   t.schema = &lambda_schema();
   t.ops = {"invoke"};
-  t.build = [](const ServiceBuildContext& ctx) -> std::unique_ptr<Service> { return std::make_unique<Lambda>(ctx); };
+  t.build = &make_service<Lambda>;
   t.check = &check_lambda;
   return t;
 }

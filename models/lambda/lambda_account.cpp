@@ -24,8 +24,8 @@ void LambdaAccount::configure(const Scenario& scenario) {
   }
   unreserved_capacity = account_limit - carved;
   // The burst can never exceed the account's concurrency (aws-facts §1.2); refilled at 500 per minute.
-  legacy_burst = TokenBucket(std::min<double>(legacy_burst_for_region(scenario.region), static_cast<double>(account_limit)),
-                             500.0 / 60.0);
+  legacy_burst = TokenBucket(500.0 / 60.0, static_cast<std::int64_t>(std::min<double>(
+                                                 legacy_burst_for_region(scenario.region), static_cast<double>(account_limit))));
 }
 
 }  // namespace slsim::models

@@ -8,42 +8,13 @@
 
 #include "sim/core/simulation.hpp"
 #include "sim/core/time.hpp"
+#include "sim/core/token_bucket.hpp"
 
 namespace slsim {
 struct Scenario;
 }
 
 namespace slsim::models {
-
-// A token bucket refilled continuously: `rate` tokens per second up to
-// `capacity`. Refill is computed from the time elapsed since the last use.
-class TokenBucket {
- public:
-  TokenBucket() = default;
-  TokenBucket(double capacity, double per_second) : capacity_(capacity), per_ns_(per_second / 1e9), tokens_(capacity) {}
-  bool try_take(SimTime now) {
-    refill(now);
-    if (tokens_ < 1.0) return false;
-    tokens_ -= 1.0;
-    return true;
-  }
-  double tokens(SimTime now) {
-    refill(now);
-    return tokens_;
-  }
-
- private:
-  void refill(SimTime now) {
-    if (now > last_) {
-      tokens_ = std::min(capacity_, tokens_ + per_ns_ * static_cast<double>(now - last_));
-      last_ = now;
-    }
-  }
-  double capacity_ = 0;
-  double per_ns_ = 0;
-  double tokens_ = 0;
-  SimTime last_ = 0;
-};
 
 enum class ScalingMode { per_function, legacy, none };
 

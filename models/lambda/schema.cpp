@@ -5,15 +5,6 @@
 namespace slsim::models {
 
 namespace {
-ParamSpec param(std::string name, ParamType type, std::string unit, std::string default_text, std::string help) {
-  ParamSpec p;
-  p.name = std::move(name);
-  p.type = type;
-  p.unit = std::move(unit);
-  p.default_text = std::move(default_text);
-  p.help = std::move(help);
-  return p;
-}
 constexpr double kMB = 1048576.0;
 }  // namespace
 

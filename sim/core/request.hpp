@@ -44,7 +44,7 @@ struct Call {
   ComponentId callee = 0;
   std::uint16_t op = 0;          // callee-defined operation index
   std::uint64_t token = 0;       // the caller's cookie, handed back with the reply
-  SimTime sent = 0;
+  SimTime delivered = 0;         // when the callee receives it (the call time plus its delay)
 };
 
 }  // namespace slsim

@@ -82,7 +82,7 @@ CallHandle Simulation::call(ComponentId caller, ComponentId callee, std::uint16_
                             RequestHandle request, std::uint64_t token, SimTime delay) {
   retain(request);
   ++requests_.at(request).hops;
-  const CallHandle h = calls_.alloc(Call{request, caller, callee, op, token, now_});
+  const CallHandle h = calls_.alloc(Call{request, caller, callee, op, token, now_ + std::max<SimTime>(delay, 0)});
   schedule_in(delay, callee, kCallEvent, h.bits);
   return h;
 }

@@ -34,6 +34,12 @@ struct ServiceType {
   void (*check)(const ServiceDecl&, const Scenario&, Diagnostics&) = nullptr;
 };
 
+// The usual factory: `type.build = &make_service<MyService>;`
+template <typename T>
+std::unique_ptr<Service> make_service(const ServiceBuildContext& ctx) {
+  return std::make_unique<T>(ctx);
+}
+
 struct ServiceRegistry {
   std::vector<ServiceType> types;
   const Schema* account = nullptr;  // the top-level `account:` block

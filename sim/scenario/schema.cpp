@@ -46,6 +46,16 @@ std::vector<std::string> Schema::names() const {
   return out;
 }
 
+ParamSpec param(std::string name, ParamType type, std::string unit, std::string default_text, std::string help) {
+  ParamSpec p;
+  p.name = std::move(name);
+  p.type = type;
+  p.unit = std::move(unit);
+  p.default_text = std::move(default_text);
+  p.help = std::move(help);
+  return p;
+}
+
 const Value& Record::get(std::string_view name) const {
   for (const auto& [k, v] : fields)
     if (k == name) return v;

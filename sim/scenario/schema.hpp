@@ -110,6 +110,10 @@ struct Record {
   const std::vector<Value>& list(std::string_view name) const { return get(name).items; }
 };
 
+// Shorthand for declarations: a parameter with its unit, default (scenario
+// syntax; empty for none) and help; set ranges and the rest on the result.
+ParamSpec param(std::string name, ParamType type, std::string unit, std::string default_text, std::string help);
+
 // Checks document nodes against schemas, reporting every problem to `diags`.
 class SchemaChecker {
  public:
