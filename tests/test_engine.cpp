@@ -222,7 +222,7 @@ class Caller final : public Component {
       return;
     }
     const RequestHandle h{e.data};
-    replies.push_back({static_cast<CallStatus>(e.arg), sim.now() - sim.request(h).arrival});
+    replies.push_back({reply_status(e), sim.now() - sim.request(h).arrival});
     static constexpr Outcome kOutcome[] = {Outcome::succeeded, Outcome::throttled, Outcome::failed, Outcome::timed_out};
     sim.set_outcome(h, kOutcome[e.arg]);
     sim.release(h);

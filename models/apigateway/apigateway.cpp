@@ -228,7 +228,7 @@ class ApiGateway final : public Service {
   void handle(Simulation& sim, const Event& e) override {
     switch (e.kind) {
       case kCallEvent: on_request(sim, CallHandle{e.data}); return;
-      case kReplyEvent: on_backend_reply(sim, Handle{e.data}, static_cast<CallStatus>(e.arg)); return;
+      case kReplyEvent: on_backend_reply(sim, Handle{e.data}, reply_status(e)); return;
       case kForward: on_forward(sim, Handle{e.data}); return;
       case kTimeout: on_timeout(sim, Handle{e.data}); return;
       default: return;

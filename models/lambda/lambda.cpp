@@ -347,7 +347,7 @@ void Lambda::handle(Simulation& sim, const Event& e) {
     case kReplyEvent: {
       const Handle h{e.data};
       if (invocations_.get(h) == nullptr) return;  // the invocation timed out meanwhile
-      if (static_cast<CallStatus>(e.arg) != CallStatus::ok) {
+      if (reply_status(e) != CallStatus::ok) {
         complete(sim, h, CallStatus::error);  // an unhandled downstream failure fails the invocation
         return;
       }

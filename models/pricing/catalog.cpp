@@ -36,6 +36,22 @@ const std::vector<PriceEntry>& us_east_1() {
       {"apigateway.http.request.tier1", 1.0e-6, "request", "§4: first 300M per month"},
       {"apigateway.http.request.tier2", 0.9e-6, "request", "§4: over 300M"},
       {"apigateway.free_tier.requests", 1.0e6, "requests/month", "§4: first 12 months only"},
+      // SQS: a request is each 64 KB chunk of a call's payload; empty receives are billed (§2.3).
+      {"sqs.request.standard.tier1", 4.0e-7, "request", "§2.3: first 100B per month"},
+      {"sqs.request.standard.tier2", 3.0e-7, "request", "§2.3: next 100B"},
+      {"sqs.request.standard.tier3", 2.4e-7, "request", "§2.3: over 200B"},
+      {"sqs.request.fifo.tier1", 5.0e-7, "request", "§2.3: first 100B per month"},
+      {"sqs.request.fifo.tier2", 4.0e-7, "request", "§2.3: next 100B (UNCONFIRMED)"},
+      {"sqs.request.fifo.tier3", 3.5e-7, "request", "§2.3: over 200B (UNCONFIRMED)"},
+      {"sqs.free_tier.requests", 1.0e6, "requests/month", "§2.3: standard and FIFO together, permanent"},
+      // SNS: each 64 KB chunk of a publish counts; deliveries to SQS and Lambda are free (§3).
+      {"sns.publish", 5.0e-7, "publish", "§3: standard topics"},
+      {"sns.delivery.http", 6.0e-7, "delivery", "§3: HTTP/S deliveries"},
+      {"sns.free_tier.publishes", 1.0e6, "publishes/month", "§3"},
+      // Kinesis Data Streams, provisioned mode (§6.1).
+      {"kinesis.shard_hour", 0.015, "shard-hour", "§6.1"},
+      {"kinesis.put_payload_unit", 1.4e-8, "25 KB unit", "§6.1: $0.014 per 1M PUT payload units"},
+      {"kinesis.extended_retention_shard_hour", 0.02, "shard-hour", "§6.1: retention over 24 h"},
   };
   return prices;
 }

@@ -35,8 +35,19 @@ struct Request {
   std::uint16_t route = 0;       // route index at the entry service (0 when it has none)
   std::uint16_t hops = 0;        // services visited, for loop limits
   bool measured = false;         // arrived after warm-up: counts in the statistics
-  Outcome outcome = Outcome::in_flight;
+  bool sync_done = false;        // its creator has seen the synchronous answer
+  std::uint32_t branches = 0;    // asynchronous branches (messages) still open
+  Outcome pending = Outcome::in_flight;  // the worst outcome so far, while branches are open
+  Outcome outcome = Outcome::in_flight;  // the terminal state, once everything has ended
 };
+
+// The more severe of two outcomes (in_flight is neutral): a request whose
+// synchronous call succeeded but one of whose messages was dead-lettered ends
+// as dead-lettered. Order (the enum's): succeeded < failed < throttled <
+// timed_out < dead_lettered < expired < dropped.
+inline Outcome worse_outcome(Outcome a, Outcome b) {
+  return static_cast<int>(a) >= static_cast<int>(b) ? a : b;
+}
 
 struct Call {
   RequestHandle request;
@@ -45,6 +56,17 @@ struct Call {
   std::uint16_t op = 0;          // callee-defined operation index
   std::uint64_t token = 0;       // the caller's cookie, handed back with the reply
   SimTime delivered = 0;         // when the callee receives it (the call time plus its delay)
+  std::uint32_t items = 1;       // records in a batch call (an SQS or stream batch), else 1
 };
+
+// A reply event's arg packs the status (2 bits) and, for batch calls, how many
+// of the batch's items failed (the last ones of the batch, so order is kept).
+inline constexpr std::uint32_t kMaxReportedFailedItems = 16383;
+inline std::uint16_t pack_reply(CallStatus status, std::uint32_t failed_items) {
+  const std::uint32_t failed = failed_items < kMaxReportedFailedItems ? failed_items : kMaxReportedFailedItems;
+  return static_cast<std::uint16_t>(static_cast<std::uint32_t>(status) | (failed << 2));
+}
+inline CallStatus reply_status(const Event& e) { return static_cast<CallStatus>(e.arg & 3u); }
+inline std::uint32_t reply_failed_items(const Event& e) { return static_cast<std::uint32_t>(e.arg) >> 2; }
 
 }  // namespace slsim

@@ -35,6 +35,12 @@ std::uint64_t Accounting::terminal_total() const {
   return total;
 }
 
+std::uint64_t Accounting::message_terminal_total() const {
+  std::uint64_t total = 0;
+  for (std::size_t i = 1; i < message_fates.size(); ++i) total += message_fates[i];
+  return total;
+}
+
 Simulation::Simulation(SimulationOptions options) : options_(options) {}
 Simulation::~Simulation() = default;
 
@@ -70,27 +76,51 @@ void Simulation::release(RequestHandle h) {
 
 void Simulation::set_outcome(RequestHandle h, Outcome outcome) {
   Request& r = requests_.at(h);
-  if (r.outcome != Outcome::in_flight) {
+  if (r.sync_done || r.outcome != Outcome::in_flight) {
     if (r.measured) ++accounting_.repeated_outcome;
     return;
   }
-  r.outcome = outcome;
-  if (r.measured) ++accounting_.outcomes[static_cast<std::size_t>(outcome)];
+  r.sync_done = true;
+  r.pending = worse_outcome(r.pending, outcome);
+  if (r.branches == 0) {
+    r.outcome = r.pending;
+    if (r.measured) ++accounting_.outcomes[static_cast<std::size_t>(r.outcome)];
+  }
+}
+
+void Simulation::open_branch(RequestHandle h) {
+  Request& r = requests_.at(h);
+  ++r.branches;
+  ++r.refs;
+  if (r.measured) ++accounting_.messages;
+}
+
+void Simulation::close_branch(RequestHandle h, Outcome fate) {
+  Request& r = requests_.at(h);
+  --r.branches;
+  if (r.measured) ++accounting_.message_fates[static_cast<std::size_t>(fate)];
+  r.pending = worse_outcome(r.pending, fate);
+  if (r.branches == 0 && r.sync_done && r.outcome == Outcome::in_flight) {
+    r.outcome = r.pending;
+    if (r.measured) ++accounting_.outcomes[static_cast<std::size_t>(r.outcome)];
+  }
+  release(h);
 }
 
 CallHandle Simulation::call(ComponentId caller, ComponentId callee, std::uint16_t op,
-                            RequestHandle request, std::uint64_t token, SimTime delay) {
+                            RequestHandle request, std::uint64_t token, SimTime delay, std::uint32_t items) {
   retain(request);
   ++requests_.at(request).hops;
-  const CallHandle h = calls_.alloc(Call{request, caller, callee, op, token, now_ + std::max<SimTime>(delay, 0)});
+  const CallHandle h =
+      calls_.alloc(Call{request, caller, callee, op, token, now_ + std::max<SimTime>(delay, 0), items});
   schedule_in(delay, callee, kCallEvent, h.bits);
   return h;
 }
 
-void Simulation::reply(CallHandle h, CallStatus status, SimTime delay) {
+void Simulation::reply(CallHandle h, CallStatus status, SimTime delay, std::uint32_t failed_items) {
   const Call c = calls_.at(h);
   calls_.free(h);
-  schedule_in(delay, c.caller, kReplyEvent, c.token, static_cast<std::uint16_t>(status));
+  schedule_in(delay, c.caller, kReplyEvent, c.token, pack_reply(status, failed_items));
   release(c.request);
 }
 
@@ -125,11 +155,14 @@ void Simulation::run() {
   run_phase(options_.warmup, end() + 1);  // events exactly at the end still run
   now_ = end();
   for (auto& c : components_) c->finish(*this);
-  std::uint64_t in_flight = 0;
+  std::uint64_t in_flight = 0, open_messages = 0;
   requests_.for_each_live([&](const Request& r) {
-    if (r.measured && r.outcome == Outcome::in_flight) ++in_flight;
+    if (!r.measured) return;
+    if (r.outcome == Outcome::in_flight) ++in_flight;
+    open_messages += r.branches;
   });
   accounting_.outcomes[static_cast<std::size_t>(Outcome::in_flight)] = in_flight;
+  accounting_.message_fates[static_cast<std::size_t>(Outcome::in_flight)] = open_messages;
 }
 
 }  // namespace slsim

@@ -42,12 +42,19 @@ struct Accounting {
   std::array<std::uint64_t, kOutcomeCount> outcomes{};  // indexed by Outcome; [in_flight] filled at the end
   std::uint64_t released_without_outcome = 0;           // a request vanished: a model bug
   std::uint64_t repeated_outcome = 0;                   // a second terminal state: a model bug
+  // Asynchronous branches (messages) of measured requests and how each ended
+  // (succeeded = processed); [in_flight] filled at the end.
+  std::uint64_t messages = 0;
+  std::array<std::uint64_t, kOutcomeCount> message_fates{};
 
   std::uint64_t count(Outcome o) const { return outcomes[static_cast<std::size_t>(o)]; }
+  std::uint64_t message_count(Outcome o) const { return message_fates[static_cast<std::size_t>(o)]; }
   std::uint64_t terminal_total() const;
+  std::uint64_t message_terminal_total() const;
   bool balanced() const {
     return released_without_outcome == 0 && repeated_outcome == 0 &&
-           arrived == terminal_total() + count(Outcome::in_flight);
+           arrived == terminal_total() + count(Outcome::in_flight) &&
+           messages == message_terminal_total() + message_count(Outcome::in_flight);
   }
 };
 
@@ -91,18 +98,28 @@ class Simulation {
   const Request* find_request(RequestHandle h) const { return requests_.get(h); }
   void retain(RequestHandle h) { ++requests_.at(h).refs; }
   void release(RequestHandle h);
-  // Records the request's terminal state; only the first one counts.
+  // The creator's synchronous view of the request (called once). The request
+  // ends with it, or, if asynchronous branches are still open, when the last
+  // of them closes, with the worst of all their outcomes.
   void set_outcome(RequestHandle h, Outcome outcome);
+  // A service took asynchronous responsibility for the request (a message was
+  // queued, a copy fanned out): the request stays alive until close_branch.
+  void open_branch(RequestHandle h);
+  // That message ended: processed (Outcome::succeeded), failed, dead_lettered, expired or dropped.
+  void close_branch(RequestHandle h, Outcome fate);
   std::size_t live_requests() const { return requests_.live(); }
 
   // --- the call protocol ------------------------------------------------------
   // A synchronous call: `callee` gets a kCallEvent after `delay`; it answers
   // with reply(), which gives `caller` a kReplyEvent carrying `token`.
   // The call holds a reference to the request until it is answered.
+  // `items` > 1 makes it a batch call (one invocation over several records).
   CallHandle call(ComponentId caller, ComponentId callee, std::uint16_t op, RequestHandle request,
-                  std::uint64_t token, SimTime delay = 0);
+                  std::uint64_t token, SimTime delay = 0, std::uint32_t items = 1);
   const Call& call_info(CallHandle h) const { return calls_.at(h); }
-  void reply(CallHandle h, CallStatus status, SimTime delay = 0);
+  // `failed_items`: for a batch call, how many of its last items failed
+  // (read with reply_failed_items(); reply_status() gives the status).
+  void reply(CallHandle h, CallStatus status, SimTime delay = 0, std::uint32_t failed_items = 0);
   std::size_t open_calls() const { return calls_.live(); }
 
   // --- shared per-simulation state (load time: not for the hot path) -----------

@@ -52,6 +52,14 @@ Json collect_result(const Scenario& scenario, const BuiltModel& model, double wa
   acc["expired"] = a.count(Outcome::expired);
   acc["dropped"] = a.count(Outcome::dropped);
   acc["in_flight"] = a.count(Outcome::in_flight);
+  Json& messages = acc["messages"];
+  messages["sent"] = a.messages;
+  messages["processed"] = a.message_count(Outcome::succeeded);
+  messages["failed"] = a.message_count(Outcome::failed) + a.message_count(Outcome::timed_out);
+  messages["dead_lettered"] = a.message_count(Outcome::dead_lettered);
+  messages["expired"] = a.message_count(Outcome::expired);
+  messages["dropped"] = a.message_count(Outcome::dropped);
+  messages["in_flight"] = a.message_count(Outcome::in_flight);
   acc["balanced"] = a.balanced();
   if (a.released_without_outcome > 0) acc["lost"] = a.released_without_outcome;
   if (a.repeated_outcome > 0) acc["repeated_outcomes"] = a.repeated_outcome;
@@ -236,6 +244,14 @@ std::string format_table(const Scenario& scenario, const Json& r) {
         human_count(num(*acc, "throttled")), human_count(num(*acc, "dead_lettered")), human_count(num(*acc, "expired")),
         human_count(num(*acc, "dropped")), human_count(num(*acc, "in_flight")),
         balanced != nullptr && balanced->as_bool() ? "balanced" : "NOT BALANCED (a model lost or double-counted requests)");
+  }
+  if (acc != nullptr && num(*acc, "messages.sent") > 0) {
+    out += fmt::format(
+        "messages: {} sent = {} processed + {} failed + {} dead-lettered + {} expired + {} dropped + {} in flight\n",
+        human_count(num(*acc, "messages.sent")), human_count(num(*acc, "messages.processed")),
+        human_count(num(*acc, "messages.failed")), human_count(num(*acc, "messages.dead_lettered")),
+        human_count(num(*acc, "messages.expired")), human_count(num(*acc, "messages.dropped")),
+        human_count(num(*acc, "messages.in_flight")));
   }
   if (const Json* ex = r.find("expect"); ex != nullptr && ex->is_array() && ex->size() > 0) {
     out += "\nexpectations\n";

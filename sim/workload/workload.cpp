@@ -39,7 +39,7 @@ void Workload::handle(Simulation& sim, const Event& e) {
   if (e.kind == kReplyEvent) {
     const RequestHandle h{e.data};
     Request& r = sim.request(h);
-    const auto status = static_cast<CallStatus>(e.arg);
+    const CallStatus status = reply_status(e);
     Outcome outcome = Outcome::succeeded;
     switch (status) {
       case CallStatus::ok: outcome = Outcome::succeeded; break;
