@@ -2,8 +2,12 @@
 #include "models/account.hpp"
 #include "models/apigateway/apigateway.hpp"
 #include "models/external/external.hpp"
+#include "models/kinesis/kinesis.hpp"
 #include "models/lambda/lambda.hpp"
 #include "models/pricing/catalog.hpp"
+#include "models/s3/s3.hpp"
+#include "models/sns/sns.hpp"
+#include "models/sqs/sqs.hpp"
 #include "sim/scenario/registry.hpp"
 
 namespace slsim {
@@ -17,6 +21,10 @@ const ServiceRegistry& builtin_services() {
     r.types.push_back(models::external_type());
     r.types.push_back(models::apigateway_type());
     r.types.push_back(models::lambda_type());
+    r.types.push_back(models::sns_type());
+    r.types.push_back(models::sqs_type());
+    r.types.push_back(models::s3_type());
+    r.types.push_back(models::kinesis_type());
     return r;
   }();
   return registry;

@@ -1,5 +1,6 @@
 #include "models/lambda/lambda.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <optional>
@@ -33,17 +34,36 @@ struct DownstreamCall {
   ComponentId target = 0;
   std::uint16_t op = 0;
   double probability = 1;
+  bool chains = false;  // an asynchronous hand-off (invoke_async, send, publish): one more link in the chain
 };
 
 struct Invocation {
-  CallHandle call;
+  CallHandle call;           // the synchronous caller (invalid for an asynchronous event)
+  Handle async;              // the asynchronous event (invalid for a synchronous call)
   RequestHandle request;
   std::uint32_t env = kNoEnv;
+  std::uint32_t items = 1;   // records in a batch invocation
   SimTime handler_start = 0;
   SimTime init_ns = 0;
   std::uint16_t next_call = 0;
   bool cold = false;
 };
+
+// An event accepted by invoke_async, waiting in Lambda's internal queue or running.
+struct AsyncEvent {
+  RequestHandle request;
+  SimTime accepted = 0;            // for max_event_age
+  std::uint16_t error_retries = 0; // function errors retried so far
+  std::uint16_t throttles = 0;     // consecutive throttles (the backoff doubles)
+  bool expired = false;
+};
+
+// Replies to on-failure deliveries carry the event's handle with this bit set,
+// to tell them from replies to the handler's own calls (invocation handles).
+// Pool generations stay below 2^31 in any run (a slot reused 2^31 times).
+constexpr std::uint64_t kOnFailureTag = std::uint64_t{1} << 63;
+
+enum : std::uint16_t { kOpInvoke = 0, kOpInvokeAsync = 1 };
 
 class Lambda final : public Service {
  public:
@@ -57,9 +77,19 @@ class Lambda final : public Service {
   void bill(CostLedger& ledger, double measured_seconds) const override;
 
  private:
-  enum : std::uint16_t { kInitDone = kFirstComponentEvent, kComputeDone, kTimeout, kExpire };
+  enum : std::uint16_t { kInitDone = kFirstComponentEvent, kComputeDone, kTimeout, kExpire, kAsyncAttempt };
 
   void on_call(Simulation& sim, CallHandle call);
+  // The environment for a new invocation, or kNoEnv (throttled); `cold`: it must initialise.
+  std::uint32_t acquire(Simulation& sim, bool& cold);
+  void start_invocation(Simulation& sim, std::uint32_t env, bool cold, CallHandle call, Handle async,
+                        RequestHandle request, std::uint32_t items);
+  void on_async_attempt(Simulation& sim, Handle event);
+  void async_finished(Simulation& sim, Handle event, CallStatus status);
+  void async_give_up(Simulation& sim, Handle event);
+  // False when an event-driven invocation would be one too many in the
+  // request's chain (a recursive loop to stop); counts the stop.
+  bool within_chain(Simulation& sim, RequestHandle request);
   bool on_demand_slot_free() const;
   void take_on_demand_slot();
   void release_on_demand_slot();
@@ -85,17 +115,23 @@ class Lambda final : public Service {
   std::int64_t provisioned_ = 0;
   double error_probability_;
   std::vector<DownstreamCall> calls_;
+  std::uint16_t max_async_retries_ = 2;
+  SimTime max_event_age_ = 6 * kHour;
+  std::optional<DownstreamCall> on_failure_;
+  bool stop_loops_ = true;
+  std::vector<ComponentId> event_sources_;  // queues and streams whose consumer this function is
   LambdaAccount& account_;
   TokenBucket function_scaling_{100.0, 1000};  // aws-facts §1.2: 1000 per 10 s per function (100/s, burst 1000)
 
   // Random streams, one per purpose, so changing one parameter leaves the others' draws alone.
-  Rng duration_rng_, init_rng_, idle_rng_, error_rng_, call_rng_, select_rng_;
+  Rng duration_rng_, init_rng_, idle_rng_, error_rng_, call_rng_, select_rng_, async_rng_;
 
   // State.
   Pool<Environment> envs_;
   IdleSet idle_;                         // on-demand idle environments
   std::vector<std::uint32_t> pc_idle_;   // provisioned idle environments (never expire)
   Pool<Invocation> invocations_;
+  Pool<AsyncEvent> async_events_;
   std::uint64_t created_seq_ = 0;
   std::int64_t busy_ = 0;                // busy environments (the function's concurrency)
   std::int64_t on_demand_busy_ = 0;
@@ -104,6 +140,8 @@ class Lambda final : public Service {
 
   // Statistics of the measured period.
   Counter invocations_count_, cold_starts_, throttles_, errors_, timeouts_, provisioned_invocations_;
+  Counter async_queued_, async_retries_, async_expired_, async_to_on_failure_, async_dropped_, async_throttles_;
+  Counter recursive_loops_;
   TimeWeightedGauge concurrency_, environments_gauge_, idle_gauge_;
   LatencyHistogram duration_hist_, init_hist_;
   double on_demand_gb_s_ = 0;
@@ -123,7 +161,7 @@ Lambda::Lambda(const ServiceBuildContext& ctx)
       idle_timeout_(ctx.params().dist("idle_timeout")),
       error_probability_(ctx.params().number("errors")),
       account_(ctx.sim().extension<LambdaAccount>()),
-      duration_rng_(0), init_rng_(0), idle_rng_(0), error_rng_(0), call_rng_(0), select_rng_(0),
+      duration_rng_(0), init_rng_(0), idle_rng_(0), error_rng_(0), call_rng_(0), select_rng_(0), async_rng_(0),
       idle_([&] {
         const std::string& w = ctx.params().text("warm_selection");
         return w == "newest" ? WarmSelection::newest
@@ -146,7 +184,28 @@ Lambda::Lambda(const ServiceBuildContext& ctx)
     const std::string& target = c.text("to");
     const ServiceDecl* decl = ctx.scenario().find_service(target);
     const std::string op = c.has("op") ? c.text("op") : decl->type->ops.front();
-    calls_.push_back({ctx.id_of(target), ctx.op_index(target, op), c.number("probability")});
+    const bool chains = op == "invoke_async" || op == "send" || op == "publish";
+    calls_.push_back({ctx.id_of(target), ctx.op_index(target, op), c.number("probability"), chains});
+  }
+  if (p.has("async")) {
+    const Record& a = p.record("async");
+    max_async_retries_ = static_cast<std::uint16_t>(a.integer("max_retry_attempts"));
+    max_event_age_ = a.duration("max_event_age");
+    if (a.has("on_failure")) {
+      const std::string& target = a.text("on_failure");
+      const std::string& type = ctx.scenario().find_service(target)->type->name;
+      const std::string op = type == "sqs" ? "send" : type == "sns" ? "publish" : "invoke_async";
+      on_failure_ = DownstreamCall{ctx.id_of(target), ctx.op_index(target, op), 1.0};
+    }
+  }
+  stop_loops_ = p.text("recursive_loop") == "terminate";
+  // Event sources: services whose `consumer.function` is this function (their batch
+  // invocations count in the recursion depth like asynchronous ones).
+  for (const auto& decl : ctx.scenario().services) {
+    if (!decl.params.schema || decl.params.schema->find("consumer") == nullptr || !decl.params.has("consumer")) continue;
+    const Record& consumer = decl.params.record("consumer");
+    if (consumer.schema->find("function") != nullptr && consumer.text("function") == ctx.name())
+      event_sources_.push_back(ctx.id_of(decl.name));
   }
   account_.configure(ctx.scenario());
 }
@@ -159,6 +218,7 @@ void Lambda::start(Simulation& sim) {
   error_rng_ = sim.rng(base + "errors");
   call_rng_ = sim.rng(base + "calls");
   select_rng_ = sim.rng(base + "select");
+  async_rng_ = sim.rng(base + "async");
   // Provisioned environments are initialised before the run starts.
   for (std::int64_t i = 0; i < provisioned_; ++i) {
     const std::uint32_t idx = create_environment(sim, true);
@@ -211,29 +271,73 @@ std::uint32_t Lambda::create_environment(Simulation& sim, bool provisioned) {
   return h.index();
 }
 
-void Lambda::on_call(Simulation& sim, CallHandle call) {
-  const SimTime now = sim.now();
-  std::uint32_t env = kNoEnv;
-  bool cold = false;
+// AWS stops a chain after about 16 invocations (aws-facts §1.7).
+constexpr std::uint16_t kMaxChain = 16;
+
+// Request::depth counts the asynchronous hand-offs a function made with the
+// request (the links of its chain); retries of the same event or batch add
+// nothing. The chain's invocations are depth + 1.
+bool Lambda::within_chain(Simulation& sim, RequestHandle request) {
+  if (!stop_loops_ || sim.request(request).depth < kMaxChain) return true;
+  recursive_loops_.add();
+  return false;
+}
+
+std::uint32_t Lambda::acquire(Simulation& sim, bool& cold) {
+  cold = false;
   if (!pc_idle_.empty()) {
-    env = pc_idle_.back();
+    const std::uint32_t env = pc_idle_.back();
     pc_idle_.pop_back();
     provisioned_invocations_.add();
-  } else if (on_demand_slot_free()) {
-    if (!idle_.empty()) {
-      env = idle_.take(select_rng_);
-    } else if (scaling_token(now)) {
-      env = create_environment(sim, false);
-      cold = true;
-    }
-    if (env != kNoEnv) take_on_demand_slot();
+    return env;
   }
+  if (!on_demand_slot_free()) return kNoEnv;
+  std::uint32_t env = kNoEnv;
+  if (!idle_.empty()) {
+    env = idle_.take(select_rng_);
+  } else if (scaling_token(sim.now())) {
+    env = create_environment(sim, false);
+    cold = true;
+  }
+  if (env != kNoEnv) take_on_demand_slot();
+  return env;
+}
+
+void Lambda::on_call(Simulation& sim, CallHandle call) {
+  const Call& c = sim.call_info(call);
+  if (c.op == kOpInvokeAsync) {
+    // Lambda queues the event and answers 202 at once; a poller invokes it later.
+    async_queued_.add();
+    sim.open_branch(c.request);
+    const Handle event = async_events_.alloc(AsyncEvent{c.request, sim.now(), 0, 0, false});
+    sim.reply(call, CallStatus::ok);
+    if (!within_chain(sim, c.request)) {
+      async_give_up(sim, event);  // a recursive loop: stopped, to the on-failure destination or dropped
+      return;
+    }
+    sim.schedule_in(0, id(), kAsyncAttempt, event.bits);
+    return;
+  }
+  if (!event_sources_.empty() &&
+      std::find(event_sources_.begin(), event_sources_.end(), c.caller) != event_sources_.end() &&
+      !within_chain(sim, c.request)) {
+    sim.reply(call, CallStatus::error, 0, c.items);  // the source's own redrive policy takes over
+    return;
+  }
+  bool cold = false;
+  const std::uint32_t env = acquire(sim, cold);
   if (env == kNoEnv) {
     // Synchronous invocation has no queue: 429 at once.
     throttles_.add();
-    sim.reply(call, CallStatus::throttled);
+    sim.reply(call, CallStatus::throttled, 0, c.items);
     return;
   }
+  start_invocation(sim, env, cold, call, Handle{}, c.request, c.items);
+}
+
+void Lambda::start_invocation(Simulation& sim, std::uint32_t env, bool cold, CallHandle call, Handle async,
+                              RequestHandle request, std::uint32_t items) {
+  const SimTime now = sim.now();
   invocations_count_.add();
   Environment& e = envs_.live_at(env);
   if (!cold) {
@@ -244,8 +348,10 @@ void Lambda::on_call(Simulation& sim, CallHandle call) {
   set_busy(now, +1);
   Invocation inv;
   inv.call = call;
-  inv.request = sim.call_info(call).request;
+  inv.async = async;
+  inv.request = request;
   inv.env = env;
+  inv.items = items;
   inv.cold = cold;
   const Handle h = invocations_.alloc(inv);
   if (cold) {
@@ -259,10 +365,74 @@ void Lambda::on_call(Simulation& sim, CallHandle call) {
   }
 }
 
+void Lambda::on_async_attempt(Simulation& sim, Handle h) {
+  AsyncEvent* ev = async_events_.get(h);
+  if (ev == nullptr) return;
+  if (sim.now() - ev->accepted >= max_event_age_) {
+    ev->expired = true;
+    async_expired_.add();
+    async_give_up(sim, h);
+    return;
+  }
+  bool cold = false;
+  const std::uint32_t env = acquire(sim, cold);
+  if (env == kNoEnv) {
+    // Throttled: back on the internal queue, retried with exponential backoff
+    // from 1 s to 5 min until the event is too old (aws-facts §1.6). The wait
+    // is drawn in [backoff/2, backoff] ("equal jitter", our assumption: AWS does
+    // not say) so that events throttled together do not all retry together.
+    async_throttles_.add();
+    const SimTime cap = std::min<SimTime>(kSecond << std::min<int>(ev->throttles, 20), 5 * kMinute);
+    const SimTime backoff = cap / 2 + static_cast<SimTime>(async_rng_.below(static_cast<std::uint64_t>(cap / 2) + 1));
+    ++ev->throttles;
+    sim.schedule_at(std::min(sim.now() + backoff, ev->accepted + max_event_age_), id(), kAsyncAttempt, h.bits);
+    return;
+  }
+  ev->throttles = 0;
+  start_invocation(sim, env, cold, CallHandle{}, h, ev->request, 1);
+}
+
+void Lambda::async_finished(Simulation& sim, Handle h, CallStatus status) {
+  AsyncEvent& ev = async_events_.at(h);
+  if (status == CallStatus::ok) {
+    sim.close_branch(ev.request, Outcome::succeeded);
+    async_events_.free(h);
+    return;
+  }
+  // A function error or timeout: retried about 1 min, then about 2 min later.
+  if (ev.error_retries < max_async_retries_) {
+    ++ev.error_retries;
+    async_retries_.add();
+    const SimTime delay = ev.error_retries == 1 ? kMinute : 2 * kMinute;
+    if (sim.now() + delay - ev.accepted < max_event_age_) {
+      sim.schedule_in(delay, id(), kAsyncAttempt, h.bits);
+      return;
+    }
+    ev.expired = true;
+    async_expired_.add();
+  }
+  async_give_up(sim, h);
+}
+
+void Lambda::async_give_up(Simulation& sim, Handle h) {
+  AsyncEvent& ev = async_events_.at(h);
+  if (on_failure_) {
+    sim.call(id(), on_failure_->target, on_failure_->op, ev.request, h.bits | kOnFailureTag);
+    return;  // settled when the destination answers
+  }
+  const Outcome fate = ev.expired ? Outcome::expired : Outcome::dropped;
+  if (!ev.expired) async_dropped_.add();
+  sim.close_branch(ev.request, fate);
+  async_events_.free(h);
+}
+
 void Lambda::begin_handler(Simulation& sim, Handle h) {
   Invocation& inv = invocations_.at(h);
   inv.handler_start = sim.now();
-  const auto compute = round_ns(static_cast<double>(duration_.sample_ns(duration_rng_)) * duration_scale_);
+  // A batch runs one draw of `duration` per record.
+  SimTime drawn = 0;
+  for (std::uint32_t i = 0; i < inv.items; ++i) drawn += duration_.sample_ns(duration_rng_);
+  const auto compute = round_ns(static_cast<double>(drawn) * duration_scale_);
   if (compute >= timeout_) {
     sim.schedule_in(timeout_, id(), kTimeout, h.bits);
     return;
@@ -278,6 +448,10 @@ void Lambda::continue_calls(Simulation& sim, Handle h) {
     const DownstreamCall& c = calls_[inv.next_call++];
     // One draw per declared call, taken or not, so the stream does not depend on outcomes.
     if (!call_rng_.bernoulli(c.probability)) continue;
+    if (c.chains) {
+      Request& r = sim.request(inv.request);
+      if (r.depth < 0xffff) ++r.depth;
+    }
     sim.call(id(), c.target, c.op, inv.request, h.bits);
     return;
   }
@@ -288,7 +462,14 @@ void Lambda::complete(Simulation& sim, Handle h, CallStatus status) {
   Invocation inv = invocations_.at(h);
   invocations_.free(h);
   const SimTime now = sim.now();
-  if (status == CallStatus::ok && error_rng_.bernoulli(error_probability_)) status = CallStatus::error;
+  // Each record of a batch fails on its own (one draw per record); a failed call,
+  // a timeout or a throttle fails them all.
+  std::uint32_t failed_items = inv.items;
+  if (status == CallStatus::ok) {
+    failed_items = 0;
+    for (std::uint32_t i = 0; i < inv.items; ++i) failed_items += error_rng_.bernoulli(error_probability_) ? 1 : 0;
+    if (failed_items > 0) status = CallStatus::error;
+  }
   if (status == CallStatus::error) errors_.add();
   if (status == CallStatus::timeout) timeouts_.add();
   // Billed: init (billed since Aug 2025, aws-facts §1.3) plus the handler, rounded up to 1 ms.
@@ -298,8 +479,8 @@ void Lambda::complete(Simulation& sim, Handle h, CallStatus status) {
   const double gb_s = static_cast<double>(billed_ms) / 1000.0 * memory_gb_;
   Environment& e = envs_.live_at(inv.env);
   (e.provisioned ? provisioned_gb_s_ : on_demand_gb_s_) += gb_s;
-  // A timed-out invocation leaves its caller a 504-style answer.
-  sim.reply(inv.call, status);
+  if (inv.call.valid()) sim.reply(inv.call, status, 0, status == CallStatus::ok ? 0 : failed_items);
+  else async_finished(sim, inv.async, status);
   set_busy(now, -1);
   if (!e.provisioned) release_on_demand_slot();
   if (status == CallStatus::timeout && !e.provisioned) {
@@ -344,7 +525,18 @@ void Lambda::handle(Simulation& sim, const Event& e) {
     case kComputeDone:
       if (invocations_.get(Handle{e.data}) != nullptr) continue_calls(sim, Handle{e.data});
       return;
+    case kAsyncAttempt: on_async_attempt(sim, Handle{e.data}); return;
     case kReplyEvent: {
+      if ((e.data & kOnFailureTag) != 0) {
+        // The on-failure destination answered.
+        const Handle h{e.data & ~kOnFailureTag};
+        AsyncEvent& ev = async_events_.at(h);
+        const bool accepted = reply_status(e) == CallStatus::ok;
+        (accepted ? async_to_on_failure_ : async_dropped_).add();
+        sim.close_branch(ev.request, accepted ? Outcome::dead_lettered : Outcome::dropped);
+        async_events_.free(h);
+        return;
+      }
       const Handle h{e.data};
       if (invocations_.get(h) == nullptr) return;  // the invocation timed out meanwhile
       if (reply_status(e) != CallStatus::ok) {
@@ -378,7 +570,9 @@ void Lambda::handle(Simulation& sim, const Event& e) {
 }
 
 void Lambda::reset_statistics(SimTime now) {
-  for (Counter* c : {&invocations_count_, &cold_starts_, &throttles_, &errors_, &timeouts_, &provisioned_invocations_})
+  for (Counter* c : {&invocations_count_, &cold_starts_, &throttles_, &errors_, &timeouts_, &provisioned_invocations_,
+                     &async_queued_, &async_retries_, &async_expired_, &async_to_on_failure_, &async_dropped_,
+                     &async_throttles_, &recursive_loops_})
     c->reset();
   concurrency_.reset(now);
   environments_gauge_.reset(now);
@@ -415,6 +609,14 @@ void Lambda::report(Json& out, double /*measured_seconds*/) const {
   out["duration_ms"] = latency_json(duration_hist_);
   out["init_ms"] = latency_json(init_hist_);
   out["billed_gb_s"] = on_demand_gb_s_ + provisioned_gb_s_;
+  Json& async = out["async"];
+  async["queued"] = async_queued_.value;
+  async["retries"] = async_retries_.value;
+  async["throttles"] = async_throttles_.value;
+  async["expired"] = async_expired_.value;
+  async["to_on_failure"] = async_to_on_failure_.value;
+  async["dropped"] = async_dropped_.value;
+  out["recursive_loops"] = recursive_loops_.value;
 }
 
 // Price tiers per architecture (aws-facts §1.5), cumulative GB-s per month.
@@ -520,7 +722,8 @@ ServiceType lambda_type() {
   t.name = "lambda";
   t.summary = "an AWS Lambda function: concurrency pools, scaling rate, cold starts, keep-alive, timeouts, cost";
   t.schema = &lambda_schema();
-  t.ops = {"invoke"};
+  t.ops = {"invoke", "invoke_async"};  // indices kOpInvoke, kOpInvokeAsync
+  t.async_op = "invoke_async";
   t.build = &make_service<Lambda>;
   t.check = &check_lambda;
   return t;

@@ -70,13 +70,36 @@ const Schema& lambda_schema() {
     provisioned.min = 1;
     provisioned.max = 1e6;
     ParamSpec errors = param("errors", ParamType::probability, "", "0", "probability that an invocation fails");
+    static const Schema async_schema = [] {
+      ParamSpec retries = param("max_retry_attempts", ParamType::integer, "", "2",
+                                "retries after a function error or timeout (about 1 min, then about 2 min later)");
+      retries.min = 0;
+      retries.max = 2;
+      ParamSpec age = param("max_event_age", ParamType::duration, "h", "6h",
+                            "how long an event may wait; throttles are retried with backoff (1 s doubling to 5 min) until then");
+      age.min = 60e9;
+      age.max = 6 * 3600e9;
+      ParamSpec on_failure = param("on_failure", ParamType::reference, "", "",
+                                   "a queue, topic or function that receives the events that finally failed");
+      on_failure.ref_types = {"sqs", "sns", "lambda"};
+      on_failure.edge = "on_failure";
+      return Schema{"async", "Asynchronous invocation: invoke_async calls, S3 and SNS events, schedules.",
+                    {retries, age, on_failure}};
+    }();
+    ParamSpec async = param("async", ParamType::record, "", "", "how asynchronous invocations are retried and where failures go");
+    async.record = &async_schema;
+    ParamSpec recursion = param("recursive_loop", ParamType::choice, "", "terminate",
+                                "terminate: stop an event-driven chain (async, queue, stream) after 16 invocations of "
+                                "the same request, as AWS does (threshold partly UNCONFIRMED); allow: never stop");
+    recursion.choices = {"terminate", "allow"};
     ParamSpec calls = param("calls", ParamType::list, "", "", "synchronous calls made by the handler, in order");
     ParamSpec call_item = param("call", ParamType::record, "", "", "a call");
     call_item.record = &lambda_call_schema();
     calls.element.push_back(call_item);
     calls.record = &lambda_call_schema();
     return Schema{"lambda", "An AWS Lambda function.",
-                  {memory, arch, timeout, duration, cpu, cold, snap, idle, selection, reserved, provisioned, errors, calls}};
+                  {memory, arch, timeout, duration, cpu, cold, snap, idle, selection, reserved, provisioned, errors, calls, async,
+                   recursion}};
   }();
   return s;
 }

@@ -52,6 +52,31 @@ const std::vector<PriceEntry>& us_east_1() {
       {"kinesis.shard_hour", 0.015, "shard-hour", "§6.1"},
       {"kinesis.put_payload_unit", 1.4e-8, "25 KB unit", "§6.1: $0.014 per 1M PUT payload units"},
       {"kinesis.extended_retention_shard_hour", 0.02, "shard-hour", "§6.1: retention over 24 h"},
+      // S3: aws-facts has no S3 prices; these are AWS's published us-east-1 list prices as
+      // remembered, all UNCONFIRMED: override them with `pricing:`.
+      {"s3.standard.gb_month", 0.023, "GB-month", "UNCONFIRMED"},
+      {"s3.standard.put", 5.0e-6, "request", "UNCONFIRMED: $0.005 per 1,000 PUT/POST/LIST"},
+      {"s3.standard.get", 4.0e-7, "request", "UNCONFIRMED: $0.0004 per 1,000 GET"},
+      {"s3.standard_ia.gb_month", 0.0125, "GB-month", "UNCONFIRMED"},
+      {"s3.standard_ia.put", 1.0e-5, "request", "UNCONFIRMED"},
+      {"s3.standard_ia.get", 1.0e-6, "request", "UNCONFIRMED"},
+      {"s3.standard_ia.retrieval_gb", 0.01, "GB", "UNCONFIRMED"},
+      {"s3.onezone_ia.gb_month", 0.01, "GB-month", "UNCONFIRMED"},
+      {"s3.onezone_ia.put", 1.0e-5, "request", "UNCONFIRMED"},
+      {"s3.onezone_ia.get", 1.0e-6, "request", "UNCONFIRMED"},
+      {"s3.onezone_ia.retrieval_gb", 0.01, "GB", "UNCONFIRMED"},
+      {"s3.glacier_instant.gb_month", 0.004, "GB-month", "UNCONFIRMED"},
+      {"s3.glacier_instant.put", 2.0e-5, "request", "UNCONFIRMED"},
+      {"s3.glacier_instant.get", 1.0e-5, "request", "UNCONFIRMED"},
+      {"s3.glacier_instant.retrieval_gb", 0.03, "GB", "UNCONFIRMED"},
+      {"s3.glacier_flexible.gb_month", 0.0036, "GB-month", "UNCONFIRMED"},
+      {"s3.glacier_flexible.put", 3.0e-5, "request", "UNCONFIRMED"},
+      {"s3.glacier_flexible.get", 5.0e-5, "request", "UNCONFIRMED: standard restore request"},
+      {"s3.glacier_flexible.retrieval_gb", 0.01, "GB", "UNCONFIRMED: standard restore"},
+      {"s3.deep_archive.gb_month", 0.00099, "GB-month", "UNCONFIRMED"},
+      {"s3.deep_archive.put", 5.0e-5, "request", "UNCONFIRMED"},
+      {"s3.deep_archive.get", 1.0e-4, "request", "UNCONFIRMED: standard restore request"},
+      {"s3.deep_archive.retrieval_gb", 0.02, "GB", "UNCONFIRMED: standard restore"},
   };
   return prices;
 }

@@ -33,7 +33,8 @@ struct Request {
   std::uint32_t workload = 0;    // index of the workload that created it
   std::uint32_t refs = 0;        // holders: the creator plus every outstanding call
   std::uint16_t route = 0;       // route index at the entry service (0 when it has none)
-  std::uint16_t hops = 0;        // services visited, for loop limits
+  std::uint16_t hops = 0;        // calls made on its behalf
+  std::uint16_t depth = 0;       // event-driven function invocations in its chain (recursion detection)
   bool measured = false;         // arrived after warm-up: counts in the statistics
   bool sync_done = false;        // its creator has seen the synchronous answer
   std::uint32_t branches = 0;    // asynchronous branches (messages) still open

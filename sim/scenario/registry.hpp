@@ -28,7 +28,7 @@ struct ServiceType {
   // `route:` must be one of them, and reaches the service as Request::route =
   // its index + 1 (0: the workload named none).
   std::vector<std::string> (*route_names)(const ServiceDecl&) = nullptr;
-  bool async_invoke = false;     // a workload may use `invoke: async`
+  std::string async_op;          // the operation `invoke: async` selects (empty: not supported)
   std::unique_ptr<Service> (*build)(const ServiceBuildContext&) = nullptr;
   // Optional cross-field and cross-service checks after every reference is resolved.
   void (*check)(const ServiceDecl&, const Scenario&, Diagnostics&) = nullptr;

@@ -353,8 +353,15 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
                         did_you_mean(route.text, names));
         }
         const Value& invoke = w.params.get("invoke");
-        if (!invoke.defaulted && invoke.text == "async" && !type.async_invoke)
-          diags.error(invoke.loc, invoke.path, fmt::format("a {} service cannot be invoked asynchronously", type.name));
+        if (!invoke.defaulted && invoke.text == "async") {
+          if (type.async_op.empty())
+            diags.error(invoke.loc, invoke.path, fmt::format("a {} service cannot be invoked asynchronously", type.name));
+          else if (op.present && op.text != type.async_op)
+            diags.error(op.loc, op.path,
+                        fmt::format("'invoke: async' uses the operation '{}', but 'op' says '{}'", type.async_op, op.text));
+          else
+            w.op = type.async_op;
+        }
       }
     }
     // Arrival details that the schema alone cannot check (rate vs schedule, trace files).

@@ -1,0 +1,153 @@
+// The sqs parameters and load-time checks (see schema.hpp).
+#include "models/sqs/schema.hpp"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "sim/scenario/units.hpp"
+
+namespace slsim::models {
+
+namespace {
+const Schema& consumer_schema() {
+  static const Schema s = [] {
+    ParamSpec function = param("function", ParamType::reference, "", "", "the Lambda function invoked with each batch");
+    function.required = true;
+    function.ref_types = {"lambda"};
+    function.edge = "consumer";
+    ParamSpec batch_size = param("batch_size", ParamType::integer, "", "10",
+                                 "most messages per invocation: 1..10000 for a standard queue, 1..10 for FIFO");
+    batch_size.min = 1;
+    batch_size.max = 10000;
+    ParamSpec window = param("batch_window", ParamType::duration, "s", "0s",
+                             "how long a poller waits to fill a batch (0s..300s; at least 1s when batch_size > 10; "
+                             "not for FIFO)");
+    window.min = 0;
+    window.max = 300e9;
+    ParamSpec max_concurrency = param("max_concurrency", ParamType::integer, "", "",
+                                      "optional cap on concurrent batches (ScalingConfig.MaximumConcurrency, 2..1000)");
+    max_concurrency.min = 2;
+    max_concurrency.max = 1000;
+    ParamSpec partial = param("report_batch_item_failures", ParamType::boolean, "", "false",
+                              "the function reports which items failed: only those return to the queue");
+    return Schema{"consumer",
+                  "A Lambda event source mapping: pollers receive batches and invoke the function synchronously.",
+                  {function, batch_size, window, max_concurrency, partial}};
+  }();
+  return s;
+}
+
+}  // namespace
+
+const Schema& sqs_schema() {
+  static const Schema s = [] {
+    ParamSpec fifo = param("fifo", ParamType::boolean, "", "false",
+                           "a FIFO queue: order within each message group, 300 sends/s, FIFO prices");
+    ParamSpec visibility = param("visibility_timeout", ParamType::duration, "s", "30s",
+                                 "how long a received message stays invisible; a failed message reappears when it "
+                                 "ends (counted from the receive). At least the consumer's timeout, ideally 6x");
+    visibility.min = 0;
+    visibility.max = 43200e9;
+    ParamSpec retention = param("retention", ParamType::duration, "d", "4d",
+                                "a message older than this (from its send) expires");
+    retention.min = 60e9;
+    retention.max = 1209600e9;
+    ParamSpec delay = param("delay", ParamType::duration, "s", "0s", "every message becomes visible this long after its send");
+    delay.min = 0;
+    delay.max = 900e9;
+    ParamSpec max_receives = param("max_receive_count", ParamType::integer, "", "",
+                                   "redrive policy (with `dlq`): a message received this many times that fails again "
+                                   "moves to the dead-letter queue");
+    max_receives.min = 1;
+    max_receives.max = 1000;
+    ParamSpec dlq = param("dlq", ParamType::reference, "", "",
+                          "the dead-letter queue (another sqs of the same kind, with `max_receive_count`)");
+    dlq.ref_types = {"sqs"};
+    dlq.edge = "dlq";
+    ParamSpec groups = param("groups", ParamType::integer, "", "1",
+                             "FIFO only: message groups; a message's group is its request key mod groups when the "
+                             "workload has `keys`, else groups are taken in turn (round robin)");
+    groups.min = 1;
+    groups.max = 1e6;
+    ParamSpec consumer = param("consumer", ParamType::record, "", "", "optional Lambda event source mapping");
+    consumer.record = &consumer_schema();
+    return Schema{"sqs", "An Amazon SQS queue (standard or FIFO) with an optional Lambda consumer.",
+                  {fifo, visibility, retention, delay, max_receives, dlq, groups, consumer}};
+  }();
+  return s;
+}
+
+// Where a diagnostic about `v` points: the value when it was written, else the fallback.
+const SourceLoc& loc_of(const Value& v, const SourceLoc& fallback) { return v.given ? v.loc : fallback; }
+// A duration as the scenario wrote it (or its default).
+std::string duration_text(const Value& v) { return v.given && !v.text.empty() ? v.text : format_duration(v.number); }
+
+void check_sqs(const ServiceDecl& d, const Scenario& sc, Diagnostics& diags) {
+  const Record& p = d.params;
+  const std::string path = "services." + d.name;
+  const bool fifo = p.flag("fifo");
+  const char* kind = fifo ? "FIFO" : "standard";
+  const Value& dlq = p.get("dlq");
+  const Value& max_receives = p.get("max_receive_count");
+  if (dlq.present && !max_receives.present)
+    diags.error(dlq.loc, dlq.path, "a dead-letter queue needs 'max_receive_count' (receives before a message moves)",
+                "a redrive policy sets both, e.g. 'max_receive_count: 3'");
+  if (max_receives.present && !dlq.present)
+    diags.error(max_receives.loc, max_receives.path, "'max_receive_count' needs a 'dlq' (the queue that receives the messages)",
+                "without a dead-letter queue a failing message is retried until its retention ends");
+  if (dlq.present) {
+    const ServiceDecl* target = sc.find_service(dlq.text);
+    if (dlq.text == d.name) {
+      diags.error(dlq.loc, dlq.path, "a queue cannot be its own dead-letter queue");
+    } else if (target != nullptr && target->type != nullptr && target->type->name == "sqs" &&
+               target->params.schema != nullptr) {
+      const bool target_fifo = target->params.flag("fifo");
+      if (target_fifo != fifo)
+        diags.error(dlq.loc, dlq.path,
+                    fmt::format("'{}' is a {} queue, but the dead-letter queue of a {} queue must be {} too", dlq.text,
+                                target_fifo ? "FIFO" : "standard", kind, kind));
+    }
+  }
+  const Value& groups = p.get("groups");
+  if (!fifo && groups.given)
+    diags.error(groups.loc, groups.path, "'groups' applies to FIFO queues only (message groups)",
+                "set 'fifo: true', or remove 'groups'");
+  const Value& consumer = p.get("consumer");
+  if (!consumer.present || !consumer.record) return;
+  const Record& c = *consumer.record;
+  const Value& batch = c.get("batch_size");
+  const Value& window = c.get("batch_window");
+  const std::int64_t batch_size = c.integer("batch_size");
+  if (fifo && batch_size > 10)
+    diags.error(batch.loc, batch.path, fmt::format("a FIFO queue's batch size is at most 10, found {}", batch_size));
+  if (fifo && window.given && c.duration("batch_window") > 0)
+    diags.error(window.loc, window.path, "a batching window is not supported for FIFO queues");
+  if (!fifo && batch_size > 10 && c.duration("batch_window") < kSecond)
+    diags.error(loc_of(window, batch.loc), window.path,
+                fmt::format("a batch size above 10 ({}) needs a batch_window of at least 1s, found {}", batch_size,
+                            duration_text(window)));
+  const ServiceDecl* fn = sc.find_service(c.text("function"));
+  if (fn == nullptr || fn->type == nullptr || fn->type->name != "lambda" || fn->params.schema == nullptr) return;
+  const Value& vt = p.get("visibility_timeout");
+  const SimTime visibility = p.duration("visibility_timeout");
+  const SimTime fn_timeout = fn->params.duration("timeout");
+  if (visibility < fn_timeout) {
+    diags.error(loc_of(vt, consumer.loc), vt.path,
+                fmt::format("the visibility timeout ({}) is shorter than the timeout of the consumer '{}' ({}): Lambda "
+                            "refuses to create the event source mapping",
+                            duration_text(vt), fn->name, duration_text(fn->params.get("timeout"))),
+                fmt::format("set visibility_timeout to at least 6x the function timeout ({})",
+                            format_duration(6.0 * static_cast<double>(fn_timeout))));
+  } else if (visibility < 6 * fn_timeout) {
+    diags.warning(loc_of(vt, consumer.loc), vt.path,
+                  fmt::format("the visibility timeout ({}) is less than 6x the timeout of the consumer '{}' ({}): "
+                              "retries after throttling may not fit",
+                              duration_text(vt), fn->name, duration_text(fn->params.get("timeout"))),
+                  fmt::format("AWS recommends at least {}", format_duration(6.0 * static_cast<double>(fn_timeout))));
+  }
+}
+
+}  // namespace slsim::models
