@@ -1,11 +1,14 @@
 // The one place that lists the service types: one line per type.
 #include "models/account.hpp"
 #include "models/apigateway/apigateway.hpp"
+#include "models/eventbridge/eventbridge.hpp"
 #include "models/external/external.hpp"
+#include "models/firehose/firehose.hpp"
 #include "models/kinesis/kinesis.hpp"
 #include "models/lambda/lambda.hpp"
 #include "models/pricing/catalog.hpp"
 #include "models/s3/s3.hpp"
+#include "models/ses/ses.hpp"
 #include "models/sns/sns.hpp"
 #include "models/sqs/sqs.hpp"
 #include "sim/scenario/registry.hpp"
@@ -25,6 +28,9 @@ const ServiceRegistry& builtin_services() {
     r.types.push_back(models::sqs_type());
     r.types.push_back(models::s3_type());
     r.types.push_back(models::kinesis_type());
+    r.types.push_back(models::eventbridge_type());
+    r.types.push_back(models::firehose_type());
+    r.types.push_back(models::ses_type());
     return r;
   }();
   return registry;

@@ -118,3 +118,22 @@ TEST_CASE("arrivals: constant / burst and periodic are exact", "[arrival]") {
   REQUIRE(stepped == std::vector<SimTime>{11 * kSecond, 12 * kSecond, 13 * kSecond, 13500 * kMillisecond,
                                           14 * kSecond, 14500 * kMillisecond});
 }
+
+TEST_CASE("runs: every bundled scenario is deterministic for its seed", "[determinism]") {
+  // Each scenario of scenarios/ twice, shortened to keep the test fast: byte-identical JSON.
+  for (const char* file : {"api-stage-throttling", "lambda-cold-starts-vs-provisioned", "sqs-dlq-flaky-consumer",
+                           "sns-fanout", "kinesis-clickstream", "s3-thumbnails", "async-throttled-retries"}) {
+    const std::string path = std::string(SLSIM_SOURCE_DIR) + "/scenarios/" + file + ".yaml";
+    LoadOptions o;
+    o.overrides = {"duration=5min", "warmup=0s"};
+    const Scenario sc = load_scenario(path, builtin_services(), o);
+    std::string dumps[2];
+    for (auto& d : dumps) {
+      BuiltModel m = build_model(sc, 0);
+      m.sim->run();
+      d = without_wall_clock(collect_result(sc, m, 0.0)).dump();
+    }
+    INFO(file);
+    REQUIRE(dumps[0] == dumps[1]);
+  }
+}

@@ -64,34 +64,6 @@ std::uint32_t range_of(std::uint64_t h, std::uint32_t n) {
 
 std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
 
-// A bucket of bytes (capacity `burst` bytes, refilled at `rate` bytes/s, full
-// at time 0) in exact integer arithmetic: the level is kept in nanobytes, and
-// rate x dt (bytes/s x ns) is exactly the credit in nanobytes.
-class ByteBucket {
- public:
-  ByteBucket(std::int64_t rate_per_s, std::int64_t burst)
-      : rate_(rate_per_s), capacity_(burst * kNano), level_(capacity_) {}
-  bool has(SimTime now, std::uint64_t bytes) {
-    refill(now);
-    return static_cast<std::int64_t>(bytes) * kNano <= level_;
-  }
-  void take(std::uint64_t bytes) { level_ -= static_cast<std::int64_t>(bytes) * kNano; }
-
- private:
-  static constexpr std::int64_t kNano = 1'000'000'000;
-  void refill(SimTime now) {
-    if (now <= last_) return;
-    __extension__ using u128 = unsigned __int128;
-    const u128 credit = static_cast<u128>(rate_) * static_cast<u128>(now - last_);
-    last_ = now;
-    const auto room = static_cast<u128>(capacity_ - level_);
-    level_ = credit >= room ? capacity_ : level_ + static_cast<std::int64_t>(credit);
-  }
-  std::int64_t rate_;
-  std::int64_t capacity_;
-  std::int64_t level_;
-  SimTime last_ = 0;
-};
 
 const Schema& consumer_schema() {
   static const Schema s = [] {
@@ -216,7 +188,7 @@ struct Lane {
 
 struct ShardLimits {
   TokenBucket records{kShardRecordsPerSecond, static_cast<std::int64_t>(kShardRecordsPerSecond)};
-  ByteBucket bytes{kShardBytesPerSecond, kShardBytesPerSecond};
+  TokenBucket bytes{static_cast<double>(kShardBytesPerSecond), kShardBytesPerSecond};  // tokens are bytes
 };
 
 // Records sent as one message to the on-failure destination.
@@ -421,7 +393,7 @@ void Kinesis::on_put(Simulation& sim, CallHandle call) {
   const std::uint32_t bytes = req.payload_bytes;
   ShardLimits& limit = limits_[shard];
   const bool records_ok = limit.records.has_token(now);
-  const bool bytes_ok = limit.bytes.has(now, bytes);
+  const bool bytes_ok = limit.bytes.has_tokens(now, bytes);
   if (!records_ok || !bytes_ok) {
     throttles_.add();
     (records_ok ? byte_throttles_ : record_throttles_).add();

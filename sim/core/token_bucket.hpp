@@ -42,6 +42,12 @@ class TokenBucket {
   }
   // Takes one token. Precondition: has_token(now) just returned true.
   void take() { level_ -= kUnit; }
+  // Several tokens at once (a bucket of bytes, say).
+  bool has_tokens(SimTime now, std::uint64_t n) {
+    refill(now);
+    return n <= static_cast<std::uint64_t>(level_ / kUnit);
+  }
+  void take(std::uint64_t n) { level_ -= static_cast<std::int64_t>(n) * kUnit; }
   // Takes a token if there is one.
   bool try_take(SimTime now) {
     if (!has_token(now)) return false;

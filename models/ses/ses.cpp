@@ -1,0 +1,91 @@
+#include "models/ses/ses.hpp"
+
+#include <string>
+
+#include "models/pricing/catalog.hpp"
+#include "sim/core/simulation.hpp"
+#include "sim/scenario/build.hpp"
+#include "sim/scenario/scenario.hpp"
+#include "sim/stats/counter.hpp"
+#include "sim/stats/histogram.hpp"
+#include "sim/workload/workload.hpp"
+
+namespace slsim::models {
+
+namespace {
+
+const Schema& ses_schema() {
+  static const Schema s = [] {
+    ParamSpec latency = param("latency", ParamType::distribution, "ms", "50ms",
+                              "time to answer a send. UNCONFIRMED: AWS publishes no figure");
+    latency.min = 0;
+    ParamSpec errors = param("errors", ParamType::probability, "", "0",
+                             "fraction of the sends answered with an error (not billed)");
+    return Schema{"ses", "Amazon SES as an e-mail sink: send latency, errors, a price per message.", {latency, errors}};
+  }();
+  return s;
+}
+
+class Ses final : public Service {
+ public:
+  explicit Ses(const ServiceBuildContext& ctx)
+      : Service(ctx.name(), "ses"),
+        scenario_(ctx.scenario()),
+        latency_(ctx.params().dist("latency")),
+        errors_(ctx.params().number("errors")),
+        latency_rng_(ctx.sim().rng("service." + ctx.name() + ".latency")),
+        error_rng_(ctx.sim().rng("service." + ctx.name() + ".errors")) {}
+
+  void handle(Simulation& sim, const Event& e) override {
+    if (e.kind != kCallEvent) return;
+    const SimTime latency = latency_.sample_ns(latency_rng_);
+    latency_hist_.record(latency);
+    if (error_rng_.bernoulli(errors_)) {
+      errors_count_.add();
+      sim.reply(CallHandle{e.data}, CallStatus::error, latency);
+      return;
+    }
+    sent_.add();
+    sim.reply(CallHandle{e.data}, CallStatus::ok, latency);
+  }
+
+  void reset_statistics(SimTime /*now*/) override {
+    sent_.reset();
+    errors_count_.reset();
+    latency_hist_.reset();
+  }
+
+  void report(Json& out, double /*measured_seconds*/) const override {
+    out["sent"] = sent_.value;
+    out["errors"] = errors_count_.value;
+    out["latency_ms"] = latency_json(latency_hist_);
+  }
+
+  void bill(CostLedger& ledger, double /*measured_seconds*/) const override {
+    const PriceCatalog price(scenario_);
+    const double n = static_cast<double>(sent_.value);
+    ledger.add(name(), "messages", n, "messages", n * price("ses.message"));
+  }
+
+ private:
+  const Scenario& scenario_;
+  Distribution latency_;
+  double errors_;
+  Rng latency_rng_, error_rng_;
+  Counter sent_, errors_count_;
+  LatencyHistogram latency_hist_;
+};
+
+}  // namespace
+
+ServiceType ses_type() {
+  ServiceType t;
+  t.name = "ses";
+  t.summary = "an SES e-mail sink: send latency, errors, a price per message";
+  t.schema = &ses_schema();
+  t.ops = {"send"};
+  t.build = &make_service<Ses>;
+  return t;
+}
+
+}  // namespace slsim::models

@@ -1,0 +1,8 @@
+#pragma once
+// `ses`: Amazon SES as an e-mail sink: a send is answered after its latency,
+// with an optional error probability.
+#include "sim/scenario/registry.hpp"
+
+namespace slsim::models {
+ServiceType ses_type();
+}
