@@ -117,11 +117,16 @@ class Firehose final : public Service {
 
   // Deliver the buffer as one object: one put per record into the bucket, each
   // carrying its record's request (and so its bytes); a record's branch closes
-  // when the bucket accepts its put.
+  // when the bucket accepts its put. `items` says how many objects a put
+  // creates: 1 for the first record of the object, 0 for the rest, so the
+  // bucket counts (and bills) one PUT per delivered object.
   void flush(Simulation& sim) {
     deliveries_.add();
-    for (const RequestHandle request : buffer_)
-      sim.call(id(), destination_, put_op_, request, in_delivery_.alloc(request).bits);
+    bool first = true;
+    for (const RequestHandle request : buffer_) {
+      sim.call(id(), destination_, put_op_, request, in_delivery_.alloc(request).bits, 0, first ? 1 : 0);
+      first = false;
+    }
     buffer_.clear();
     buffered_bytes_ = 0;
     buffer_gauge_.set(sim.now(), 0);

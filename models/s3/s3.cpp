@@ -111,14 +111,16 @@ class S3 final : public Service {
         sim.reply(call, CallStatus::ok, latency);
         return;
       }
-      puts_.add();
+      // `items` is the number of objects the put creates (a delivery stream
+      // writes one object over several puts: 1 for the first part, 0 after).
+      puts_.add(c.items);
       const SimTime latency = put_latency_.sample_ns(latency_rng_);
       latency_hist_.record(latency);
       stored_bytes_ += sim.request(c.request).payload_bytes;
       stored_gauge_.set(sim.now(), stored_bytes_);
       // Notifications are asynchronous branches of the request: each is settled
       // when the function has accepted its event (the function opens its own branch).
-      for (std::size_t i = 0; i < notifications_.size(); ++i) {
+      for (std::size_t i = 0; c.items > 0 && i < notifications_.size(); ++i) {  // once per object
         // One draw per notification per put, whatever the outcome.
         if (!notify_rng_.bernoulli(notifications_[i].filter)) continue;
         sim.open_branch(c.request);
