@@ -116,7 +116,8 @@ class Simulation {
   // `items` > 1 makes it a batch call (one invocation over several records).
   CallHandle call(ComponentId caller, ComponentId callee, std::uint16_t op, RequestHandle request,
                   std::uint64_t token, SimTime delay = 0, std::uint32_t items = 1);
-  const Call& call_info(CallHandle h) const { return calls_.at(h); }
+  // A copy: a reference would dangle once another call() grows the pool.
+  Call call_info(CallHandle h) const { return calls_.at(h); }
   // `failed_items`: for a batch call, how many of its last items failed
   // (read with reply_failed_items(); reply_status() gives the status).
   void reply(CallHandle h, CallStatus status, SimTime delay = 0, std::uint32_t failed_items = 0);
