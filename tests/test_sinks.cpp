@@ -1,7 +1,7 @@
 // EventBridge, Firehose and SES: rule matching and delivery, the target retry
 // policy and dead-letter queues, buffering by size and by interval, exact
 // costs and balanced accounting. The retry cases deliver to a test-only `sqs`
-// type (registered in this file's registry) that refuses every send with a
+// type (tests/test_queue.hpp, with `throttle: 1`) that refuses every send with a
 // throttle or accepts every one, and records when it was called.
 #include <cmath>
 #include <string>
@@ -15,43 +15,12 @@
 #include "sim/core/service.hpp"
 #include "sim/core/simulation.hpp"
 #include "support.hpp"
+#include "test_queue.hpp"
 
 using namespace slsim;
 using namespace slsim::testing;
 
 namespace {
-
-const Schema& refusing_queue_schema() {
-  static const Schema s = [] {
-    ParamSpec refuse = param("refuse", ParamType::boolean, "", "false", "throttle every send");
-    return Schema{"sqs", "a test queue", {refuse}};
-  }();
-  return s;
-}
-
-class RefusingQueue final : public Service {
- public:
-  explicit RefusingQueue(const ServiceBuildContext& ctx)
-      : Service(ctx.name(), "sqs"), refuse_(ctx.params().flag("refuse")) {}
-  void handle(Simulation& sim, const Event& e) override {
-    if (e.kind != kCallEvent) return;
-    const CallHandle call{e.data};
-    const RequestHandle request = sim.call_info(call).request;
-    times.push_back(sim.now());
-    if (refuse_) {
-      sim.reply(call, CallStatus::throttled);
-      return;
-    }
-    sim.open_branch(request);
-    sim.reply(call, CallStatus::ok);
-    sim.close_branch(request, Outcome::succeeded);
-  }
-  void report(Json& out, double) const override { out["received"] = static_cast<std::uint64_t>(times.size()); }
-  std::vector<SimTime> times;
-
- private:
-  bool refuse_;
-};
 
 const ServiceRegistry& test_registry() {
   static const ServiceRegistry reg = [] {
@@ -60,13 +29,7 @@ const ServiceRegistry& test_registry() {
     r.account = builtin.account;
     r.price_items = builtin.price_items;
     r.regions = builtin.regions;
-    ServiceType queue;
-    queue.name = "sqs";
-    queue.summary = "a test queue";
-    queue.schema = &refusing_queue_schema();
-    queue.ops = {"send"};
-    queue.build = &make_service<RefusingQueue>;
-    r.types.push_back(queue);
+    r.types.push_back(test_queue_type());
     r.types.push_back(models::eventbridge_type());
     return r;
   }();
@@ -76,9 +39,9 @@ const ServiceRegistry& test_registry() {
 struct Run {
   Json result;
   BuiltModel model;
-  const RefusingQueue& queue(const std::string& name) const {
+  const TestQueue& queue(const std::string& name) const {
     for (Service* s : model.services)
-      if (s->name() == name) return dynamic_cast<const RefusingQueue&>(*s);
+      if (s->name() == name) return dynamic_cast<const TestQueue&>(*s);
     throw std::logic_error("no queue " + name);
   }
 };
@@ -145,7 +108,7 @@ TEST_CASE("eventbridge: a refused target is retried then the event goes to the D
       "workloads: [{name: w, target: bus, arrival: {process: constant, rate: 1/min}}]\n"
       "services:\n"
       "  bus: {type: eventbridge, latency: 0ms, rules: [{to: target, max_retry_attempts: 3, dlq: dead}]}\n"
-      "  target: {type: sqs, refuse: true}\n"
+      "  target: {type: sqs, throttle: 1}\n"
       "  dead: {type: sqs}\n");
   const Json& j = r.result;
   REQUIRE(metric(j, "services.bus.events") == 30);
@@ -172,7 +135,7 @@ TEST_CASE("eventbridge: max_event_age stops the retries and the event is dropped
       "workloads: [{name: w, target: bus, arrival: {process: constant, rate: 1/min}}]\n"
       "services:\n"
       "  bus: {type: eventbridge, latency: 0ms, rules: [{to: target, max_event_age: 60s}]}\n"
-      "  target: {type: sqs, refuse: true}\n");
+      "  target: {type: sqs, throttle: 1}\n");
   const Json& j = r.result;
   REQUIRE(metric(j, "services.target.received") == 180);
   REQUIRE(metric(j, "services.bus.retries") == 150);
@@ -187,7 +150,7 @@ TEST_CASE("eventbridge: the backoff doubles from 1 s and is capped at 5 min", "[
       "workloads: [{name: w, target: bus, arrival: {process: constant, rate: 1/h}}]\n"
       "services:\n"
       "  bus: {type: eventbridge, latency: 0ms, rules: [{to: target, max_retry_attempts: 12}]}\n"
-      "  target: {type: sqs, refuse: true}\n");
+      "  target: {type: sqs, throttle: 1}\n");
   const std::vector<SimTime>& t = r.queue("target").times;
   REQUIRE(t.size() == 13);
   const std::vector<double> gaps{1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300, 300};

@@ -17,51 +17,12 @@
 #include "sim/core/simulation.hpp"
 #include "sim/core/service.hpp"
 #include "support.hpp"
+#include "test_queue.hpp"
 
 using namespace slsim;
 using namespace slsim::testing;
 
 namespace {
-
-const Schema& test_queue_schema() {
-  static const Schema s = [] {
-    ParamSpec throttle = param("throttle", ParamType::probability, "", "0", "chance that a send is refused (429)");
-    ParamSpec fifo = param("fifo", ParamType::boolean, "", "false", "a FIFO queue");
-    return Schema{"sqs", "a test queue", {throttle, fifo}};
-  }();
-  return s;
-}
-
-class TestQueue final : public Service {
- public:
-  explicit TestQueue(const ServiceBuildContext& ctx)
-      : Service(ctx.name(), "sqs"),
-        throttle_(ctx.params().number("throttle")),
-        rng_(ctx.sim().rng("service." + ctx.name() + ".throttle")) {}
-
-  void handle(Simulation& sim, const Event& e) override {
-    if (e.kind != kCallEvent) return;
-    const CallHandle call{e.data};
-    const RequestHandle request = sim.call_info(call).request;
-    times.push_back(sim.now());
-    ids.push_back(sim.request(request).id);
-    if (rng_.bernoulli(throttle_)) {
-      sim.reply(call, CallStatus::throttled);
-      return;
-    }
-    sim.open_branch(request);
-    sim.reply(call, CallStatus::ok);
-    sim.close_branch(request, Outcome::succeeded);  // consumed at once
-  }
-  void report(Json& out, double) const override { out["received"] = static_cast<std::uint64_t>(times.size()); }
-
-  std::vector<SimTime> times;     // every send, accepted or not
-  std::vector<std::uint64_t> ids;  // the request of each send
-
- private:
-  double throttle_;
-  Rng rng_;
-};
 
 const ServiceRegistry& test_registry() {
   static const ServiceRegistry reg = [] {
@@ -70,13 +31,7 @@ const ServiceRegistry& test_registry() {
     r.account = builtin.account;
     r.price_items = builtin.price_items;
     r.regions = builtin.regions;
-    ServiceType queue;
-    queue.name = "sqs";
-    queue.summary = "a test queue";
-    queue.schema = &test_queue_schema();
-    queue.ops = {"send"};
-    queue.build = &make_service<TestQueue>;
-    r.types.push_back(queue);
+    r.types.push_back(test_queue_type());
     r.types.push_back(models::sns_type());
     for (const char* name : {"lambda", "external"}) r.types.push_back(*builtin.find(name));
     return r;
