@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
                m.requests / m.wall_s, m.events / m.wall_s, m.rss_mib, target);
   }
   if (!quick && results.size() == 4 && results[2].ok && results[3].ok) {
-    // Anything kept per request (a request slot, an event, a sample) costs 32 bytes or
+    // Anything kept per request (a request slot, an event, a sample) costs 24 bytes or
     // more; buffers that reach a slightly higher peak in a longer run cost far less.
     const double extra_bytes = (results[3].rss_mib - results[2].rss_mib) * 1048576.0;
     const double per_request = extra_bytes / (results[3].requests - results[2].requests);

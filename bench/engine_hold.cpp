@@ -16,10 +16,15 @@
 //            reset_statistics() and finish(), counted by events_processed().
 //   radix    bare RadixEventQueue push/pop loop (the engine's queue).
 //   4-ary    bare QuaternaryHeapQueue loop.
-//   std::pq  std::priority_queue<Event> on the same (time, seq) order.
+//   std::pq  std::priority_queue<Event> on the same (time, push order); the
+//            bare loops put the push number in `data`.
 //
 // Every variant draws its increments from Rng(42), so the bare loops pop the
 // very same event sequence (checked through a checksum).
+//
+// A second table (run_burst below) times the radix queue and the 4-ary heap
+// on bursts that land before a few distant events, a pattern the hold loop
+// never produces.
 //
 // The default mean is 1 s (1e9 ns), not 1 us: with integer nanoseconds a
 // small mean makes most keys tie at N = 1e7 (mean gap 1e-4 ns), which is not
@@ -27,7 +32,7 @@
 // --mean-ns=X changes it.
 //
 // Usage: engine_hold [--quick] [--mean-ns=X]
-//   --quick  only N = 1e3 and 1e5, 1e6 holds each (smoke use)
+//   --quick  only N = 1e3 and 1e5, 1e6 holds each, one burst size (smoke use)
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -109,8 +114,11 @@ Rate run_engine(std::uint64_t n, std::uint64_t holds, double mean_ns) {
 // --- bare queue variants --------------------------------------------------------
 
 struct PqOrder {
-  // priority_queue keeps the "largest" on top: invert (time, seq).
-  bool operator()(const Event& a, const Event& b) const { return event_before(b, a); }
+  // priority_queue keeps the "largest" on top: invert (time, push number),
+  // the push number being what the bare loops put in `data`.
+  bool operator()(const Event& a, const Event& b) const {
+    return a.time > b.time || (a.time == b.time && a.data > b.data);
+  }
 };
 
 // Adapts std::priority_queue to the push()/pop()-returns-event interface.
@@ -141,18 +149,52 @@ template <class Queue>
 BareResult run_bare(Queue& q, std::uint64_t n, std::uint64_t holds, double mean_ns) {
   Rng rng(kSeed);
   std::uint64_t seq = 1;
-  for (std::uint64_t i = 0; i < n; ++i) q.push(Event{round_ns(rng.exponential(mean_ns)), seq++, 0, kHold, 0, 0});
+  for (std::uint64_t i = 0; i < n; ++i) q.push(Event{round_ns(rng.exponential(mean_ns)), seq++, 0, kHold, 0});
   std::uint64_t checksum = 0;
   auto hold = [&] {
     const Event e = q.pop();
-    checksum = checksum * 31 + static_cast<std::uint64_t>(e.time) + e.seq;
-    q.push(Event{e.time + round_ns(rng.exponential(mean_ns)), seq++, 0, kHold, 0, 0});
+    checksum = checksum * 31 + static_cast<std::uint64_t>(e.time) + e.data;
+    q.push(Event{e.time + round_ns(rng.exponential(mean_ns)), seq++, 0, kHold, 0});
   };
   for (std::uint64_t i = 0; i < n; ++i) hold();  // warm-up: N holds
   const auto t0 = Clock::now();
   for (std::uint64_t i = 0; i < holds; ++i) hold();
   const auto t1 = Clock::now();
   return {Rate{holds, bench::seconds_between(t0, t1), bench::current_rss_mib()}, checksum};
+}
+
+// --- bursts before sparse events ---------------------------------------------------
+//
+// What a hold loop never does: the queue holds only a few events an hour
+// ahead (a nightly job, a long timer), then a burst of B events lands before
+// them and is held for 20 B pops at Exp(100 ms) increments, 20 rounds. A
+// queue that sorts the next few events into a run must not make every
+// insertion into that run cost O(run length).
+template <class Queue>
+BareResult run_burst(std::uint64_t burst) {
+  Queue q;
+  Rng rng(kSeed);
+  std::uint64_t seq = 0, pops = 0, checksum = 0;
+  SimTime now = 0;
+  const auto pop = [&] {
+    const Event e = q.pop();
+    now = e.time;
+    checksum = checksum * 31 + static_cast<std::uint64_t>(e.time) + e.data;
+    ++pops;
+  };
+  const auto t0 = Clock::now();
+  for (int round = 0; round < 20; ++round) {
+    for (int i = 0; i < 4; ++i) q.push(Event{now + kHour + i, ++seq, 0, kHold, 0});
+    (void)q.top();  // the lull: only the distant events are pending
+    for (std::uint64_t i = 0; i < burst; ++i) q.push(Event{now + round_ns(rng.exponential(1e8)), ++seq, 0, kHold, 0});
+    for (std::uint64_t i = 0; i < 20 * burst; ++i) {
+      pop();
+      q.push(Event{now + round_ns(rng.exponential(1e8)), ++seq, 0, kHold, 0});
+    }
+    while (q.top().time < now + kMinute) pop();
+  }
+  const auto t1 = Clock::now();
+  return {Rate{pops, bench::seconds_between(t0, t1), bench::current_rss_mib()}, checksum};
 }
 
 void print_row(std::uint64_t n, std::string_view variant, const Rate& r, double engine_ns) {
@@ -245,7 +287,22 @@ int main(int argc, char** argv) {
   };
   target("1e3", engine_1e3, 20.0);
   target("1e6", engine_1e6, 10.0);
-  fmt::print("bare queues popped identical sequences: {}\n", checksums_agree ? "yes" : "NO");
+
+  fmt::print("\nbursts before sparse events: 4 events 1 h ahead, then B events at Exp(100 ms) held for 20 B pops, 20 rounds\n");
+  fmt::print("{:>5} | {:<8} | {:>12} | {:>9} | {:>10}\n", "B", "variant", "pops", "ns/event", "Mevents/s");
+  fmt::print("{:-<6}+{:-<10}+{:-<14}+{:-<11}+{:-<11}\n", "", "", "", "", "");
+  for (const std::uint64_t burst : quick ? std::vector<std::uint64_t>{10'000} : std::vector<std::uint64_t>{1'000, 100'000}) {
+    const BareResult radix = run_burst<RadixEventQueue>(burst);
+    const BareResult quaternary = run_burst<QuaternaryHeapQueue>(burst);
+    for (const auto& [name, r] : {std::pair{"radix", radix}, std::pair{"4-ary", quaternary}})
+      fmt::print("{:>5} | {:<8} | {:>12} | {:>9.1f} | {:>10.2f}\n", bench::count_label(burst), name, r.rate.events,
+                 r.rate.ns_per_event(), r.rate.mevents_per_s());
+    if (radix.checksum != quaternary.checksum) {
+      checksums_agree = false;
+      fmt::print("  !! B={}: the queues popped different sequences\n", burst);
+    }
+  }
+  fmt::print("\nbare queues popped identical sequences: {}\n", checksums_agree ? "yes" : "NO");
   fmt::print("peak RSS: {:.1f} MiB\n", bench::peak_rss_mib());
   return 0;
 }

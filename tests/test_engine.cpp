@@ -19,7 +19,8 @@ using namespace slsim;
 namespace {
 
 // Pushes and pops in random interleavings; keys never go below the last pop
-// (as in a simulation). Returns the popped (time, seq) sequence.
+// (as in a simulation). Each event carries its push number in `data`.
+// Returns the popped (time, push number) sequence.
 template <typename Queue>
 std::vector<std::pair<SimTime, std::uint64_t>> churn(std::uint64_t seed, int operations) {
   Queue q;
@@ -33,28 +34,28 @@ std::vector<std::pair<SimTime, std::uint64_t>> churn(std::uint64_t seed, int ope
       // Many ties: small integer offsets, sometimes zero, sometimes large.
       const auto r = rng.below(100);
       const SimTime offset = r < 30 ? 0 : r < 90 ? static_cast<SimTime>(rng.below(16)) : static_cast<SimTime>(rng.below(1u << 30));
-      q.push(Event{now + offset, seq++, 0, 0, 0, 0});
+      q.push(Event{now + offset, seq++, 0, 0, 0});
     } else {
       const Event e = q.pop();
       now = e.time;
-      popped.emplace_back(e.time, e.seq);
+      popped.emplace_back(e.time, e.data);
     }
   }
   while (!q.empty()) {
     const Event e = q.pop();
-    popped.emplace_back(e.time, e.seq);
+    popped.emplace_back(e.time, e.data);
   }
   return popped;
 }
 
 }  // namespace
 
-TEST_CASE("engine: radix queue pops in (time / seq) order under random churn", "[engine]") {
+TEST_CASE("engine: radix queue pops in (time / push order) under random churn", "[engine]") {
   const auto popped = churn<RadixEventQueue>(11, 200000);
   REQUIRE(popped.size() > 90000);
-  // Every pop is >= the previous one (time, then FIFO by seq).
+  // Every pop is >= the previous one (time, then FIFO by push number).
   for (std::size_t i = 1; i < popped.size(); ++i) REQUIRE(popped[i - 1] < popped[i]);
-  // Nothing lost or duplicated: each seq appears once.
+  // Nothing lost or duplicated: each push number appears once.
   std::vector<std::uint64_t> seqs;
   for (const auto& p : popped) seqs.push_back(p.second);
   std::sort(seqs.begin(), seqs.end());
@@ -64,8 +65,11 @@ TEST_CASE("engine: radix queue pops in (time / seq) order under random churn", "
 TEST_CASE("engine: radix and 4-ary heap agree with std::priority_queue", "[engine]") {
   const auto radix = churn<RadixEventQueue>(5, 100000);
   const auto quaternary = churn<QuaternaryHeapQueue>(5, 100000);
+  // The reference: a binary heap on (time, push number).
   struct Later {
-    bool operator()(const Event& a, const Event& b) const { return event_before(b, a); }
+    bool operator()(const Event& a, const Event& b) const {
+      return a.time > b.time || (a.time == b.time && a.data > b.data);
+    }
   };
   struct StdQueue {
     std::priority_queue<Event, std::vector<Event>, Later> q;
@@ -82,9 +86,141 @@ TEST_CASE("engine: radix and 4-ary heap agree with std::priority_queue", "[engin
   REQUIRE(quaternary == reference);
 }
 
+namespace {
+
+// The reference future event set: a binary heap on (time, push number in `data`).
+struct ReferenceQueue {
+  struct Later {
+    bool operator()(const Event& a, const Event& b) const {
+      return a.time > b.time || (a.time == b.time && a.data > b.data);
+    }
+  };
+  std::priority_queue<Event, std::vector<Event>, Later> q;
+  bool pop_before(SimTime limit, Event& out) {
+    if (q.empty() || q.top().time >= limit) return false;
+    out = q.top();
+    q.pop();
+    return true;
+  }
+};
+
+// Drives the radix queue and the reference in lockstep: random pushes at
+// now + offset(rng), pops, and pop_before() with a limit near now, checking
+// every answer. Returns how many events were popped.
+template <typename Offset>
+std::uint64_t lockstep(std::uint64_t seed, int operations, SimTime start, Offset offset) {
+  RadixEventQueue radix;
+  ReferenceQueue reference;
+  Rng rng(seed);
+  std::uint64_t pushes = 0, pops = 0;
+  SimTime now = start;
+  for (int i = 0; i < operations; ++i) {
+    const double u = rng.uniform01();
+    if (radix.empty() || u < 0.5) {
+      const SimTime delay = offset(rng);
+      REQUIRE(delay <= kTimeNever - now);
+      const Event e{now + delay, ++pushes, 0, 0, 0};
+      radix.push(e);
+      reference.q.push(e);
+    } else {
+      // A limit a little ahead of now, sometimes at now: the engine's phase ends.
+      const SimTime limit = now + (u < 0.6 ? 0 : static_cast<SimTime>(rng.below(1000)));
+      Event got{}, want{};
+      const bool popped = u < 0.9 ? radix.pop_before(limit, got) : (got = radix.pop(), true);
+      const bool expected = u < 0.9 ? reference.pop_before(limit, want) : reference.pop_before(got.time + 1, want);
+      REQUIRE(popped == expected);
+      if (!popped) continue;
+      REQUIRE(got.time == want.time);
+      REQUIRE(got.data == want.data);
+      now = got.time;
+      ++pops;
+    }
+    REQUIRE(radix.size() == reference.q.size());
+  }
+  Event got{}, want{};
+  while (radix.pop_before(kTimeNever, got)) {
+    REQUIRE(reference.pop_before(kTimeNever, want));
+    REQUIRE(got.data == want.data);
+    ++pops;
+  }
+  REQUIRE(reference.q.empty());
+  return pops;
+}
+
+}  // namespace
+
+TEST_CASE("engine: radix queue matches a reference heap with spread-out times", "[engine]") {
+  // Exponential increments with a 1 s mean over thousands pending: buckets
+  // far above 64 events and 128-event blocks, partitioned several digits down.
+  const auto pops = lockstep(21, 400000, 0, [](Rng& rng) { return round_ns(rng.exponential(1e9)); });
+  REQUIRE(pops > 150000);
+}
+
+TEST_CASE("engine: radix queue matches a reference heap with heavy ties", "[engine]") {
+  // Nine pushes in ten at now or a few ns later: runs of thousands of equal
+  // times spanning many blocks, and constant insertion into the sorted run.
+  const auto pops = lockstep(22, 400000, 0, [](Rng& rng) {
+    const auto r = rng.below(10);
+    return r < 6 ? SimTime{0} : r < 9 ? static_cast<SimTime>(rng.below(4)) : static_cast<SimTime>(rng.below(1u << 20));
+  });
+  REQUIRE(pops > 150000);
+}
+
+TEST_CASE("engine: radix queue matches a reference heap when bursts land before sparse events", "[engine]") {
+  // Each round: a few events an hour ahead are alone in the queue, so
+  // pop_before() sorts them into the run; then a burst of thousands lands
+  // before them (insertions into the run, put back into buckets by
+  // spill_run once it passes 256), with pops in between.
+  RadixEventQueue radix;
+  ReferenceQueue reference;
+  Rng rng(24);
+  std::uint64_t pushes = 0, pops = 0;
+  SimTime now = 0;
+  const auto push = [&](SimTime t) {
+    const Event e{t, ++pushes, 0, 0, 0};
+    radix.push(e);
+    reference.q.push(e);
+  };
+  const auto pop_both = [&](SimTime limit) {
+    Event got{}, want{};
+    const bool popped = radix.pop_before(limit, got);
+    REQUIRE(popped == reference.pop_before(limit, want));
+    if (!popped) return false;
+    REQUIRE(got.time == want.time);
+    REQUIRE(got.data == want.data);
+    now = got.time;
+    ++pops;
+    return true;
+  };
+  for (int round = 0; round < 20; ++round) {
+    for (int i = 0; i < 4; ++i) push(now + kHour + i * kSecond);
+    REQUIRE_FALSE(pop_both(now + 1));  // builds the run from the distant events
+    for (int i = 0; i < 5000; ++i) {
+      push(now + round_ns(rng.exponential(3e6)));
+      if (rng.below(3) == 0) pop_both(now + kSecond);
+    }
+    while (pop_both(now + kMinute)) {}  // the burst drains; the distant events stay
+  }
+  while (pop_both(kTimeNever)) {}
+  REQUIRE(reference.q.empty());
+  REQUIRE(radix.empty());
+  REQUIRE(pops == pushes);
+}
+
+TEST_CASE("engine: radix queue matches a reference heap near the largest times", "[engine]") {
+  // Times from 2^62 with offsets up to 2^52 (log-uniform): the top digit
+  // levels, and the general sort used when the varying bits leave no room
+  // for an index.
+  const SimTime start = SimTime{1} << 62;
+  const auto pops = lockstep(23, 100000, start, [](Rng& rng) {
+    return static_cast<SimTime>(rng.next_u64() >> (12 + rng.below(50)));
+  });
+  REQUIRE(pops > 30000);
+}
+
 TEST_CASE("engine: equal-time events run in scheduling order (FIFO)", "[engine]") {
   RadixEventQueue q;
-  for (std::uint64_t s = 1; s <= 1000; ++s) q.push(Event{42, s, 0, 0, 0, s});
+  for (std::uint64_t s = 1; s <= 1000; ++s) q.push(Event{42, s, 0, 0, 0});
   for (std::uint64_t s = 1; s <= 1000; ++s) REQUIRE(q.pop().data == s);
   REQUIRE(q.empty());
 }

@@ -1,5 +1,5 @@
 #pragma once
-// An event is a small value (32 bytes). Its meaning is given by the target
+// An event is a small value (24 bytes). Its meaning is given by the target
 // component: `kind` selects the handler branch, `arg` and `data` carry a small
 // argument and a word (usually a pool handle). No allocation, no closures.
 #include <cstdint>
@@ -20,12 +20,13 @@ enum EventKind : std::uint16_t {
 
 struct Event {
   SimTime time = 0;         // when it fires (ns)
-  std::uint64_t seq = 0;    // scheduling order: FIFO tie-break at equal times
+  std::uint64_t data = 0;   // one word (e.g. a pool handle)
   ComponentId target = 0;   // who handles it
   std::uint16_t kind = 0;   // what it means to the target
   std::uint16_t arg = 0;    // small argument (e.g. a reply status)
-  std::uint64_t data = 0;   // one word (e.g. a pool handle)
 };
-static_assert(sizeof(Event) == 32, "keep events small: they are moved a lot");
+// Equal times run in scheduling order: the queue keeps push order itself, so
+// no sequence number is stored.
+static_assert(sizeof(Event) == 24, "keep events small: they are moved a lot");
 
 }  // namespace slsim

@@ -1,135 +1,326 @@
 #pragma once
-// Future event sets. Both order events by (time, seq): time first, then the
-// order in which they were scheduled, so equal-time events run FIFO.
+// Future event sets. Both pop events in (time, scheduling order): time first,
+// and equal-time events in the order they were pushed (FIFO).
 //
-// RadixEventQueue is the engine's queue: a radix heap keyed on time alone,
-// valid because simulation time never goes back (every time pushed is >= the
-// last time popped). Bucket k > 0 holds events whose time first differs from
-// the last popped time at bit k-1; bucket 0 holds events AT the last popped
-// time, in push order. FIFO among equal times needs no comparison of `seq`:
-// equal times always share a bucket (the bucket depends only on the time and
-// the last popped time), buckets are appended in push order, and
-// redistribution walks a bucket in order, so it is stable. Pushes and
-// redistribution are sequential appends and scans, which is what keeps the
-// queue fast when it holds millions of events. Each event moves down at most
-// 64 times, in practice about log2(pending) times when times are spread out,
-// and not at all when they tie.
-// QuaternaryHeapQueue is the classic alternative, kept for the benchmark.
+// RadixEventQueue is the engine's queue. It relies on simulation time never
+// going back (every time pushed is >= the time of the last pop) and has three
+// parts:
+//
+//   * multi-level radix buckets: keys are cut into 6-bit digits; an event
+//     whose time first differs from the reference time `last_` at digit L goes
+//     to bucket (L, its digit L). Every event in bucket (L, d) is later than
+//     every event in buckets (L, d' < d) and in all lower levels, so the
+//     earliest events always sit in the lowest non-empty bucket.
+//   * a sorted run: when the run is used up, the lowest non-empty bucket is
+//     either sorted into a new run (if it holds at most kSortMax events, or
+//     sits at level 0 where all its times are equal) or partitioned one
+//     digit down (MSD radix partition) and the search repeats. `last_`
+//     becomes the run's last time; an event pushed earlier than that is
+//     inserted into the run at its place.
+//   * block lists: a bucket is a chain of fixed-size blocks drawn from a LIFO
+//     free list shared by all buckets, so a partition writes into blocks it
+//     has just read (hot in cache) and memory never grows past the peak
+//     number of pending events (about 25 bytes each, plus one partial block
+//     per non-empty bucket).
+//
+// An event moves about log64(spread of pending times / gap between events)
+// times before it is sorted: once or twice for a million events pending.
+// FIFO among equal times needs no sequence number: equal times always share
+// a bucket (which depends only on the time and `last_`, and `last_` only
+// moves within the bucket being emptied), buckets are appended in push order,
+// partitions walk them in order, the sort is stable, and an insertion into
+// the run goes after the equal times already there.
+//
+// QuaternaryHeapQueue is the classic alternative, kept for the benchmark and
+// as a reference in tests: a heap needs a sequence number for FIFO, which it
+// assigns itself.
 #include <algorithm>
 #include <array>
 #include <bit>
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <utility>
 #include <vector>
 
 #include "sim/core/event.hpp"
 
 namespace slsim {
 
-inline bool event_before(const Event& a, const Event& b) {
-  return a.time < b.time || (a.time == b.time && a.seq < b.seq);
-}
-
 class RadixEventQueue {
  public:
+  RadixEventQueue() = default;
+  RadixEventQueue(const RadixEventQueue&) = delete;
+  RadixEventQueue& operator=(const RadixEventQueue&) = delete;
+  RadixEventQueue(RadixEventQueue&&) noexcept = default;
+  RadixEventQueue& operator=(RadixEventQueue&&) noexcept = default;
+
   bool empty() const { return size_ == 0; }
   std::size_t size() const { return size_; }
 
   // Precondition: e.time >= the time of the last pop (time never goes back).
   void push(const Event& e) {
-    assert(e.time >= last_ && "time went back");
     assert(e.time >= 0);
-    place(e);
+    assert((head_ == 0 || e.time >= run_[head_ - 1].time) && "time went back");
+    if (e.time < last_) {
+      insert_into_run(e);
+      if (run_.size() - head_ > kRunMax) spill_run();
+    } else {
+      place(e);
+    }
     ++size_;
   }
 
   // Pops the earliest event into `out` if its time is below `limit`.
   bool pop_before(SimTime limit, Event& out) {
-    if (size_ == 0) return false;
-    if (head_ == buckets_[0].size()) refill();
-    // After a refill, bucket 0 holds the events at the new earliest time.
-    if (last_ >= limit) return false;
-    out = buckets_[0][head_++];
+    if (head_ == run_.size()) {
+      if (size_ == 0) return false;
+      refill();
+    }
+    if (run_[head_].time >= limit) return false;
+    out = run_[head_++];
     --size_;
     return true;
   }
 
   // The earliest event. Precondition: !empty().
   const Event& top() {
-    if (head_ == buckets_[0].size()) refill();
-    return buckets_[0][head_];
+    assert(size_ > 0);
+    if (head_ == run_.size()) refill();
+    return run_[head_];
   }
 
+  // Precondition: !empty().
   Event pop() {
-    if (head_ == buckets_[0].size()) refill();
+    assert(size_ > 0);
+    if (head_ == run_.size()) refill();
     --size_;
-    return buckets_[0][head_++];
+    return run_[head_++];
   }
 
  private:
-  // Times are non-negative int64, so they differ at bit 62 at most: buckets 0..63.
-  static constexpr int kBuckets = 64;  // 0: at the last time; k: first differs at bit k-1
+  static constexpr int kDigitBits = 6;
+  static constexpr int kFanout = 1 << kDigitBits;                     // buckets per level
+  static constexpr int kLevels = (64 + kDigitBits - 1) / kDigitBits;  // 11: every int64 time
+  static constexpr std::size_t kSortMax = 64;      // a bucket this small is sorted, not partitioned
+  static constexpr std::size_t kRunMax = 4 * kSortMax;  // pending in the run before it is re-bucketed
+  static constexpr std::uint32_t kBlockEvents = 128;  // 3 KiB blocks
+  static constexpr std::size_t kBlocksPerChunk = 64;
+  static_assert(kFanout == 64, "one 64-bit occupancy word per level");
+  static_assert(kSortMax < 128, "sort keys keep the index in 7 bits");
 
-  static int bucket_of(SimTime time, SimTime last) {
-    return std::bit_width(static_cast<std::uint64_t>(time) ^ static_cast<std::uint64_t>(last));
+  struct Block {
+    Block* next;
+    std::uint32_t count;
+    Event events[kBlockEvents];
+  };
+  struct Bucket {
+    Block* first = nullptr;
+    Block* last = nullptr;
+    std::uint32_t size = 0;
+  };
+
+  static int level_of(std::uint64_t differing_bits) {
+    return (63 - std::countl_zero(differing_bits | 1)) / kDigitBits;
   }
+  static unsigned digit(SimTime time, int level) {
+    return static_cast<unsigned>(static_cast<std::uint64_t>(time) >> (kDigitBits * level)) & (kFanout - 1);
+  }
+
   void place(const Event& e) {
-    const int b = bucket_of(e.time, last_);
-    buckets_[static_cast<std::size_t>(b)].push_back(e);
-    nonempty_ |= std::uint64_t{1} << b;  // bit 0 (bucket 0) is never searched
+    const int level = level_of(static_cast<std::uint64_t>(e.time ^ last_));
+    const unsigned d = digit(e.time, level);
+    append(buckets_[static_cast<std::size_t>(level)][d], e);
+    occupied_[static_cast<std::size_t>(level)] |= std::uint64_t{1} << d;
+    levels_occupied_ |= 1u << level;
   }
 
-  // Bucket 0 is drained: move the lowest non-empty bucket down. Its earliest
-  // time becomes the new "last"; its events land in lower buckets, the
-  // earliest ones in bucket 0, all in their original order.
-  void refill() {
-    buckets_[0].clear();
+  void append(Bucket& bucket, const Event& e) {
+    Block* tail = bucket.last;
+    if (tail == nullptr || tail->count == kBlockEvents) {
+      Block* block = take_block();
+      if (tail == nullptr) {
+        bucket.first = block;
+      } else {
+        tail->next = block;
+      }
+      bucket.last = tail = block;
+    }
+    tail->events[tail->count++] = e;
+    ++bucket.size;
+  }
+
+  Block* take_block() {
+    if (free_ == nullptr) {
+      chunks_.push_back(std::make_unique<Block[]>(kBlocksPerChunk));
+      Block* chunk = chunks_.back().get();
+      for (std::size_t i = 0; i < kBlocksPerChunk; ++i) give_block(&chunk[i]);
+    }
+    Block* block = free_;
+    free_ = block->next;
+    block->next = nullptr;
+    block->count = 0;
+    return block;
+  }
+  void give_block(Block* block) {
+    block->next = free_;
+    free_ = block;
+  }
+
+  // Inserts after every event of the run at or before e.time, shifting the
+  // shorter side. Equal times stay FIFO; the common near-future push (no
+  // event of the run before it) costs nothing but the search.
+  void insert_into_run(const Event& e) {
+    const auto first = run_.begin() + static_cast<std::ptrdiff_t>(head_);
+    const auto pos =
+        std::upper_bound(first, run_.end(), e.time, [](SimTime t, const Event& x) { return t < x.time; });
+    if (head_ > 0 && pos - first <= run_.end() - pos) {
+      std::move(first, pos, first - 1);
+      *(pos - 1) = e;
+      --head_;
+    } else {
+      run_.insert(pos, e);
+    }
+  }
+
+  // Too many events were pushed into the run (a burst landing before its last
+  // time): inserting would grow quadratic, so put the run back into buckets.
+  // The reference time drops from L = last_ to P = the run's earliest event.
+  // Let m be the highest digit where L and P differ. A bucketed event at
+  // level >= m (relative to L) differs from P first at the same digit (at m
+  // its digit exceeds L's, which exceeds P's), so it stays; the levels below
+  // m are emptied and re-placed after the run's events (an equal time in a
+  // bucket was pushed after the run's).
+  void spill_run() {
+    const SimTime earliest = run_[head_].time;
+    assert(earliest < last_ && "an insertion put an event before last_");
+    const int highest = level_of(static_cast<std::uint64_t>(last_ ^ earliest));
+    drained_.clear();
+    for (int level = 0; level < highest; ++level) {
+      auto& occupied = occupied_[static_cast<std::size_t>(level)];
+      for (; occupied != 0; occupied &= occupied - 1) {
+        Bucket& slot = buckets_[static_cast<std::size_t>(level)][static_cast<unsigned>(std::countr_zero(occupied))];
+        drained_.push_back(slot);
+        slot = Bucket{};
+      }
+      levels_occupied_ &= ~(1u << level);
+    }
+    last_ = earliest;
+    for (std::size_t i = head_; i < run_.size(); ++i) place(run_[i]);
+    run_.clear();
     head_ = 0;
-    const std::uint64_t mask = nonempty_ & ~std::uint64_t{1};
-    assert(mask != 0 && "pop from an empty queue");
-    const int b = std::countr_zero(mask);
-    auto& bucket = buckets_[static_cast<std::size_t>(b)];
-    SimTime min = bucket[0].time;
-    for (const Event& e : bucket) min = std::min(min, e.time);
-    last_ = min;
-    nonempty_ &= ~(std::uint64_t{1} << b);
-    for (const Event& e : bucket) place(e);
-    bucket.clear();
-    // A burst can leave a huge buffer behind: give it back when it is mostly idle.
-    if (bucket.capacity() > 65536 && bucket.capacity() > 4 * size_) bucket.shrink_to_fit();
+    for (const Bucket& bucket : drained_) {
+      for (Block* block = bucket.first; block != nullptr;) {
+        for (std::uint32_t k = 0; k < block->count; ++k) place(block->events[k]);
+        Block* next = block->next;
+        give_block(block);
+        block = next;
+      }
+    }
   }
 
-  std::array<std::vector<Event>, kBuckets> buckets_{};
-  std::size_t head_ = 0;          // next event of bucket 0
-  std::uint64_t nonempty_ = 0;    // bit k: bucket k (1..63) is non-empty
-  SimTime last_ = 0;
-  std::size_t size_ = 0;
+  // The run is used up and buckets are not empty: build the next run.
+  void refill() {
+    assert(size_ > 0);
+    run_.clear();
+    head_ = 0;
+    for (;;) {
+      const int level = std::countr_zero(levels_occupied_);
+      auto& occupied = occupied_[static_cast<std::size_t>(level)];
+      const unsigned d = static_cast<unsigned>(std::countr_zero(occupied));
+      occupied &= occupied - 1;
+      if (occupied == 0) levels_occupied_ &= ~(1u << level);
+      Bucket& slot = buckets_[static_cast<std::size_t>(level)][d];
+      const Bucket bucket = slot;
+      slot = Bucket{};
+      if (level == 0 || bucket.size <= kSortMax) {
+        sort_into_run(bucket, level);
+        last_ = run_.back().time;
+        return;
+      }
+      // Partition one digit down, relative to the bucket's lower bound (its
+      // digits above `level`, digit `level` = d, zeros below). Every other
+      // event stays correctly placed relative to it.
+      const std::uint64_t below = (std::uint64_t{1} << (kDigitBits * level)) - 1;
+      const std::uint64_t this_digit = std::uint64_t{kFanout - 1} << (kDigitBits * level);
+      last_ = static_cast<SimTime>((static_cast<std::uint64_t>(last_) & ~(below | this_digit)) |
+                                   (std::uint64_t{d} << (kDigitBits * level)));
+      for (Block* block = bucket.first; block != nullptr;) {
+        for (std::uint32_t i = 0; i < block->count; ++i) place(block->events[i]);
+        Block* next = block->next;
+        give_block(block);
+        block = next;
+      }
+    }
+  }
+
+  // Moves the bucket's events into run_ in (time, push order).
+  void sort_into_run(const Bucket& bucket, int level) {
+    for (Block* block = bucket.first; block != nullptr;) {
+      run_.insert(run_.end(), block->events, block->events + block->count);
+      Block* next = block->next;
+      give_block(block);
+      block = next;
+    }
+    const std::size_t n = run_.size();
+    // Level 0 holds a single time, already in push order.
+    if (level == 0 || n < 2) return;
+    // All times of bucket (level, d) agree from digit `level` up: sort on the
+    // bits below it with the index under them, which keeps equal times in
+    // push order. (Times past 2^57 ns, 4.5 years, take the general sort.)
+    const int varying_bits = kDigitBits * level;
+    constexpr int kIndexBits = 7;
+    if (varying_bits + kIndexBits <= 64) {
+      const std::uint64_t mask = (std::uint64_t{1} << varying_bits) - 1;
+      for (std::size_t i = 0; i < n; ++i)
+        sort_keys_[i] = ((static_cast<std::uint64_t>(run_[i].time) & mask) << kIndexBits) | i;
+      std::sort(sort_keys_.begin(), sort_keys_.begin() + static_cast<std::ptrdiff_t>(n));
+      scratch_.assign(run_.begin(), run_.end());
+      for (std::size_t i = 0; i < n; ++i) run_[i] = scratch_[sort_keys_[i] & ((1u << kIndexBits) - 1)];
+    } else {
+      std::stable_sort(run_.begin(), run_.end(), [](const Event& a, const Event& b) { return a.time < b.time; });
+    }
+  }
+
+  std::array<std::array<Bucket, kFanout>, kLevels> buckets_{};
+  std::array<std::uint64_t, kLevels> occupied_{};  // bit d of [L]: bucket (L, d) is non-empty
+  std::uint32_t levels_occupied_ = 0;              // bit L: some bucket of level L is non-empty
+  std::vector<Event> run_;                          // sorted; run_[head_..] are pending
+  std::size_t head_ = 0;
+  SimTime last_ = 0;       // run_'s last time; every bucketed event is at or after it
+  std::size_t size_ = 0;   // pending events: run and buckets
+  std::array<std::uint64_t, kSortMax> sort_keys_{};
+  std::vector<Event> scratch_;
+  std::vector<Bucket> drained_;  // spill_run()'s list, kept to reuse its memory
+  std::vector<std::unique_ptr<Block[]>> chunks_;  // owns every block
+  Block* free_ = nullptr;                         // LIFO: the last block given back is hot
 };
 
-// A 4-ary min-heap on (time, seq): fewer levels than a binary heap and the
-// four children share a cache line or two.
+// A 4-ary min-heap on (time, push order): fewer levels than a binary heap and
+// the four children share a cache line or two.
 class QuaternaryHeapQueue {
  public:
   bool empty() const { return heap_.empty(); }
   std::size_t size() const { return heap_.size(); }
-  const Event& top() const { return heap_.front(); }
+  const Event& top() const { return heap_.front().event; }
 
   void push(const Event& e) {
+    const Entry entry{e, next_seq_++};
     std::size_t i = heap_.size();
-    heap_.push_back(e);
+    heap_.push_back(entry);
     while (i > 0) {
       const std::size_t parent = (i - 1) / 4;
-      if (!event_before(e, heap_[parent])) break;
+      if (!before(entry, heap_[parent])) break;
       heap_[i] = heap_[parent];
       i = parent;
     }
-    heap_[i] = e;
+    heap_[i] = entry;
   }
 
   Event pop() {
-    Event top_event = heap_.front();
-    const Event last = heap_.back();
+    const Event top_event = heap_.front().event;
+    const Entry last = heap_.back();
     heap_.pop_back();
     const std::size_t n = heap_.size();
     if (n == 0) return top_event;
@@ -140,8 +331,8 @@ class QuaternaryHeapQueue {
       std::size_t best = first;
       const std::size_t end = std::min(first + 4, n);
       for (std::size_t c = first + 1; c < end; ++c)
-        if (event_before(heap_[c], heap_[best])) best = c;
-      if (!event_before(heap_[best], last)) break;
+        if (before(heap_[c], heap_[best])) best = c;
+      if (!before(heap_[best], last)) break;
       heap_[i] = heap_[best];
       i = best;
     }
@@ -150,7 +341,15 @@ class QuaternaryHeapQueue {
   }
 
  private:
-  std::vector<Event> heap_;
+  struct Entry {
+    Event event;
+    std::uint64_t seq;  // push order: the FIFO tie-break
+  };
+  static bool before(const Entry& a, const Entry& b) {
+    return a.event.time < b.event.time || (a.event.time == b.event.time && a.seq < b.seq);
+  }
+  std::vector<Entry> heap_;
+  std::uint64_t next_seq_ = 0;
 };
 
 }  // namespace slsim

@@ -78,7 +78,7 @@ class Simulation {
 
   void schedule_at(SimTime when, ComponentId target, std::uint16_t kind, std::uint64_t data = 0,
                    std::uint16_t arg = 0) {
-    queue_.push(Event{when < now_ ? now_ : when, next_seq_++, target, kind, arg, data});
+    queue_.push(Event{when < now_ ? now_ : when, data, target, kind, arg});
   }
   void schedule_in(SimTime delay, ComponentId target, std::uint16_t kind, std::uint64_t data = 0,
                    std::uint16_t arg = 0) {
@@ -148,7 +148,6 @@ class Simulation {
 
   SimulationOptions options_;
   SimTime now_ = 0;
-  std::uint64_t next_seq_ = 1;
   std::uint64_t events_ = 0;
   std::uint64_t next_request_id_ = 1;
   RadixEventQueue queue_;
