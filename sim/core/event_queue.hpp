@@ -104,6 +104,7 @@ class RadixEventQueue {
   static constexpr int kFanout = 1 << kDigitBits;                     // buckets per level
   static constexpr int kLevels = (64 + kDigitBits - 1) / kDigitBits;  // 11: every int64 time
   static constexpr std::size_t kSortMax = 64;      // a bucket this small is sorted, not partitioned
+  static constexpr std::size_t kRankSortMax = 32;   // runs up to this size are sorted by counting ranks
   static constexpr std::size_t kRunMax = 4 * kSortMax;  // pending in the run before it is re-bucketed
   static constexpr std::uint32_t kBlockEvents = 128;  // 3 KiB blocks
   static constexpr std::size_t kBlocksPerChunk = 64;
@@ -275,9 +276,20 @@ class RadixEventQueue {
       const std::uint64_t mask = (std::uint64_t{1} << varying_bits) - 1;
       for (std::size_t i = 0; i < n; ++i)
         sort_keys_[i] = ((static_cast<std::uint64_t>(run_[i].time) & mask) << kIndexBits) | i;
-      std::sort(sort_keys_.begin(), sort_keys_.begin() + static_cast<std::ptrdiff_t>(n));
       scratch_.assign(run_.begin(), run_.end());
-      for (std::size_t i = 0; i < n; ++i) run_[i] = scratch_[sort_keys_[i] & ((1u << kIndexBits) - 1)];
+      if (n <= kRankSortMax) {
+        // Small runs (the usual case): each event's rank is the number of
+        // smaller keys. No data-dependent branch, where a comparison sort
+        // mispredicts about once per event.
+        for (std::size_t i = 0; i < n; ++i) {
+          std::size_t rank = 0;
+          for (std::size_t j = 0; j < n; ++j) rank += sort_keys_[j] < sort_keys_[i] ? 1 : 0;
+          run_[rank] = scratch_[i];
+        }
+      } else {
+        std::sort(sort_keys_.begin(), sort_keys_.begin() + static_cast<std::ptrdiff_t>(n));
+        for (std::size_t i = 0; i < n; ++i) run_[i] = scratch_[sort_keys_[i] & ((1u << kIndexBits) - 1)];
+      }
     } else {
       std::stable_sort(run_.begin(), run_.end(), [](const Event& a, const Event& b) { return a.time < b.time; });
     }
