@@ -16,20 +16,25 @@
 //     sits at level 0 where all its times are equal) or partitioned one
 //     digit down (MSD radix partition) and the search repeats. `last_`
 //     becomes the run's last time; an event pushed earlier than that is
-//     inserted into the run at its place.
+//     inserted into the run at its place. Small runs are sorted by counting
+//     ranks (no mispredicted branches). If insertions grow the run past
+//     kRunMax (a burst landing before a few distant events), the run goes
+//     back into buckets relative to its earliest time (spill_run), so a
+//     burst never costs O(run length) per event.
 //   * block lists: a bucket is a chain of fixed-size blocks drawn from a LIFO
 //     free list shared by all buckets, so a partition writes into blocks it
-//     has just read (hot in cache) and memory never grows past the peak
-//     number of pending events (about 25 bytes each, plus one partial block
-//     per non-empty bucket).
+//     has just read (hot in cache). Memory follows the peak number of pending
+//     events (about 25 bytes each, plus one partial block per non-empty
+//     bucket) and is kept for reuse until the queue is destroyed.
 //
 // An event moves about log64(spread of pending times / gap between events)
 // times before it is sorted: once or twice for a million events pending.
 // FIFO among equal times needs no sequence number: equal times always share
-// a bucket (which depends only on the time and `last_`, and `last_` only
-// moves within the bucket being emptied), buckets are appended in push order,
-// partitions walk them in order, the sort is stable, and an insertion into
-// the run goes after the equal times already there.
+// a bucket (which depends only on the time and `last_`, and every move of
+// `last_` keeps the other buckets' placement valid), buckets are appended in
+// push order, partitions walk them in order, the sort is stable, and an
+// insertion into the run goes after the equal times already there. Tests
+// check all of it against a binary heap on (time, sequence number).
 //
 // QuaternaryHeapQueue is the classic alternative, kept for the benchmark and
 // as a reference in tests: a heap needs a sequence number for FIFO, which it
@@ -211,14 +216,7 @@ class RadixEventQueue {
     for (std::size_t i = head_; i < run_.size(); ++i) place(run_[i]);
     run_.clear();
     head_ = 0;
-    for (const Bucket& bucket : drained_) {
-      for (Block* block = bucket.first; block != nullptr;) {
-        for (std::uint32_t k = 0; k < block->count; ++k) place(block->events[k]);
-        Block* next = block->next;
-        give_block(block);
-        block = next;
-      }
-    }
+    for (const Bucket& bucket : drained_) place_all(bucket);
   }
 
   // The run is used up and buckets are not empty: build the next run.
@@ -247,23 +245,31 @@ class RadixEventQueue {
       const std::uint64_t this_digit = std::uint64_t{kFanout - 1} << (kDigitBits * level);
       last_ = static_cast<SimTime>((static_cast<std::uint64_t>(last_) & ~(below | this_digit)) |
                                    (std::uint64_t{d} << (kDigitBits * level)));
-      for (Block* block = bucket.first; block != nullptr;) {
-        for (std::uint32_t i = 0; i < block->count; ++i) place(block->events[i]);
-        Block* next = block->next;
-        give_block(block);
-        block = next;
-      }
+      place_all(bucket);
     }
   }
 
-  // Moves the bucket's events into run_ in (time, push order).
-  void sort_into_run(const Bucket& bucket, int level) {
+  // Calls visit(block) on each block of a detached bucket in order, giving
+  // each back to the free list once visited (so the next take_block(),
+  // possibly inside visit's successor, reuses a block hot in cache).
+  template <class Visit>
+  void consume(const Bucket& bucket, Visit visit) {
     for (Block* block = bucket.first; block != nullptr;) {
-      run_.insert(run_.end(), block->events, block->events + block->count);
+      visit(*block);
       Block* next = block->next;
       give_block(block);
       block = next;
     }
+  }
+  void place_all(const Bucket& bucket) {
+    consume(bucket, [this](const Block& block) {
+      for (std::uint32_t i = 0; i < block.count; ++i) place(block.events[i]);
+    });
+  }
+
+  // Moves the bucket's events into run_ in (time, push order).
+  void sort_into_run(const Bucket& bucket, int level) {
+    consume(bucket, [this](const Block& block) { run_.insert(run_.end(), block.events, block.events + block.count); });
     const std::size_t n = run_.size();
     // Level 0 holds a single time, already in push order.
     if (level == 0 || n < 2) return;
