@@ -125,6 +125,9 @@ std::uint64_t lockstep(std::uint64_t seed, int operations, SimTime start, Offset
     } else {
       // A limit a little ahead of now, sometimes at now: the engine's phase ends.
       const SimTime limit = now + (u < 0.6 ? 0 : static_cast<SimTime>(rng.below(1000)));
+      if (u > 0.95) {  // a peek first
+        REQUIRE(radix.top().data == reference.q.top().data);
+      }
       Event got{}, want{};
       const bool popped = u < 0.9 ? radix.pop_before(limit, got) : (got = radix.pop(), true);
       const bool expected = u < 0.9 ? reference.pop_before(limit, want) : reference.pop_before(got.time + 1, want);
