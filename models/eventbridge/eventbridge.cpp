@@ -126,8 +126,7 @@ struct Event_ {
   CallHandle call;
   RequestHandle request;
   SimTime arrival = 0;
-  std::uint32_t pending = 0;          // matched deliveries not yet settled
-  Outcome fate = Outcome::succeeded;  // the worst settled delivery so far
+  FanoutFate deliveries;  // one copy per matched rule
 };
 
 // One matched event on its way to one rule's target (or, after the policy, to its DLQ).
@@ -223,10 +222,10 @@ class EventBridge final : public Service {
     for (std::uint32_t i = 0; i < rules_.size(); ++i) {
       if (!match_rng_.bernoulli(rules_[i].match)) continue;  // one draw per rule per event
       matched_.add();
-      ++events_pool_.at(ev).pending;
+      ++events_pool_.at(ev).deliveries.pending;
       deliver(sim, deliveries_.alloc(Delivery{ev, i, 0, false}));
     }
-    if (events_pool_.at(ev).pending == 0) {  // no rule matched: the put still succeeded
+    if (events_pool_.at(ev).deliveries.pending == 0) {  // no rule matched: the put still succeeded
       events_pool_.free(ev);
       sim.close_branch(request, Outcome::succeeded);
     }
@@ -278,10 +277,9 @@ class EventBridge final : public Service {
     const Handle ev = deliveries_.at(d).event;
     deliveries_.free(d);
     Event_& event = events_pool_.at(ev);
-    event.fate = worse_outcome(event.fate, fate);
-    if (--event.pending > 0) return;
+    if (!event.deliveries.settle(fate)) return;
     const RequestHandle request = event.request;
-    const Outcome outcome = event.fate;
+    const Outcome outcome = event.deliveries.fate;
     events_pool_.free(ev);
     sim.close_branch(request, outcome);
   }

@@ -175,8 +175,7 @@ struct Message {
   CallHandle call;
   RequestHandle request;
   SimTime arrival = 0;
-  std::uint32_t pending = 0;           // matching copies not yet settled
-  Outcome fate = Outcome::succeeded;   // the worst settled copy so far
+  FanoutFate copies;  // one per matching subscription
 };
 
 // One copy on its way to one subscriber (or, after the policy, to its DLQ).
@@ -321,10 +320,10 @@ class Sns final : public Service {
         stats_[i].filtered.add();
         continue;
       }
-      ++messages_.at(m).pending;
+      ++messages_.at(m).copies.pending;
       deliver(sim, copies_.alloc(Copy{m, i, 0, false}));
     }
-    if (messages_.at(m).pending == 0) {  // nothing matched: the publish still succeeded
+    if (messages_.at(m).copies.pending == 0) {  // nothing matched: the publish still succeeded
       messages_.free(m);
       sim.close_branch(request, Outcome::succeeded);
     }
@@ -384,10 +383,9 @@ class Sns final : public Service {
     const Handle m = copies_.at(c).message;
     copies_.free(c);
     Message& msg = messages_.at(m);
-    msg.fate = worse_outcome(msg.fate, fate);
-    if (--msg.pending > 0) return;
+    if (!msg.copies.settle(fate)) return;
     const RequestHandle request = msg.request;
-    const Outcome outcome = msg.fate;
+    const Outcome outcome = msg.copies.fate;
     messages_.free(m);
     sim.close_branch(request, outcome);
   }

@@ -50,6 +50,19 @@ inline Outcome worse_outcome(Outcome a, Outcome b) {
   return static_cast<int>(a) >= static_cast<int>(b) ? a : b;
 }
 
+// One message fanned out into copies (SNS subscriptions, EventBridge rule
+// targets): its branch ends with the last copy, with the worst copy's fate.
+struct FanoutFate {
+  std::uint32_t pending = 0;          // copies not yet settled
+  Outcome fate = Outcome::succeeded;  // the worst settled copy so far
+
+  // Records one copy's end; true if it was the last one.
+  bool settle(Outcome copy_fate) {
+    fate = worse_outcome(fate, copy_fate);
+    return --pending == 0;
+  }
+};
+
 struct Call {
   RequestHandle request;
   ComponentId caller = 0;
