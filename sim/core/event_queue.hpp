@@ -115,6 +115,7 @@ class RadixEventQueue {
   static constexpr std::size_t kBlocksPerChunk = 64;
   static_assert(kFanout == 64, "one 64-bit occupancy word per level");
   static_assert(kSortMax < 128, "sort keys keep the index in 7 bits");
+  static_assert(kSortMax <= kBlockEvents, "a bucket small enough to sort fits in one block");
 
   struct Block {
     Block* next;
@@ -269,36 +270,41 @@ class RadixEventQueue {
 
   // Moves the bucket's events into run_ in (time, push order).
   void sort_into_run(const Bucket& bucket, int level) {
-    consume(bucket, [this](const Block& block) { run_.insert(run_.end(), block.events, block.events + block.count); });
-    const std::size_t n = run_.size();
-    // Level 0 holds a single time, already in push order.
-    if (level == 0 || n < 2) return;
     // All times of bucket (level, d) agree from digit `level` up: sort on the
     // bits below it with the index under them, which keeps equal times in
-    // push order. (Times past 2^57 ns, 4.5 years, take the general sort.)
+    // push order.
     const int varying_bits = kDigitBits * level;
     constexpr int kIndexBits = 7;
-    if (varying_bits + kIndexBits <= 64) {
-      const std::uint64_t mask = (std::uint64_t{1} << varying_bits) - 1;
-      for (std::size_t i = 0; i < n; ++i)
-        sort_keys_[i] = ((static_cast<std::uint64_t>(run_[i].time) & mask) << kIndexBits) | i;
-      scratch_.assign(run_.begin(), run_.end());
-      if (n <= kRankSortMax) {
-        // Small runs (the usual case): each event's rank is the number of
-        // smaller keys. No data-dependent branch, where a comparison sort
-        // mispredicts about once per event.
-        for (std::size_t i = 0; i < n; ++i) {
-          std::size_t rank = 0;
-          for (std::size_t j = 0; j < n; ++j) rank += sort_keys_[j] < sort_keys_[i] ? 1 : 0;
-          run_[rank] = scratch_[i];
-        }
-      } else {
-        std::sort(sort_keys_.begin(), sort_keys_.begin() + static_cast<std::ptrdiff_t>(n));
-        for (std::size_t i = 0; i < n; ++i) run_[i] = scratch_[sort_keys_[i] & ((1u << kIndexBits) - 1)];
+    if (level == 0 || bucket.size < 2 || varying_bits + kIndexBits > 64) {
+      consume(bucket, [this](const Block& block) { run_.insert(run_.end(), block.events, block.events + block.count); });
+      // Level 0 holds a single time, already in push order; times past
+      // 2^57 ns (4.5 years) leave no room for the index: the general sort.
+      if (level != 0 && run_.size() > 1)
+        std::stable_sort(run_.begin(), run_.end(), [](const Event& a, const Event& b) { return a.time < b.time; });
+      return;
+    }
+    // At most kSortMax events: they fill part of the bucket's first block.
+    assert(bucket.first == bucket.last && bucket.size <= kSortMax);
+    const Event* events = bucket.first->events;
+    const std::size_t n = bucket.size;
+    const std::uint64_t mask = (std::uint64_t{1} << varying_bits) - 1;
+    for (std::size_t i = 0; i < n; ++i)
+      sort_keys_[i] = ((static_cast<std::uint64_t>(events[i].time) & mask) << kIndexBits) | i;
+    run_.resize(n);
+    if (n <= kRankSortMax) {
+      // Small runs (the usual case): each event's rank is the number of
+      // smaller keys. No data-dependent branch, where a comparison sort
+      // mispredicts about once per event.
+      for (std::size_t i = 0; i < n; ++i) {
+        std::size_t rank = 0;
+        for (std::size_t j = 0; j < n; ++j) rank += sort_keys_[j] < sort_keys_[i] ? 1 : 0;
+        run_[rank] = events[i];
       }
     } else {
-      std::stable_sort(run_.begin(), run_.end(), [](const Event& a, const Event& b) { return a.time < b.time; });
+      std::sort(sort_keys_.begin(), sort_keys_.begin() + static_cast<std::ptrdiff_t>(n));
+      for (std::size_t i = 0; i < n; ++i) run_[i] = events[sort_keys_[i] & ((1u << kIndexBits) - 1)];
     }
+    give_block(bucket.first);
   }
 
   std::array<std::array<Bucket, kFanout>, kLevels> buckets_{};
@@ -309,7 +315,6 @@ class RadixEventQueue {
   SimTime last_ = 0;       // run_'s last time; every bucketed event is at or after it
   std::size_t size_ = 0;   // pending events: run and buckets
   std::array<std::uint64_t, kSortMax> sort_keys_{};
-  std::vector<Event> scratch_;
   std::vector<Bucket> drained_;  // spill_run()'s list, kept to reuse its memory
   std::vector<std::unique_ptr<Block[]>> chunks_;  // owns every block
   Block* free_ = nullptr;                         // LIFO: the last block given back is hot
