@@ -28,6 +28,11 @@ inline double metric(const Json& r, const std::string& path) {
   return v != nullptr && v->is_number() ? v->as_double() : std::nan("");
 }
 
+inline bool balanced(const Json& r) {
+  const Json* b = r.find_path("accounting.balanced");
+  return b != nullptr && b->is_bool() && b->as_bool();
+}
+
 // Erlang-B blocking probability B(c, A) by the stable recursion.
 inline double erlang_b(int servers, double offered_erlangs) {
   double b = 1.0;

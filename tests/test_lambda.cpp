@@ -220,8 +220,12 @@ TEST_CASE("lambda: a timed-out invocation is billed for its timeout and resets i
   REQUIRE(metric(r, "services.fn.timeouts") == 98);
   REQUIRE(metric(r, "accounting.in_flight") == 2);
   REQUIRE(metric(r, "services.fn.cold_starts") == 100);  // every environment is reset
-  REQUIRE(metric(r, "workloads.w.latency_ms.max") == Approx(1200.0).epsilon(1e-9));
-  REQUIRE(metric(r, "services.fn.billed_gb_s") == Approx(98 * 1.2).epsilon(1e-12));
+  // Timeouts are failures: their latency is under latency_failed_ms, none under latency_ms.
+  REQUIRE(metric(r, "workloads.w.latency_failed_ms.max") == Approx(1200.0).epsilon(1e-9));
+  REQUIRE(metric(r, "workloads.w.latency_ms.count") == 0);
+  // Work still running at the end pays for its part inside the window: the
+  // invocation that began at 99 s runs 1 s of it, the one that began at 100 s none.
+  REQUIRE(metric(r, "services.fn.billed_gb_s") == Approx(98 * 1.2 + 1.0).epsilon(1e-12));
 }
 
 TEST_CASE("lambda: downstream calls keep the function busy and their failures fail it", "[lambda]") {
@@ -270,7 +274,7 @@ TEST_CASE("lambda: behind API Gateway a timeout answers 504 while the function k
   // Every answered request is a 504 at exactly 1 s; the function runs its full 3 s,
   // so its mean concurrency is 1/s x 3 s (Little) and it succeeds every time.
   REQUIRE(metric(r, "workloads.w.timed_out") == metric(r, "workloads.w.arrived") - 1);
-  REQUIRE(metric(r, "workloads.w.latency_ms.max") == Approx(1000.0).epsilon(1e-12));
+  REQUIRE(metric(r, "workloads.w.latency_failed_ms.max") == Approx(1000.0).epsilon(1e-12));
   REQUIRE(metric(r, "services.fn.errors") == 0);
   REQUIRE(metric(r, "services.fn.timeouts") == 0);
   REQUIRE(metric(r, "services.fn.concurrency.mean") == Approx(3.0).epsilon(0.01));

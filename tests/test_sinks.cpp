@@ -55,7 +55,6 @@ Run run(const std::string& yaml) {
   return r;
 }
 
-bool balanced(const Json& j) { return j.find_path("accounting.balanced")->as_bool(); }
 
 constexpr double kGiB = 1073741824.0;
 

@@ -265,7 +265,7 @@ class EventBridge final : public Service {
     }
     if (rule.has_dlq) {
       delivery.dead_lettering = true;
-      sim.call(id(), rule.dlq, rule.dlq_op, events_pool_.at(delivery.event).request, d.bits);
+      sim.call_detached(id(), rule.dlq, rule.dlq_op, events_pool_.at(delivery.event).request, d.bits);
       return;
     }
     dropped_.add();

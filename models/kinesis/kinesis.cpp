@@ -579,7 +579,7 @@ void Kinesis::settle(Simulation& sim, List& from, std::uint32_t count, Reason re
     last = i;
   }
   on_failure_messages_.add();
-  sim.call(id(), on_failure_id_, on_failure_op_, rec(discards_.at(h).head).request, h.bits | kDiscardTag);
+  sim.call_detached(id(), on_failure_id_, on_failure_op_, rec(discards_.at(h).head).request, h.bits | kDiscardTag);
 }
 
 void Kinesis::on_discard_reply(Simulation& sim, Handle h, CallStatus status) {

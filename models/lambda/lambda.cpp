@@ -43,6 +43,7 @@ struct Invocation {
   RequestHandle request;
   std::uint32_t env = kNoEnv;
   std::uint32_t items = 1;   // records in a batch invocation
+  SimTime began = 0;          // its environment started on it (init, or the handler when warm)
   SimTime handler_start = 0;
   SimTime init_ns = 0;
   std::uint16_t next_call = 0;
@@ -101,6 +102,11 @@ class Lambda final : public Service {
   void environment_idle(Simulation& sim, Environment& env);
   void destroy_environment(Simulation& sim, Environment& env);
   void set_busy(SimTime now, std::int64_t delta);
+  // GB-s billed for an invocation's time inside the measured window, from
+  // max(began, window start) to `until`: init (billed since August 2025) plus
+  // the handler, rounded up to 1 ms (docs/model-assumptions.md, Lambda pricing).
+  // An invocation that straddles the warm-up or the end pays for its part inside.
+  double billed_gb_s(const Invocation& inv, SimTime until) const;
 
   // Configuration (resolved at build time).
   const Scenario& scenario_;
@@ -147,6 +153,7 @@ class Lambda final : public Service {
   double on_demand_gb_s_ = 0;
   double provisioned_gb_s_ = 0;
   SimTime end_ = 0;
+  SimTime window_start_ = 0;  // the measured window's start (the end of warm-up)
 };
 
 Lambda::Lambda(const ServiceBuildContext& ctx)
@@ -353,6 +360,7 @@ void Lambda::start_invocation(Simulation& sim, std::uint32_t env, bool cold, Cal
   inv.env = env;
   inv.items = items;
   inv.cold = cold;
+  inv.began = now;
   const Handle h = invocations_.alloc(inv);
   if (cold) {
     cold_starts_.add();
@@ -417,7 +425,7 @@ void Lambda::async_finished(Simulation& sim, Handle h, CallStatus status) {
 void Lambda::async_give_up(Simulation& sim, Handle h) {
   AsyncEvent& ev = async_events_.at(h);
   if (on_failure_) {
-    sim.call(id(), on_failure_->target, on_failure_->op, ev.request, h.bits | kOnFailureTag);
+    sim.call_detached(id(), on_failure_->target, on_failure_->op, ev.request, h.bits | kOnFailureTag);
     return;  // settled when the destination answers
   }
   const Outcome fate = ev.expired ? Outcome::expired : Outcome::dropped;
@@ -472,13 +480,9 @@ void Lambda::complete(Simulation& sim, Handle h, CallStatus status) {
   }
   if (status == CallStatus::error) errors_.add();
   if (status == CallStatus::timeout) timeouts_.add();
-  // Billed: init (billed since Aug 2025, aws-facts §1.3) plus the handler, rounded up to 1 ms.
-  const SimTime handler = now - inv.handler_start;
-  duration_hist_.record(handler);
-  const SimTime billed_ms = (handler + inv.init_ns + kMillisecond - 1) / kMillisecond;
-  const double gb_s = static_cast<double>(billed_ms) / 1000.0 * memory_gb_;
+  duration_hist_.record(now - inv.handler_start);
   Environment& e = envs_.live_at(inv.env);
-  (e.provisioned ? provisioned_gb_s_ : on_demand_gb_s_) += gb_s;
+  (e.provisioned ? provisioned_gb_s_ : on_demand_gb_s_) += billed_gb_s(inv, now);
   if (inv.call.valid()) sim.reply(inv.call, status, 0, status == CallStatus::ok ? 0 : failed_items);
   else async_finished(sim, inv.async, status);
   set_busy(now, -1);
@@ -569,7 +573,15 @@ void Lambda::handle(Simulation& sim, const Event& e) {
   }
 }
 
+double Lambda::billed_gb_s(const Invocation& inv, SimTime until) const {
+  const SimTime from = std::max(inv.began, window_start_);
+  if (until <= from) return 0.0;
+  const SimTime billed_ms = (until - from + kMillisecond - 1) / kMillisecond;
+  return static_cast<double>(billed_ms) / 1000.0 * memory_gb_;
+}
+
 void Lambda::reset_statistics(SimTime now) {
+  window_start_ = now;
   for (Counter* c : {&invocations_count_, &cold_starts_, &throttles_, &errors_, &timeouts_, &provisioned_invocations_,
                      &async_queued_, &async_retries_, &async_expired_, &async_to_on_failure_, &async_dropped_,
                      &async_throttles_, &recursive_loops_})
@@ -585,6 +597,10 @@ void Lambda::reset_statistics(SimTime now) {
 
 void Lambda::finish(Simulation& sim) {
   end_ = sim.now();
+  // Work still running at the end is billed for its part inside the window.
+  invocations_.for_each_live([&](const Invocation& inv) {
+    (envs_.live_at(inv.env).provisioned ? provisioned_gb_s_ : on_demand_gb_s_) += billed_gb_s(inv, end_);
+  });
   if (provisioned_ == 0) {
     account_.free_eligible_requests += static_cast<double>(invocations_count_.value);
     account_.free_eligible_gb_s += on_demand_gb_s_;

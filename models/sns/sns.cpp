@@ -370,7 +370,7 @@ class Sns final : public Service {
     }
     if (sub.has_dlq) {
       copy.dead_lettering = true;
-      sim.call(id(), sub.dlq, sub.dlq_op, messages_.at(copy.message).request, c.bits);
+      sim.call_detached(id(), sub.dlq, sub.dlq_op, messages_.at(copy.message).request, c.bits);
       return;
     }
     failed_.add();

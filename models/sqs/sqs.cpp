@@ -377,7 +377,7 @@ void Sqs::handle(Simulation& sim, const Event& e) {
       return;
     case kRedriveRetry: {
       const Handle h{e.data};
-      if (msgs_.get(h) != nullptr) sim.call(id(), dlq_, dlq_op_, msgs_.at(h).request, h.bits | kRedriveTokenBit);
+      if (msgs_.get(h) != nullptr) sim.call_detached(id(), dlq_, dlq_op_, msgs_.at(h).request, h.bits | kRedriveTokenBit);
       return;
     }
     default: return;
@@ -525,7 +525,7 @@ void Sqs::start_redrive(Simulation& sim, std::uint32_t i) {
   age_unlink(sim.now(), i);
   Message& m = msg(i);
   m.state = State::moving;
-  sim.call(id(), dlq_, dlq_op_, m.request, msgs_.handle_at(i).bits | kRedriveTokenBit);
+  sim.call_detached(id(), dlq_, dlq_op_, m.request, msgs_.handle_at(i).bits | kRedriveTokenBit);
 }
 
 void Sqs::on_redrive_reply(Simulation& sim, Handle h, CallStatus status) {

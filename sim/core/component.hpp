@@ -11,6 +11,7 @@
 namespace slsim {
 
 class Simulation;
+struct Request;
 
 class Component {
  public:
@@ -27,6 +28,10 @@ class Component {
   virtual void reset_statistics(SimTime /*now*/) {}
   // The run ended (sim.now() is the end time): close time-weighted gauges.
   virtual void finish(Simulation&) {}
+  // A request this component owns ended (its synchronous answer is in and
+  // every asynchronous branch has closed): `r.outcome` is its final fate and
+  // sim.now() the moment it ended. Called once per request, for its owner only.
+  virtual void request_ended(Simulation&, const Request& /*r*/) {}
 
   const std::string& name() const { return name_; }
   ComponentId id() const { return id_; }

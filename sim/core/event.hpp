@@ -9,6 +9,7 @@
 namespace slsim {
 
 using ComponentId = std::uint32_t;
+inline constexpr ComponentId kNoComponent = 0xFFFFFFFFu;  // "nobody" (e.g. a request without an owner)
 
 // Event kinds below kFirstComponentEvent belong to the engine's call protocol.
 enum EventKind : std::uint16_t {

@@ -31,6 +31,7 @@ struct Request {
   std::uint64_t key = 0;         // popularity rank from the workload's key model (0 = hottest)
   std::uint32_t payload_bytes = 0;
   std::uint32_t workload = 0;    // index of the workload that created it
+  ComponentId owner = kNoComponent;  // told by request_ended() when the request ends (kNoComponent: nobody)
   std::uint32_t refs = 0;        // holders: the creator plus every outstanding call
   std::uint16_t route = 0;       // route index at the entry service (0 when it has none)
   std::uint16_t hops = 0;        // calls made on its behalf

@@ -52,7 +52,7 @@ ComponentId Simulation::add(std::unique_ptr<Component> component) {
 }
 
 RequestHandle Simulation::new_request(std::uint32_t workload, std::uint64_t key,
-                                      std::uint32_t payload_bytes, std::uint16_t route) {
+                                      std::uint32_t payload_bytes, std::uint16_t route, ComponentId owner) {
   Request r;
   r.id = next_request_id_++;
   r.arrival = now_;
@@ -61,6 +61,7 @@ RequestHandle Simulation::new_request(std::uint32_t workload, std::uint64_t key,
   r.workload = workload;
   r.refs = 1;
   r.route = route;
+  r.owner = owner;
   r.measured = now_ >= options_.warmup;
   if (r.measured) ++accounting_.arrived;
   return requests_.alloc(r);
@@ -82,10 +83,13 @@ void Simulation::set_outcome(RequestHandle h, Outcome outcome) {
   }
   r.sync_done = true;
   r.pending = worse_outcome(r.pending, outcome);
-  if (r.branches == 0) {
-    r.outcome = r.pending;
-    if (r.measured) ++accounting_.outcomes[static_cast<std::size_t>(r.outcome)];
-  }
+  if (r.branches == 0) end_request(r);
+}
+
+void Simulation::end_request(Request& r) {
+  r.outcome = r.pending;
+  if (r.measured) ++accounting_.outcomes[static_cast<std::size_t>(r.outcome)];
+  if (r.owner != kNoComponent) components_[r.owner]->request_ended(*this, r);
 }
 
 void Simulation::open_branch(RequestHandle h) {
@@ -100,10 +104,7 @@ void Simulation::close_branch(RequestHandle h, Outcome fate) {
   --r.branches;
   if (r.measured) ++accounting_.message_fates[static_cast<std::size_t>(fate)];
   r.pending = worse_outcome(r.pending, fate);
-  if (r.branches == 0 && r.sync_done && r.outcome == Outcome::in_flight) {
-    r.outcome = r.pending;
-    if (r.measured) ++accounting_.outcomes[static_cast<std::size_t>(r.outcome)];
-  }
+  if (r.branches == 0 && r.sync_done && r.outcome == Outcome::in_flight) end_request(r);
   release(h);
 }
 
@@ -115,6 +116,25 @@ CallHandle Simulation::call(ComponentId caller, ComponentId callee, std::uint16_
       calls_.alloc(Call{request, caller, callee, op, token, now_ + std::max<SimTime>(delay, 0), items});
   schedule_in(delay, callee, kCallEvent, h.bits);
   return h;
+}
+
+CallHandle Simulation::call_detached(ComponentId caller, ComponentId callee, std::uint16_t op, RequestHandle original,
+                                     std::uint64_t token, SimTime delay) {
+  const Request& o = requests_.at(original);
+  Request copy;
+  copy.id = next_request_id_++;
+  copy.arrival = now_;
+  copy.key = o.key;
+  copy.payload_bytes = o.payload_bytes;
+  copy.workload = o.workload;
+  copy.route = o.route;
+  copy.hops = o.hops;
+  copy.depth = o.depth;
+  copy.refs = 0;            // held only by the call below (and later by the branches its callee opens)
+  copy.measured = false;    // outside the accounting of requests and messages
+  copy.sync_done = true;    // nobody waits for a synchronous answer
+  copy.outcome = Outcome::dropped;  // already settled: it never reaches an owner or a counter
+  return call(caller, callee, op, requests_.alloc(copy), token, delay);
 }
 
 void Simulation::reply(CallHandle h, CallStatus status, SimTime delay, std::uint32_t failed_items) {

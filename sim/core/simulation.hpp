@@ -92,8 +92,9 @@ class Simulation {
 
   // --- requests ---------------------------------------------------------------
   // A new request held once by its creator; measured if it arrives after warm-up.
+  // `owner` (a component) is told when the request ends (Component::request_ended).
   RequestHandle new_request(std::uint32_t workload, std::uint64_t key, std::uint32_t payload_bytes,
-                            std::uint16_t route);
+                            std::uint16_t route, ComponentId owner = kNoComponent);
   Request& request(RequestHandle h) { return requests_.at(h); }
   const Request* find_request(RequestHandle h) const { return requests_.get(h); }
   void retain(RequestHandle h) { ++requests_.at(h).refs; }
@@ -116,6 +117,14 @@ class Simulation {
   // `items` > 1 makes it a batch call (one invocation over several records).
   CallHandle call(ComponentId caller, ComponentId callee, std::uint16_t op, RequestHandle request,
                   std::uint64_t token, SimTime delay = 0, std::uint32_t items = 1);
+  // Hands a message to a service outside its request's accounting: a dead-letter
+  // queue or an on-failure destination. The callee sees a new, unmeasured
+  // request with the same workload, key, payload, route and depth, so whatever
+  // it does with the message no longer changes the original request's fate:
+  // the sender closes the original branch as dead-lettered once this call is
+  // accepted, and what waits in the DLQ shows only as the DLQ's own depth.
+  CallHandle call_detached(ComponentId caller, ComponentId callee, std::uint16_t op, RequestHandle original,
+                           std::uint64_t token, SimTime delay = 0);
   // A copy: a reference would dangle once another call() grows the pool.
   Call call_info(CallHandle h) const { return calls_.at(h); }
   // `failed_items`: for a batch call, how many of its last items failed
@@ -145,6 +154,8 @@ class Simulation {
 
  private:
   void run_before(SimTime limit);
+  // The request's last holder of state (sync answer and branches) is done: record its fate.
+  void end_request(Request& r);
 
   SimulationOptions options_;
   SimTime now_ = 0;

@@ -30,7 +30,7 @@ std::uint64_t Workload::draw_key() {
 
 void Workload::handle(Simulation& sim, const Event& e) {
   if (e.kind == kArrival) {
-    const RequestHandle h = sim.new_request(config_.index, draw_key(), config_.payload_bytes, config_.route);
+    const RequestHandle h = sim.new_request(config_.index, draw_key(), config_.payload_bytes, config_.route, id());
     if (sim.request(h).measured) arrived_.add();
     sim.call(id(), config_.target, config_.op, h, h.bits);
     schedule_next(sim);
@@ -54,11 +54,17 @@ void Workload::handle(Simulation& sim, const Event& e) {
         case Outcome::timed_out: timed_out_.add(); failed_.add(); break;
         default: failed_.add(); break;
       }
-      latency_.record(sim.now() - r.arrival);
+      (outcome == Outcome::succeeded ? latency_ : latency_failed_).record(sim.now() - r.arrival);
     }
     sim.set_outcome(h, outcome);
     sim.release(h);
   }
+}
+
+void Workload::request_ended(Simulation& sim, const Request& r) {
+  if (!r.measured) return;
+  ++ended_[static_cast<std::size_t>(r.outcome)];
+  if (r.outcome == Outcome::succeeded) completion_.record(sim.now() - r.arrival);
 }
 
 Json latency_json(const LatencyHistogram& h) {
@@ -83,6 +89,20 @@ Json Workload::report() const {
   j["throttled"] = throttled_.value;
   j["timed_out"] = timed_out_.value;
   j["latency_ms"] = latency_json(latency_);
+  j["latency_failed_ms"] = latency_json(latency_failed_);
+  j["completion_ms"] = latency_json(completion_);
+  // Final fates; `failed` includes timeouts, as in `accounting`.
+  const auto ended = [&](Outcome o) { return ended_[static_cast<std::size_t>(o)]; };
+  std::uint64_t total = 0;
+  for (const auto n : ended_) total += n;
+  Json& e2e = j["end_to_end"];
+  e2e["succeeded"] = ended(Outcome::succeeded);
+  e2e["failed"] = ended(Outcome::failed) + ended(Outcome::timed_out);
+  e2e["throttled"] = ended(Outcome::throttled);
+  e2e["dead_lettered"] = ended(Outcome::dead_lettered);
+  e2e["expired"] = ended(Outcome::expired);
+  e2e["dropped"] = ended(Outcome::dropped);
+  e2e["in_flight"] = arrived_.value - total;
   return j;
 }
 

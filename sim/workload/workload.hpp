@@ -1,7 +1,10 @@
 #pragma once
 // A workload: a component that creates requests by its arrival process,
 // sends each one to its target as a synchronous call, and records what the
-// caller sees: the outcome and the end-to-end latency.
+// caller sees (the synchronous answer and its latency, split by outcome) and
+// how each request finally ended once its asynchronous branches closed (its
+// end-to-end fate and completion time).
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -33,12 +36,19 @@ class Workload final : public Component {
 
   void start(Simulation& sim) override;
   void handle(Simulation& sim, const Event& e) override;
+  void request_ended(Simulation& sim, const Request& r) override;
 
-  // {arrived, succeeded, failed, throttled, timed_out, latency_ms{...}}
+  // {arrived, succeeded, failed, throttled, timed_out, latency_ms{...},
+  //  latency_failed_ms{...}, completion_ms{...}, end_to_end{...}}
   Json report() const;
 
   std::uint64_t arrived() const { return arrived_.value; }
+  // Synchronous answers that succeeded, as the caller saw them.
   const LatencyHistogram& latency() const { return latency_; }
+  // Every other synchronous answer (errors, timeouts, throttles).
+  const LatencyHistogram& latency_failed() const { return latency_failed_; }
+  // Arrival until the end of the last asynchronous branch, for requests that ended succeeded.
+  const LatencyHistogram& completion() const { return completion_; }
 
  private:
   enum : std::uint16_t { kArrival = kFirstComponentEvent };
@@ -51,7 +61,9 @@ class Workload final : public Component {
   Rng key_rng_;
   std::optional<ZipfSampler> zipf_;
   Counter arrived_, succeeded_, failed_, throttled_, timed_out_;
-  LatencyHistogram latency_;
+  LatencyHistogram latency_, latency_failed_, completion_;
+  // Measured requests that ended, by final outcome (in_flight = arrived - their sum).
+  std::array<std::uint64_t, kOutcomeCount> ended_{};
 };
 
 // {count, mean, p50, p90, p95, p99, p999, max} in milliseconds.
