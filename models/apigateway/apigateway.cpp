@@ -247,6 +247,7 @@ class ApiGateway final : public Service {
     billable_.reset();
     for (Counter& c : route_counts_) c.reset();
     latency_hist_.reset();
+    failed_latency_hist_.reset();
   }
 
   void report(Json& out, double /*measured_seconds*/) const override {
@@ -260,7 +261,8 @@ class ApiGateway final : public Service {
     out["errors"] = errors_.value;
     out["backend_throttles"] = backend_throttles_.value;
     out["late_replies"] = late_replies_.value;
-    out["latency_ms"] = latency_json(latency_hist_);
+    out["latency_ms"] = latency_json(latency_hist_);                  // 2xx answers
+    out["latency_failed_ms"] = latency_json(failed_latency_hist_);    // 429, 5xx and 504 answers
     if (!route_names_.empty()) {
       Json& r = out["routes"];
       r = Json::object();
@@ -293,7 +295,7 @@ class ApiGateway final : public Service {
     if (!stage_ok || !account_ok) {
       throttles_.add();
       (stage_ok ? account_throttles_ : stage_throttles_).add();
-      latency_hist_.record(0);
+      failed_latency_hist_.record(0);
       sim.reply(call, CallStatus::throttled);
       return;
     }
@@ -353,7 +355,7 @@ class ApiGateway final : public Service {
   void answer(Simulation& sim, Handle h, CallStatus status) {
     const InFlight f = in_flight_.at(h);
     in_flight_.free(h);
-    latency_hist_.record(sim.now() - f.arrival);
+    (status == CallStatus::ok ? latency_hist_ : failed_latency_hist_).record(sim.now() - f.arrival);
     sim.reply(f.client, status);
   }
 
@@ -373,7 +375,7 @@ class ApiGateway final : public Service {
   Counter requests_, throttles_, stage_throttles_, account_throttles_, timeouts_, errors_, backend_throttles_,
       late_replies_, billable_;
   std::vector<Counter> route_counts_;
-  LatencyHistogram latency_hist_;
+  LatencyHistogram latency_hist_, failed_latency_hist_;
 };
 
 }  // namespace

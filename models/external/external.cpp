@@ -46,6 +46,7 @@ class External final : public Service {
       requests_.add();
       if (limit_ > 0 && busy_ >= limit_) {
         throttles_.add();
+        failed_latency_hist_.record(0);
         sim.reply(CallHandle{e.data}, CallStatus::throttled);
         return;
       }
@@ -58,13 +59,15 @@ class External final : public Service {
       --busy_;
       concurrency_.set(sim.now(), static_cast<double>(busy_));
       const CallHandle call{e.data};
-      latency_hist_.record(sim.now() - sim.call_info(call).delivered);
+      const SimTime latency = sim.now() - sim.call_info(call).delivered;
       completed_.add();
       // One draw per call, so the error stream does not depend on the outcome.
       if (error_rng_.bernoulli(error_probability_)) {
         errors_.add();
+        failed_latency_hist_.record(latency);
         sim.reply(call, CallStatus::error);
       } else {
+        latency_hist_.record(latency);
         sim.reply(call, CallStatus::ok);
       }
     }
@@ -77,6 +80,7 @@ class External final : public Service {
     completed_.reset();
     concurrency_.reset(now);
     latency_hist_.reset();
+    failed_latency_hist_.reset();
   }
   void finish(Simulation& sim) override { end_ = sim.now(); }
 
@@ -89,7 +93,8 @@ class External final : public Service {
     c["max"] = concurrency_.max();
     c["mean"] = concurrency_.mean(end_);
     if (limit_ > 0) c["limit"] = limit_;
-    out["latency_ms"] = latency_json(latency_hist_);
+    out["latency_ms"] = latency_json(latency_hist_);                // answered calls
+    out["latency_failed_ms"] = latency_json(failed_latency_hist_);  // errors and 429s
   }
 
   void bill(CostLedger& ledger, double /*measured_seconds*/) const override {
@@ -109,7 +114,7 @@ class External final : public Service {
   std::uint64_t busy_ = 0;
   Counter requests_, throttles_, errors_, completed_;
   TimeWeightedGauge concurrency_;
-  LatencyHistogram latency_hist_;
+  LatencyHistogram latency_hist_, failed_latency_hist_;
   SimTime end_ = 0;
 };
 

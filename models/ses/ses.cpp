@@ -39,13 +39,14 @@ class Ses final : public Service {
   void handle(Simulation& sim, const Event& e) override {
     if (e.kind != kCallEvent) return;
     const SimTime latency = latency_.sample_ns(latency_rng_);
-    latency_hist_.record(latency);
     if (error_rng_.bernoulli(errors_)) {
       errors_count_.add();
+      failed_latency_hist_.record(latency);
       sim.reply(CallHandle{e.data}, CallStatus::error, latency);
       return;
     }
     sent_.add();
+    latency_hist_.record(latency);
     sim.reply(CallHandle{e.data}, CallStatus::ok, latency);
   }
 
@@ -53,12 +54,14 @@ class Ses final : public Service {
     sent_.reset();
     errors_count_.reset();
     latency_hist_.reset();
+    failed_latency_hist_.reset();
   }
 
   void report(Json& out, double /*measured_seconds*/) const override {
     out["sent"] = sent_.value;
     out["errors"] = errors_count_.value;
     out["latency_ms"] = latency_json(latency_hist_);
+    out["latency_failed_ms"] = latency_json(failed_latency_hist_);
   }
 
   void bill(CostLedger& ledger, double /*measured_seconds*/) const override {
@@ -73,7 +76,7 @@ class Ses final : public Service {
   double errors_;
   Rng latency_rng_, error_rng_;
   Counter sent_, errors_count_;
-  LatencyHistogram latency_hist_;
+  LatencyHistogram latency_hist_, failed_latency_hist_;
 };
 
 }  // namespace
