@@ -65,10 +65,14 @@ TEST_CASE("runs: accounting balances and cost is exact arithmetic", "[accounting
   REQUIRE(arrived == metric(r, "accounting.succeeded") + metric(r, "accounting.failed") +
                          metric(r, "accounting.throttled") + metric(r, "accounting.in_flight"));
   REQUIRE(metric(r, "workloads.b.arrived") == 500);  // the burst lies after warm-up
-  // $0.001 per answered call, measured period only; 30-day projection scales by 30 d / 300 s.
+  // $0.001 per answered call, measured period only. Workload b is a one-off
+  // burst: the run gives no basis for a 30-day projection, and says so.
   const double calls = metric(r, "services.svc.completed");
   REQUIRE(metric(r, "cost.total_usd") == Approx(calls * 0.001).epsilon(1e-12));
-  REQUIRE(metric(r, "cost.monthly_usd") == Approx(calls * 0.001 * 30 * 86400 / 300).epsilon(1e-12));
+  REQUIRE(r.find_path("cost.monthly_usd")->is_null());
+  REQUIRE(r.find_path("cost.projection.basis")->as_string() == "none");
+  REQUIRE(r.find_path("cost.projection.note")->as_string() ==
+          "no 30-day projection: 'b' is a burst of 500 at 100s that does not repeat");
   REQUIRE(metric(r, "cost.by_service.svc") == Approx(calls * 0.001).epsilon(1e-12));
 }
 

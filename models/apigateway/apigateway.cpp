@@ -270,16 +270,14 @@ class ApiGateway final : public Service {
     }
   }
 
-  void bill(CostLedger& ledger, double measured_seconds) const override {
+  void bill(CostLedger& ledger, const BillingPeriod& period) const override {
     // Tiers and the free tier apply to the account's volume of this API kind:
-    // price the total of every API of the kind, and charge this one its share.
-    double total = 0;
+    // price the month of every API of the kind, and charge this one its share.
+    std::vector<TierUsage> shared;
     for (const ApiGateway* api : account_->apis)
-      if (api->http() == http_) total += static_cast<double>(api->billable());
+      if (api->http() == http_) shared.push_back({static_cast<double>(api->billable()), period.usage_to_month(api->name())});
     const double mine = static_cast<double>(billable_.value);
-    const double usd =
-        total > 0 ? prorated_tiered_cost(total, measured_seconds, tiers_, free_per_month_) * (mine / total) : 0.0;
-    ledger.add(name(), "requests", mine, "requests", usd);
+    ledger.add(name(), "requests", mine, "requests", shared_tiered_cost(mine, shared, tiers_, free_per_month_));
   }
 
  private:

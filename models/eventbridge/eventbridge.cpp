@@ -195,7 +195,7 @@ class EventBridge final : public Service {
     out["latency_ms"] = latency_json(latency_hist_);
   }
 
-  void bill(CostLedger& ledger, double /*measured_seconds*/) const override {
+  void bill(CostLedger& ledger, const BillingPeriod& /*period*/) const override {
     const PriceCatalog price(scenario_);
     const double n = static_cast<double>(events_.value);
     ledger.add(name(), "events", n, "events", n * price("eventbridge.event"));

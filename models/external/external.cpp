@@ -97,7 +97,7 @@ class External final : public Service {
     out["latency_failed_ms"] = latency_json(failed_latency_hist_);  // errors and 429s
   }
 
-  void bill(CostLedger& ledger, double /*measured_seconds*/) const override {
+  void bill(CostLedger& ledger, const BillingPeriod& /*period*/) const override {
     if (price_per_call_ > 0)
       ledger.add(name(), "calls", static_cast<double>(completed_.value), "calls",
                  static_cast<double>(completed_.value) * price_per_call_);

@@ -91,7 +91,7 @@ class Firehose final : public Service {
     buffer["mean"] = buffer_gauge_.mean(end_);
   }
 
-  void bill(CostLedger& ledger, double /*measured_seconds*/) const override {
+  void bill(CostLedger& ledger, const BillingPeriod& /*period*/) const override {
     const PriceCatalog price(scenario_);
     const double gb = static_cast<double>(billed_steps_.value) * static_cast<double>(kBillingStep) / kGB;
     ledger.add(name(), "ingestion", gb, "GB (records rounded up to 5 KB)", gb * price("firehose.ingest_gb"));

@@ -208,7 +208,7 @@ class Kinesis final : public Service {
   void reset_statistics(SimTime now) override;
   void finish(Simulation& sim) override;
   void report(Json& out, double measured_seconds) const override;
-  void bill(CostLedger& ledger, double measured_seconds) const override;
+  void bill(CostLedger& ledger, const BillingPeriod& period) const override;
 
   void observe(std::vector<KinesisRecordEnd>* sink) { sink_ = sink; }
 
@@ -658,13 +658,13 @@ void Kinesis::report(Json& out, double /*measured_seconds*/) const {
   busy["mean"] = busy_gauge_.mean(end_);
 }
 
-void Kinesis::bill(CostLedger& ledger, double measured_seconds) const {
+void Kinesis::bill(CostLedger& ledger, const BillingPeriod& period) const {
   const PriceCatalog price(scenario_);
-  const double shard_hours = static_cast<double>(shards_) * measured_seconds / 3600.0;
-  ledger.add(name(), "shard hours", shard_hours, "shard-hours", shard_hours * price("kinesis.shard_hour"));
+  const double shard_hours = static_cast<double>(shards_) * period.measured_seconds() / 3600.0;
+  ledger.add(name(), "shard hours", shard_hours, "shard-hours", shard_hours * price("kinesis.shard_hour"), CostBasis::time);
   if (retention_ > kBaseRetention)
     ledger.add(name(), "extended retention", shard_hours, "shard-hours",
-               shard_hours * price("kinesis.extended_retention_shard_hour"));
+               shard_hours * price("kinesis.extended_retention_shard_hour"), CostBasis::time);
   const auto units = static_cast<double>(payload_units_.value);
   ledger.add(name(), "PUT payload units", units, "25 KB units", units * price("kinesis.put_payload_unit"));
 }

@@ -75,7 +75,7 @@ class Lambda final : public Service {
   void reset_statistics(SimTime now) override;
   void finish(Simulation& sim) override;
   void report(Json& out, double measured_seconds) const override;
-  void bill(CostLedger& ledger, double measured_seconds) const override;
+  void bill(CostLedger& ledger, const BillingPeriod& period) const override;
 
  private:
   enum : std::uint16_t { kInitDone = kFirstComponentEvent, kComputeDone, kTimeout, kExpire, kAsyncAttempt };
@@ -601,11 +601,8 @@ void Lambda::finish(Simulation& sim) {
   invocations_.for_each_live([&](const Invocation& inv) {
     (envs_.live_at(inv.env).provisioned ? provisioned_gb_s_ : on_demand_gb_s_) += billed_gb_s(inv, end_);
   });
-  if (provisioned_ == 0) {
-    account_.free_eligible_requests += static_cast<double>(invocations_count_.value);
-    account_.free_eligible_gb_s += on_demand_gb_s_;
-  }
-  (arm_ ? account_.on_demand_gb_s_arm : account_.on_demand_gb_s_x86) += on_demand_gb_s_;
+  account_.usage.push_back({name(), arm_, provisioned_ == 0, static_cast<double>(invocations_count_.value),
+                            on_demand_gb_s_});
 }
 
 void Lambda::report(Json& out, double /*measured_seconds*/) const {
@@ -645,43 +642,51 @@ std::vector<Tier> duration_tiers(const PriceCatalog& price, bool arm) {
           {inf, price("lambda.duration.x86_64.tier3")}};
 }
 
-void Lambda::bill(CostLedger& ledger, double measured_seconds) const {
+void Lambda::bill(CostLedger& ledger, const BillingPeriod& period) const {
   const PriceCatalog price(scenario_);
   const bool free_tier = scenario_.account.flag("free_tier") && provisioned_ == 0;
   const double requests = static_cast<double>(invocations_count_.value);
   ledger.add(name(), "requests", requests, "requests", requests * price("lambda.request"));
   // Duration: tiers apply to the account's monthly volume per architecture; this
   // function pays its share of the tiered cost in proportion to its GB-s.
-  const double arch_total = arm_ ? account_.on_demand_gb_s_arm : account_.on_demand_gb_s_x86;
-  if (on_demand_gb_s_ > 0 && arch_total > 0) {
-    const double arch_cost = prorated_tiered_cost(arch_total, measured_seconds, duration_tiers(price, arm_));
-    ledger.add(name(), "duration", on_demand_gb_s_, "GB-s", arch_cost * on_demand_gb_s_ / arch_total);
+  std::vector<TierUsage> arch_usage;
+  double free_requests_month = 0, free_gb_s_month = 0;  // the eligible functions' month
+  for (const auto& u : account_.usage) {
+    const double to_month = period.usage_to_month(u.name);
+    if (u.arm == arm_) arch_usage.push_back({u.on_demand_gb_s, to_month});
+    if (u.free_eligible) {
+      free_requests_month += u.requests * to_month;
+      free_gb_s_month += u.on_demand_gb_s * to_month;
+    }
   }
+  if (on_demand_gb_s_ > 0)
+    ledger.add(name(), "duration", on_demand_gb_s_, "GB-s",
+               shared_tiered_cost(on_demand_gb_s_, arch_usage, duration_tiers(price, arm_)));
   if (provisioned_ > 0) {
     const std::string arch = arm_ ? "arm64" : "x86_64";
-    const double allocated = static_cast<double>(provisioned_) * memory_gb_ * measured_seconds;
-    ledger.add(name(), "provisioned concurrency", allocated, "GB-s", allocated * price("lambda.provisioned." + arch));
+    const double allocated = static_cast<double>(provisioned_) * memory_gb_ * period.measured_seconds();
+    ledger.add(name(), "provisioned concurrency", allocated, "GB-s", allocated * price("lambda.provisioned." + arch),
+               CostBasis::time);
     ledger.add(name(), "provisioned duration", provisioned_gb_s_, "GB-s",
                provisioned_gb_s_ * price("lambda.provisioned_duration." + arch));
   }
   if (free_tier) {
-    // The monthly free tier, prorated to the measured period and shared by the
-    // eligible functions in proportion to their use (valued at the first tier).
-    const double month = measured_seconds / kMonthSeconds;
-    const double free_requests = price("lambda.free_tier.requests") * month;
-    const double free_gb_s = price("lambda.free_tier.gb_s") * month;
+    // The monthly free tier, shared by the eligible functions in proportion to
+    // their monthly use (valued at the first tier); this function's credit for
+    // the window is its share of the allowance over its own month, scaled back.
     const double request_credit =
-        account_.free_eligible_requests > 0
-            ? std::min(requests, free_requests * requests / account_.free_eligible_requests)
-            : 0.0;
+        free_requests_month > 0 ? std::min(requests, price("lambda.free_tier.requests") * requests / free_requests_month)
+                                : 0.0;
     const double gb_s_credit =
-        account_.free_eligible_gb_s > 0
-            ? std::min(on_demand_gb_s_, free_gb_s * on_demand_gb_s_ / account_.free_eligible_gb_s)
-            : 0.0;
+        free_gb_s_month > 0 ? std::min(on_demand_gb_s_, price("lambda.free_tier.gb_s") * on_demand_gb_s_ / free_gb_s_month)
+                            : 0.0;
+    const std::string why = "the window's share of the monthly free tier (a credit)";
     if (request_credit > 0)
-      ledger.add(name(), "free tier requests", -request_credit, "requests", -request_credit * price("lambda.request"));
+      ledger.add(name(), "free tier requests", -request_credit, "requests", -request_credit * price("lambda.request"),
+                 CostBasis::usage, why);
     if (gb_s_credit > 0)
-      ledger.add(name(), "free tier duration", -gb_s_credit, "GB-s", -gb_s_credit * duration_tiers(price, arm_)[0].usd);
+      ledger.add(name(), "free tier duration", -gb_s_credit, "GB-s", -gb_s_credit * duration_tiers(price, arm_)[0].usd,
+                 CostBasis::usage, why);
   }
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "sim/core/simulation.hpp"
 #include "sim/core/time.hpp"
@@ -29,11 +30,17 @@ struct LambdaAccount final : SimulationExtension {
   std::int64_t unreserved_busy = 0;
   TokenBucket legacy_burst;  // legacy scaling: one bucket for the whole account
 
-  // Usage totals over the measured period, filled by each function's finish().
-  double free_eligible_requests = 0;  // functions without provisioned concurrency
-  double free_eligible_gb_s = 0;
-  double on_demand_gb_s_x86 = 0;
-  double on_demand_gb_s_arm = 0;
+  // Each function's usage over the measured window, filled by its finish():
+  // monthly duration tiers (per architecture) and the free tier apply to the
+  // account's month, which the BillingPeriod projects function by function.
+  struct FunctionUsage {
+    std::string name;
+    bool arm = false;
+    bool free_eligible = false;  // functions without provisioned concurrency
+    double requests = 0;
+    double on_demand_gb_s = 0;
+  };
+  std::vector<FunctionUsage> usage;
 
   // Reads the account block and every function's reservations (once).
   void configure(const Scenario& scenario);

@@ -124,12 +124,13 @@ double tiered_monthly_cost(double monthly_volume, const std::vector<Tier>& tiers
   return cost;
 }
 
-double prorated_tiered_cost(double quantity, double measured_seconds, const std::vector<Tier>& tiers,
-                            double free_per_month) {
-  if (measured_seconds <= 0 || quantity <= 0) return 0;
-  const double scale = kMonthSeconds / measured_seconds;
-  const double monthly = std::max(0.0, quantity * scale - free_per_month);
-  return tiered_monthly_cost(monthly, tiers) / scale;
+double shared_tiered_cost(double mine, const std::vector<TierUsage>& shared, const std::vector<Tier>& tiers,
+                          double free_per_month) {
+  double monthly_volume = 0;
+  for (const TierUsage& u : shared) monthly_volume += u.quantity * u.to_month;
+  if (mine <= 0 || monthly_volume <= 0) return 0;
+  const double billable = std::max(0.0, monthly_volume - free_per_month);
+  return tiered_monthly_cost(billable, tiers) * mine / monthly_volume;
 }
 
 }  // namespace slsim::models

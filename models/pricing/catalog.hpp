@@ -3,10 +3,10 @@
 // scenario's `pricing:` block, plus the arithmetic every model shares
 // (monthly tiers, proration of monthly allowances to the measured period).
 //
-// Tiers and free tiers are monthly. A run measures a shorter period, so the
-// model projects each billed quantity to 30 days at the measured rate, prices
-// that monthly volume through the tiers (after the monthly free allowance),
-// and scales the monthly cost back to the measured period.
+// Tiers and free tiers are monthly. A run measures a shorter window, so each
+// billed quantity is projected to 30 days by the BillingPeriod (as often as
+// the window's work happens in a month), priced through the tiers after the
+// monthly free allowance, and scaled back to the window.
 #include <string>
 #include <string_view>
 #include <utility>
@@ -52,10 +52,20 @@ double tiered_monthly_cost(double monthly_volume, const std::vector<Tier>& tiers
 
 inline constexpr double kMonthSeconds = 30.0 * 86400.0;
 
-// Cost of `quantity` measured over `measured_seconds` when the price is
-// tiered monthly and `free_per_month` units are free: projected to a month,
-// priced, and scaled back to the measured period.
-double prorated_tiered_cost(double quantity, double measured_seconds, const std::vector<Tier>& tiers,
-                            double free_per_month = 0);
+// Window quantity of one service and its usage_to_month factor (BillingPeriod).
+struct TierUsage {
+  double quantity = 0;
+  double to_month = 1;
+};
+
+// One service's cost for the measured window when monthly tiers and a monthly
+// free allowance apply to a volume shared by several services (an account's
+// API requests, queue requests, Lambda GB-s): `shared` lists every service
+// that shares the tiers, this one included. The month's volume is the sum of
+// each quantity times its factor; it is priced through the tiers after the
+// free allowance, and this service pays the window's part in proportion to
+// its quantity: monthly cost x mine / monthly volume.
+double shared_tiered_cost(double mine, const std::vector<TierUsage>& shared, const std::vector<Tier>& tiers,
+                          double free_per_month = 0);
 
 }  // namespace slsim::models

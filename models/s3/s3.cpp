@@ -163,11 +163,12 @@ class S3 final : public Service {
     out["latency_ms"] = latency_json(latency_hist_);
   }
 
-  void bill(CostLedger& ledger, double measured_seconds) const override {
+  void bill(CostLedger& ledger, const BillingPeriod& period) const override {
     const PriceCatalog price(scenario_);
     const std::string k = "s3." + storage_class_ + ".";
-    const double gb_months = stored_gauge_.mean(end_) / kGB * measured_seconds / kMonthSeconds;
-    ledger.add(name(), "storage", gb_months, "GB-month", gb_months * price(k + "gb_month"));
+    const double gb_months = stored_gauge_.mean(end_) / kGB * period.measured_seconds() / kMonthSeconds;
+    ledger.add(name(), "storage", gb_months, "GB-month", gb_months * price(k + "gb_month"), CostBasis::time,
+               "the mean stored GB over the window, for the window's part of a month");
     ledger.add(name(), "put requests", static_cast<double>(puts_.value), "requests",
                static_cast<double>(puts_.value) * price(k + "put"));
     ledger.add(name(), "get requests", static_cast<double>(gets_.value), "requests",

@@ -64,7 +64,7 @@ class Ses final : public Service {
     out["latency_failed_ms"] = latency_json(failed_latency_hist_);
   }
 
-  void bill(CostLedger& ledger, double /*measured_seconds*/) const override {
+  void bill(CostLedger& ledger, const BillingPeriod& /*period*/) const override {
     const PriceCatalog price(scenario_);
     const double n = static_cast<double>(sent_.value);
     ledger.add(name(), "messages", n, "messages", n * price("ses.message"));

@@ -276,17 +276,16 @@ class Sns final : public Service {
     }
   }
 
-  void bill(CostLedger& ledger, double measured_seconds) const override {
+  void bill(CostLedger& ledger, const BillingPeriod& period) const override {
     // The free tier applies to the account's publishes: price the total of
     // every topic and charge this one its share. Deliveries to SQS and Lambda are free.
     const PriceCatalog prices(scenario_);
     const double free = scenario_.account.flag("free_tier") ? prices("sns.free_tier.publishes") : 0.0;
-    double total = 0;
-    for (const Sns* t : account_->topics) total += static_cast<double>(t->billable());
+    std::vector<TierUsage> shared;
+    for (const Sns* t : account_->topics) shared.push_back({static_cast<double>(t->billable()), period.usage_to_month(t->name())});
     const double mine = static_cast<double>(billable_.value);
     const std::vector<Tier> tiers{{std::numeric_limits<double>::infinity(), prices("sns.publish")}};
-    const double usd = total > 0 ? prorated_tiered_cost(total, measured_seconds, tiers, free) * (mine / total) : 0.0;
-    ledger.add(name(), "publishes", mine, "64 KB publishes", usd);
+    ledger.add(name(), "publishes", mine, "64 KB publishes", shared_tiered_cost(mine, shared, tiers, free));
   }
 
  private:

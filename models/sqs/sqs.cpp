@@ -110,7 +110,7 @@ class Sqs final : public Service {
   void reset_statistics(SimTime now) override;
   void finish(Simulation& sim) override;
   void report(Json& out, double measured_seconds) const override;
-  void bill(CostLedger& ledger, double measured_seconds) const override;
+  void bill(CostLedger& ledger, const BillingPeriod& period) const override;
 
   bool fifo() const { return fifo_; }
   double billable_requests() const { return billable_total_; }
@@ -822,18 +822,21 @@ void Sqs::report(Json& out, double /*measured_seconds*/) const {
   requests["total"] = billable_total_;
 }
 
-void Sqs::bill(CostLedger& ledger, double measured_seconds) const {
-  // Tiers apply to the account's volume of this queue kind; the free tier is
-  // shared by standard and FIFO queues in proportion to their volumes.
-  double kind_total = 0, all = 0;
+void Sqs::bill(CostLedger& ledger, const BillingPeriod& period) const {
+  // Tiers apply to the account's monthly volume of this queue kind; the free
+  // tier is shared by standard and FIFO queues in proportion to their monthly volumes.
+  std::vector<TierUsage> kind;
+  double kind_month = 0, all_month = 0;
   for (const Sqs* q : account_->queues) {
-    all += q->billable_requests();
-    if (q->fifo() == fifo_) kind_total += q->billable_requests();
+    const TierUsage u{q->billable_requests(), period.usage_to_month(q->name())};
+    all_month += u.quantity * u.to_month;
+    if (q->fifo() != fifo_) continue;
+    kind.push_back(u);
+    kind_month += u.quantity * u.to_month;
   }
-  if (billable_total_ <= 0 || kind_total <= 0) return;
-  const double free = free_per_month_ * kind_total / all;
-  const double kind_usd = prorated_tiered_cost(kind_total, measured_seconds, tiers_, free);
-  const double usd_per_request = kind_usd / kind_total;
+  if (billable_total_ <= 0 || kind_month <= 0) return;
+  const double free = free_per_month_ * kind_month / all_month;
+  const double usd_per_request = shared_tiered_cost(billable_total_, kind, tiers_, free) / billable_total_;
   const auto line = [&](const char* item, double quantity) {
     if (quantity > 0) ledger.add(name(), item, quantity, "requests", quantity * usd_per_request);
   };

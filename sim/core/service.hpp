@@ -19,8 +19,9 @@ class Service : public Component {
   // Per-type metrics for the result's services.NAME object (after finish).
   // `out` already holds {"type": ...}; times in ms, counts as integers.
   virtual void report(Json& out, double measured_seconds) const = 0;
-  // Billable quantities of the measured period, priced, into the ledger.
-  virtual void bill(CostLedger& /*ledger*/, double /*measured_seconds*/) const {}
+  // Billable quantities of the measured window, priced, into the ledger.
+  // Monthly tiers and allowances apply to a month's usage (see BillingPeriod).
+  virtual void bill(CostLedger& /*ledger*/, const BillingPeriod& /*period*/) const {}
 
  private:
   std::string type_;

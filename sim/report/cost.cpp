@@ -2,18 +2,32 @@
 
 namespace slsim {
 
+double BillingPeriod::usage_to_month(std::string_view service) const {
+  for (const auto& [name, factor] : factors_)
+    if (name == service) return factor;
+  return fallback_;
+}
+
 double CostLedger::total_usd() const {
   double total = 0;
   for (const auto& i : items_) total += i.usd;
   return total;
 }
 
-Json CostLedger::to_json(double measured_seconds) const {
-  constexpr double kMonthSeconds = 30.0 * 86400.0;
+double CostLedger::monthly_usd(const BillingPeriod& period) const {
+  double total = 0;
+  for (const auto& i : items_)
+    total += i.usd * (i.basis == CostBasis::time ? period.time_to_month() : period.usage_to_month(i.service));
+  return total;
+}
+
+Json CostLedger::to_json(const BillingPeriod& period, const CostProjection& projection) const {
   Json out = Json::object();
-  const double total = total_usd();
-  out["total_usd"] = total;
-  out["monthly_usd"] = measured_seconds > 0 ? total * kMonthSeconds / measured_seconds : 0.0;
+  out["total_usd"] = total_usd();
+  out["monthly_usd"] = projection.available ? Json(monthly_usd(period)) : Json(nullptr);
+  Json& p = out["projection"];
+  p["basis"] = projection.basis;
+  p["note"] = projection.note;
   Json by_service = Json::object();
   for (const auto& i : items_) {
     Json& s = by_service[i.service];
@@ -28,6 +42,8 @@ Json CostLedger::to_json(double measured_seconds) const {
     item["quantity"] = i.quantity;
     item["unit"] = i.unit;
     item["usd"] = i.usd;
+    item["basis"] = i.basis == CostBasis::time ? "time" : "usage";
+    if (!i.note.empty()) item["note"] = i.note;
     list.push_back(std::move(item));
   }
   out["items"] = std::move(list);

@@ -1,9 +1,11 @@
 #include "sim/report/result.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
 
+#include "sim/report/projection.hpp"
 #include "sim/scenario/build.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/workload/workload.hpp"
@@ -32,15 +34,19 @@ Json collect_result(const Scenario& scenario, const BuiltModel& model, double wa
 
   Json& services = out["services"];
   services = Json::object();
+  ProjectionPlan plan = plan_projection(scenario, model.workloads, measured_s);
   CostLedger ledger;
   for (const Service* s : model.services) {
     Json j = Json::object();
     j["type"] = s->type();
     s->report(j, measured_s);
     services[s->name()] = std::move(j);
-    s->bill(ledger, measured_s);
+    s->bill(ledger, plan.period);
   }
-  out["cost"] = ledger.to_json(measured_s);
+  const bool time_based = std::any_of(ledger.items().begin(), ledger.items().end(),
+                                      [](const CostItem& i) { return i.basis == CostBasis::time && i.usd != 0; });
+  if (plan.projection.available && time_based) plan.projection.note += "; capacity billed by the hour scales with time";
+  out["cost"] = ledger.to_json(plan.period, plan.projection);
 
   const Accounting& a = sim.accounting();
   Json& acc = out["accounting"];

@@ -241,6 +241,7 @@ ArrivalProcess ArrivalProcess::from_record(const Record& r, const std::string& b
     }
     if (per_minute) {
       p.kind_ = Kind::poisson;
+      p.recorded_ = true;
       p.segments_.push_back({static_cast<SimTime>(p.segments_.size()) * kMinute, 0.0});
     } else {
       p.kind_ = Kind::trace;
@@ -329,6 +330,26 @@ double ArrivalProcess::expected_count(SimTime horizon) const {
     }
   }
   return 0;
+}
+
+ArrivalProcess::Recurrence ArrivalProcess::recurrence() const {
+  using R = Recurrence::Kind;
+  switch (kind_) {
+    case Kind::poisson:
+    case Kind::constant:
+      if (recorded_) return {R::steady, 0, "recorded traffic"};
+      if (segments_.size() > 1) return {R::profile, 0, "a rate schedule"};
+      return {R::steady, 0, fmt::format("{} {}", kind_ == Kind::poisson ? "poisson" : "constant",
+                                        format_rate(segments_.empty() ? 0.0 : segments_[0].rate_per_ns * 1e9))};
+    case Kind::burst:
+      return {R::one_off, 0, fmt::format("a burst of {} at {}", count_, format_duration(static_cast<double>(at_)))};
+    case Kind::periodic:
+      return {R::per_firing, 30.0 * 86400e9 / static_cast<double>(every_),
+              fmt::format("every {}", format_duration(static_cast<double>(every_)))};
+    case Kind::trace:
+      return {R::steady, 0, "recorded traffic"};
+  }
+  return {};
 }
 
 }  // namespace slsim

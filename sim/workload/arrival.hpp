@@ -3,6 +3,7 @@
 // by one integer clock and one random stream; none accumulates float time.
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "sim/core/random.hpp"
@@ -30,6 +31,20 @@ class ArrivalProcess {
   double expected_count(SimTime horizon) const;
   Kind kind() const { return kind_; }
 
+  // How the process repeats beyond the run, for the 30-day cost projection.
+  struct Recurrence {
+    enum class Kind {
+      steady,      // a constant rate, or recorded traffic taken as typical: the window repeats
+      per_firing,  // a periodic schedule: `firings_per_30_days` firings in 30 days
+      one_off,     // a burst: happens once
+      profile,     // a rate schedule (e.g. a spike test): a designed shape that does not repeat
+    };
+    Kind kind = Kind::steady;
+    double firings_per_30_days = 0;  // per_firing
+    std::string what;                // for people: "every 1d", "a burst of 100 at 5min", ...
+  };
+  Recurrence recurrence() const;
+
  private:
   struct Segment {
     SimTime start;          // ns
@@ -50,6 +65,7 @@ class ArrivalProcess {
   std::uint64_t count_ = 0;
   std::uint64_t emitted_ = 0;
   SimTime every_ = 0;
+  bool recorded_ = false;  // rates come from a recorded trace (per_minute)
   // trace (timestamps), shared so copies stay cheap
   std::shared_ptr<const std::vector<SimTime>> times_;
 };

@@ -43,6 +43,7 @@ class Workload final : public Component {
   Json report() const;
 
   std::uint64_t arrived() const { return arrived_.value; }
+  const ArrivalProcess& arrivals() const { return arrivals_; }
   // Synchronous answers that succeeded, as the caller saw them.
   const LatencyHistogram& latency() const { return latency_; }
   // Every other synchronous answer (errors, timeouts, throttles).
