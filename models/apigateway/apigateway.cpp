@@ -382,6 +382,7 @@ ServiceType apigateway_type() {
   ServiceType t;
   t.name = "apigateway";
   t.summary = "an API Gateway stage: stage and account throttling, overhead latency, integration timeout, routes";
+  t.table = {"requests", "throttles", "timeouts", "errors", "backend_throttles", "latency_ms", "latency_failed_ms"};
   t.schema = &apigateway_schema();
   t.ops = {"request"};
   t.routes = true;

@@ -300,6 +300,7 @@ ServiceType eventbridge_type() {
   ServiceType t;
   t.name = "eventbridge";
   t.summary = "an EventBridge bus: rules with match fractions, targets (lambda async, sqs, sns), retries, DLQs";
+  t.table = {"events", "matched", "delivered", "retries", "to_dlq", "dropped"};
   t.schema = &eventbridge_schema();
   t.ops = {"put"};
   t.build = &make_service<EventBridge>;

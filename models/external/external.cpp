@@ -124,6 +124,7 @@ ServiceType external_type() {
   ServiceType t;
   t.name = "external";
   t.summary = "a third-party dependency: latency, errors, optional concurrency limit";
+  t.table = {"requests", "throttles", "errors", "concurrency.max", "concurrency.mean", "latency_ms", "latency_failed_ms"};
   t.schema = &external_schema();
   t.ops = {"call"};
   t.build = &make_service<External>;

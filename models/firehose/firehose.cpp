@@ -153,6 +153,7 @@ ServiceType firehose_type() {
   ServiceType t;
   t.name = "firehose";
   t.summary = "a Firehose delivery stream: size and interval buffering hints, delivery into an S3 bucket";
+  t.table = {"records", "deliveries", "failed", "buffer.max"};
   t.schema = &firehose_schema();
   t.ops = {"put"};
   t.build = &make_service<Firehose>;

@@ -676,6 +676,7 @@ ServiceType kinesis_type() {
   t.name = "kinesis";
   t.summary = "a Kinesis data stream: shard write limits, retention, partition keys, Lambda event source mapping "
               "(in-order lanes, blocking retries, bisection, on-failure destination), cost";
+  t.table = {"records", "throttles", "processed", "retries", "failed_batches.total", "bisections", "expired", "to_on_failure", "dropped", "backlog.max", "iterator_age_ms"};
   t.schema = &kinesis_schema();
   t.ops = {"put"};
   t.build = &make_service<Kinesis>;

@@ -742,6 +742,7 @@ ServiceType lambda_type() {
   ServiceType t;
   t.name = "lambda";
   t.summary = "an AWS Lambda function: concurrency pools, scaling rate, cold starts, keep-alive, timeouts, cost";
+  t.table = {"invocations", "cold_starts", "throttles", "errors", "timeouts", "concurrency.max", "concurrency.mean", "duration_ms", "billed_gb_s", "async.retries", "async.throttles", "async.expired", "async.to_on_failure", "async.dropped", "recursive_loops"};
   t.schema = &lambda_schema();
   t.ops = {"invoke", "invoke_async"};  // indices kOpInvoke, kOpInvokeAsync
   t.async_op = "invoke_async";

@@ -201,6 +201,7 @@ ServiceType s3_type() {
   ServiceType t;
   t.name = "s3";
   t.summary = "an S3 bucket: put/get latency, storage classes and their prices, notifications to functions";
+  t.table = {"puts", "gets", "notifications", "failed_notifications", "stored_gb.mean", "latency_ms"};
   t.schema = &s3_schema();
   t.ops = {"put", "get"};  // indices kOpPut, kOpGet
   t.build = &make_service<S3>;

@@ -85,6 +85,7 @@ ServiceType ses_type() {
   ServiceType t;
   t.name = "ses";
   t.summary = "an SES e-mail sink: send latency, errors, a price per message";
+  t.table = {"sent", "errors", "latency_ms"};
   t.schema = &ses_schema();
   t.ops = {"send"};
   t.build = &make_service<Ses>;

@@ -410,6 +410,7 @@ ServiceType sns_type() {
   ServiceType t;
   t.name = "sns";
   t.summary = "an SNS topic: fan-out to queues and functions, filters, the AWS-managed delivery retry policy, DLQs";
+  t.table = {"published", "delivered", "filtered", "retries", "failed", "to_dlq"};
   t.schema = &sns_schema();
   t.ops = {"publish"};
   t.build = &make_service<Sns>;

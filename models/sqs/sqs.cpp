@@ -837,12 +837,14 @@ void Sqs::bill(CostLedger& ledger, const BillingPeriod& period) const {
   if (billable_total_ <= 0 || kind_month <= 0) return;
   const double free = free_per_month_ * kind_month / all_month;
   const double usd_per_request = shared_tiered_cost(billable_total_, kind, tiers_, free) / billable_total_;
-  const auto line = [&](const char* item, double quantity) {
-    if (quantity > 0) ledger.add(name(), item, quantity, "requests", quantity * usd_per_request);
+  const auto line = [&](const char* item, double quantity, CostBasis basis = CostBasis::usage, std::string note = {}) {
+    if (quantity > 0) ledger.add(name(), item, quantity, "requests", quantity * usd_per_request, basis, std::move(note));
   };
   line("send requests", static_cast<double>(send_requests_.value));
   line("receive requests", static_cast<double>(receive_requests_.value));
-  line("empty receives", empty_receives_);
+  // Idle pollers long-poll whether or not work comes: they scale with time.
+  line("empty receives", empty_receives_, CostBasis::time,
+       "estimated: the pollers' idle time over the 20 s long poll (a fraction of a request on average)");
   line("delete requests", static_cast<double>(delete_requests_.value));
 }
 
@@ -853,6 +855,7 @@ ServiceType sqs_type() {
   t.name = "sqs";
   t.summary = "an SQS queue (standard or FIFO): retention, delay, visibility timeout, DLQ redrive, Lambda event source "
               "mapping, cost";
+  t.table = {"sent", "received", "deleted", "returned", "to_dlq", "expired", "throttles", "depth.max", "depth.final", "age_ms", "oldest_age_ms"};
   t.schema = &sqs_schema();
   t.ops = {"send"};
   t.build = &make_service<Sqs>;

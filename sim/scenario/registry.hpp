@@ -29,6 +29,10 @@ struct ServiceType {
   // its index + 1 (0: the workload named none).
   std::vector<std::string> (*route_names)(const ServiceDecl&) = nullptr;
   std::string async_op;          // the operation `invoke: async` selects (empty: not supported)
+  // The metrics the table shows for a service of this type, in order (dotted
+  // paths of its report; a latency histogram shows its p50 and p99). Zeros are
+  // left out; the JSON keeps everything. Empty: every non-zero number.
+  std::vector<std::string> table;
   std::unique_ptr<Service> (*build)(const ServiceBuildContext&) = nullptr;
   // Optional cross-field and cross-service checks after every reference is resolved.
   void (*check)(const ServiceDecl&, const Scenario&, Diagnostics&) = nullptr;
