@@ -21,9 +21,9 @@ namespace slsim::models {
 
 namespace {
 
-// HTTP APIs are metered in 512 KB steps (aws-facts §4).
+// HTTP APIs are metered in 512 KB steps (docs/model-assumptions.md §4).
 constexpr std::uint64_t kHttpMeterBytes = 512 * 1024;
-// HTTP APIs cannot raise the integration timeout above 30 s (aws-facts §4).
+// HTTP APIs cannot raise the integration timeout above 30 s (docs/model-assumptions.md §4).
 constexpr SimTime kHttpMaxTimeout = 30 * kSecond;
 // REST APIs: 29 s unless raised through a quota (Regional and private APIs only).
 constexpr SimTime kRestDefaultMaxTimeout = 29 * kSecond;

@@ -25,7 +25,7 @@ namespace slsim::models {
 namespace {
 
 constexpr double kMB = 1048576.0;
-constexpr double kMBPerVcpu = 1769.0;  // aws-facts §1.4: 1,769 MB = one vCPU
+constexpr double kMBPerVcpu = 1769.0;  // docs/model-assumptions.md §1.4: 1,769 MB = one vCPU
 constexpr double kMaxVcpu = 6.0;
 
 double vcpu_share(double memory_mb) { return std::min(memory_mb / kMBPerVcpu, kMaxVcpu); }
@@ -121,7 +121,8 @@ class Lambda final : public Service {
   bool stop_loops_ = true;
   std::vector<ComponentId> event_sources_;  // queues and streams whose consumer this function is
   LambdaAccount& account_;
-  TokenBucket function_scaling_{100.0, 1000};  // aws-facts §1.2: 1000 per 10 s per function (100/s, burst 1000)
+  // 1000 new environments per 10 s per function: 100/s, burst 1000 (docs/model-assumptions.md §1.2).
+  TokenBucket function_scaling_{100.0, 1000};
 
   // Random streams, one per purpose, so changing one parameter leaves the others' draws alone.
   Rng duration_rng_, init_rng_, idle_rng_, error_rng_, call_rng_, select_rng_, async_rng_;
@@ -271,7 +272,7 @@ std::uint32_t Lambda::create_environment(Simulation& sim, bool provisioned) {
   return h.index();
 }
 
-// AWS stops a chain after about 16 invocations (aws-facts §1.7).
+// AWS stops a chain after about 16 invocations (docs/model-assumptions.md §1.7).
 constexpr std::uint16_t kMaxChain = 16;
 
 // Request::depth counts the asynchronous hand-offs a function made with the
@@ -378,7 +379,7 @@ void Lambda::on_async_attempt(Simulation& sim, Handle h) {
   const std::uint32_t env = acquire(sim, cold);
   if (env == kNoEnv) {
     // Throttled: back on the internal queue, retried with exponential backoff
-    // from 1 s to 5 min until the event is too old (aws-facts §1.6). The wait
+    // from 1 s to 5 min until the event is too old (docs/model-assumptions.md §1.6). The wait
     // is drawn in [backoff/2, backoff] ("equal jitter", our assumption: AWS does
     // not say) so that events throttled together do not all retry together.
     async_throttles_.add();
@@ -472,7 +473,7 @@ void Lambda::complete(Simulation& sim, Handle h, CallStatus status) {
   }
   if (status == CallStatus::error) errors_.add();
   if (status == CallStatus::timeout) timeouts_.add();
-  // Billed: init (billed since Aug 2025, aws-facts §1.3) plus the handler, rounded up to 1 ms.
+  // Billed: init (billed since Aug 2025, docs/model-assumptions.md §1.3) plus the handler, rounded up to 1 ms.
   const SimTime handler = now - inv.handler_start;
   duration_hist_.record(handler);
   const SimTime billed_ms = (handler + inv.init_ns + kMillisecond - 1) / kMillisecond;
@@ -619,7 +620,7 @@ void Lambda::report(Json& out, double /*measured_seconds*/) const {
   out["recursive_loops"] = recursive_loops_.value;
 }
 
-// Price tiers per architecture (aws-facts §1.5), cumulative GB-s per month.
+// Price tiers per architecture (docs/model-assumptions.md §1.5), cumulative GB-s per month.
 std::vector<Tier> duration_tiers(const PriceCatalog& price, bool arm) {
   constexpr double inf = std::numeric_limits<double>::infinity();
   if (arm)
