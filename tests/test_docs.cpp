@@ -51,14 +51,14 @@ std::vector<std::string> lines_of(const std::string& text) {
 }
 
 // Every regular text file of the source tree, relative to it: not the build
-// trees, not .git or other hidden folders, nothing with a NUL byte.
+// trees (build*/ at the top), not .git, nothing with a NUL byte.
 std::vector<fs::path> source_files() {
   std::vector<fs::path> out;
   for (auto it = fs::recursive_directory_iterator(kRoot); it != fs::recursive_directory_iterator(); ++it) {
     const fs::path rel = fs::relative(it->path(), kRoot);
     const std::string first = rel.begin()->string();
     const std::string name = it->path().filename().string();
-    if (it->is_directory() && (name.starts_with(".") || (rel == rel.filename() && first.starts_with("build")))) {
+    if (it->is_directory() && (name == ".git" || (rel == rel.filename() && first.starts_with("build")))) {
       it.disable_recursion_pending();
       continue;
     }
