@@ -13,6 +13,7 @@
 //                                                    text of the next fenced block
 // Any other comment of the form <!-- check: ... --> fails the test.
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -166,14 +167,39 @@ std::string load_message(const std::string& text, const std::string& origin) {
   }
 }
 
+// GitHub's anchor for a heading: lower case, punctuation dropped, spaces as '-'.
+std::string anchor_of(const std::string& heading) {
+  std::string out;
+  for (const char c : heading) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) != 0) out += static_cast<char>(std::tolower(u));
+    else if (c == ' ' || c == '-') out += '-';
+    else if (c == '_') out += '_';
+  }
+  return out;
+}
+
+std::vector<std::string> anchors(const std::string& markdown) {
+  std::vector<std::string> out;
+  bool in_fence = false;
+  for (const auto& line : lines_of(markdown)) {
+    if (line.starts_with("```")) in_fence = !in_fence;
+    if (in_fence || !line.starts_with("#")) continue;
+    const auto text = line.find_first_not_of('#');
+    if (text != std::string::npos && line[text] == ' ') out.push_back(anchor_of(line.substr(text + 1)));
+  }
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("docs: nothing in the repository points outside it", "[docs]") {
   // Built by concatenation so that this file does not match itself.
-  const std::vector<std::string> needles = {"../" + std::string("shared"), "aws" + std::string("-facts"),
-                                            "shared/" + std::string("design"), "shared/" + std::string("reference"),
-                                            "design/" + std::string("OUTPUT.md"), "design/" + std::string("SCENARIO.md"),
-                                            "design/" + std::string("ARCHITECTURE.md")};
+  const std::string shared = "shared", design = "design/";
+  const std::vector<std::string> needles = {"../" + shared,         "aws" + std::string("-facts"),
+                                            shared + "/design",     shared + "/reference",
+                                            design + "OUTPUT.md",   design + "SCENARIO.md",
+                                            design + "ARCHITECTURE.md"};
   const auto files = source_files();
   REQUIRE(files.size() > 100);  // the walk found the tree
   std::string found;
@@ -218,7 +244,8 @@ TEST_CASE("docs: every YAML example loads with the real loader (or fails as show
         const fs::path file = kRoot / m[1].str();
         REQUIRE(fs::is_regular_file(file));
         const std::string base = slurp(file);
-        const std::string text = m[3].matched ? insert_under(base, m[3].str(), f.body) : replace_top_level(base, f.body);
+        const std::string text =
+            m[3].matched ? insert_under(base, m[3].str(), f.body) : replace_top_level(base, f.body);
         INFO("as loaded:\n" << text);
         CHECK(load_message(text, file.string()) == "");
       } else {
@@ -245,7 +272,15 @@ TEST_CASE("docs: the scenarios and files the docs name exist", "[docs]") {
     for (auto it = std::sregex_iterator(text.begin(), text.end(), link); it != std::sregex_iterator(); ++it) {
       const std::string target = (*it)[1].str();
       if (target.find("://") != std::string::npos || target.starts_with("mailto:")) continue;
-      if (!fs::exists((kRoot / md).parent_path() / target)) missing += md.string() + ": link " + target + "\n";
+      const fs::path file = (kRoot / md).parent_path() / target;
+      if (!fs::exists(file)) {
+        missing += md.string() + ": link " + target + "\n";
+      } else if ((*it)[2].matched && file.extension() == ".md") {
+        const std::string anchor = (*it)[2].str().substr(1);
+        const auto known = anchors(slurp(file));
+        if (std::find(known.begin(), known.end(), anchor) == known.end())
+          missing += md.string() + ": link " + target + "#" + anchor + " (no such heading)\n";
+      }
     }
   }
   CHECK(scenarios >= 10);
@@ -258,9 +293,11 @@ TEST_CASE("docs: ranges are shown as they are checked", "[docs]") {
   const std::string md = schema_markdown(distribution_schema(), 2);
   CHECK(md.find("| `mean` | duration |  | **required** | > 0s | the mean |") != std::string::npos);
   CHECK(md.find("≥ 0s | the mean") == std::string::npos);
-  CHECK(load_message("name: t\nduration: 1s\nworkloads: [{name: w, target: x, arrival: {process: constant, rate: 1/s}}]\n"
-                     "services:\n  x: {type: external, latency: {dist: exponential, mean: 0s}}\n",
-                     "t.yaml") == "t.yaml:5:58: error: services.x.latency.mean: expected a duration above 0s, found '0s'\n");
+  const std::string zero_mean =
+      "name: t\nduration: 1s\nworkloads: [{name: w, target: x, arrival: {process: constant, rate: 1/s}}]\n"
+      "services:\n  x: {type: external, latency: {dist: exponential, mean: 0s}}\n";
+  CHECK(load_message(zero_mean, "t.yaml") ==
+        "t.yaml:5:58: error: services.x.latency.mean: expected a duration above 0s, found '0s'\n");
   // Sizes are exact and readable, in the declared unit when it divides them.
   ParamSpec size = param("s", ParamType::size, "KB", "", "");
   CHECK(format_value(size, 4294967295.0) == "4294967295B");
