@@ -13,7 +13,7 @@ ParamSpec spec(std::string name, ParamType type, std::string def, std::string he
 }
 }  // namespace
 
-// Defaults follow shared/reference/aws-facts.md (§1.1, §1.2, §4).
+// Defaults: docs/model-assumptions.md §1.1, §1.2 and §4.
 const Schema& account_schema() {
   static const Schema s = [] {
     ParamSpec concurrency = spec("lambda_concurrency", ParamType::integer, "1000",

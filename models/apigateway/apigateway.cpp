@@ -21,9 +21,9 @@ namespace slsim::models {
 
 namespace {
 
-// HTTP APIs are metered in 512 KB steps (aws-facts §4).
+// HTTP APIs are metered in 512 KB steps (docs/model-assumptions.md §4).
 constexpr std::uint64_t kHttpMeterBytes = 512 * 1024;
-// HTTP APIs cannot raise the integration timeout above 30 s (aws-facts §4).
+// HTTP APIs cannot raise the integration timeout above 30 s (docs/model-assumptions.md §4).
 constexpr SimTime kHttpMaxTimeout = 30 * kSecond;
 // REST APIs: 29 s unless raised through a quota (Regional and private APIs only).
 constexpr SimTime kRestDefaultMaxTimeout = 29 * kSecond;
@@ -50,8 +50,10 @@ const Schema& route_schema() {
     to.required = true;
     to.edge = "route";
     ParamSpec weight = param("weight", ParamType::number, "", "1",
-                             "share of the requests that name no route (relative to the other weights; must be > 0)");
+                             "share of the requests that name no route, relative to the other weights (a route meant only for "
+                             "requests that name it still needs a small weight)");
     weight.min = 0;
+    weight.min_exclusive = true;
     return Schema{"route", "One route of the API and its backend.", {route, to, weight}};
   }();
   return s;
@@ -113,7 +115,7 @@ void check(const ServiceDecl& d, const Scenario& sc, Diagnostics& diags) {
   } else if (routes.present && routes.items.empty()) {
     diags.error(routes.loc, routes.path, "expected at least one route");
   }
-  // Routes: unique names, positive weights.
+  // Routes: unique names (weights above 0 are checked by their declaration).
   std::vector<std::string> seen;
   for (const Value& item : routes.items) {
     if (!item.record) continue;
@@ -121,10 +123,6 @@ void check(const ServiceDecl& d, const Scenario& sc, Diagnostics& diags) {
     for (const auto& s : seen)
       if (s == name.text) diags.error(name.loc, name.path, fmt::format("duplicate route '{}'", name.text));
     seen.push_back(name.text);
-    const Value& weight = item.record->get("weight");
-    if (!(weight.number > 0))
-      diags.error(weight.loc, weight.path, fmt::format("expected a weight > 0, found {}", weight.text),
-                  "a route that should only receive requests naming it still needs a small weight");
   }
   // Backends must take requests.
   const auto check_backend = [&](const Value& v) {

@@ -19,7 +19,7 @@ namespace slsim::models {
 
 namespace {
 
-// The target retry policy (aws-facts §8.2): up to 185 retries within 24 h with
+// The target retry policy (docs/model-assumptions.md §8): up to 185 retries within 24 h with
 // exponential backoff and jitter. AWS does not publish the schedule: here retry
 // k (0-based) waits 1 s x 2^k, capped at 5 min, without jitter (UNCONFIRMED).
 constexpr SimTime kFirstRetryDelay = kSecond;

@@ -17,7 +17,7 @@ namespace slsim::models {
 
 namespace {
 
-// Ingestion is billed per GB with each record rounded up to 5 KB (aws-facts §6.3).
+// Ingestion is billed per GB with each record rounded up to 5 KB (docs/model-assumptions.md §6).
 constexpr std::uint64_t kBillingStep = 5 * 1024;
 constexpr double kGB = 1073741824.0;
 

@@ -24,16 +24,17 @@ namespace slsim::models {
 
 namespace {
 
-// aws-facts §6.1: each shard takes at most 1,000 records/s and 1 MB/s of
-// writes; the buckets hold one second's worth (our assumption: AWS does not
-// publish a burst allowance).
+// Each shard takes at most 1,000 records/s and 1 MB/s of writes; the buckets
+// hold one second's worth (our assumption: AWS does not publish a burst
+// allowance). docs/model-assumptions.md §5.1.
 constexpr double kShardRecordsPerSecond = 1000.0;
 constexpr std::int64_t kShardBytesPerSecond = 1024 * 1024;
-// aws-facts §6.1: a PUT payload unit is 25 KB.
+// docs/model-assumptions.md §5.1: a PUT payload unit is 25 KB.
 constexpr std::uint64_t kPayloadUnitBytes = 25 * 1024;
-// aws-facts §6.1: retention beyond 24 h is billed as extended retention.
+// docs/model-assumptions.md §5.1: retention beyond 24 h is billed as extended retention.
 constexpr SimTime kBaseRetention = 24 * kHour;
-// aws-facts §1 / §2.5: a batch stops growing at the 6 MB synchronous invocation payload.
+// A batch stops growing at the 6 MB synchronous invocation payload
+// (docs/model-assumptions.md §1.4 and §5.2).
 constexpr std::uint64_t kMaxBatchBytes = 6 * 1024 * 1024;
 // A throttled batch (Lambda refused the invocation) is retried after 1 s,
 // doubling per consecutive throttle up to 1 min (AWS retries throttles until

@@ -25,7 +25,7 @@ namespace slsim::models {
 namespace {
 
 constexpr double kMB = 1048576.0;
-constexpr double kMBPerVcpu = 1769.0;  // aws-facts §1.4: 1,769 MB = one vCPU
+constexpr double kMBPerVcpu = 1769.0;  // docs/model-assumptions.md §1.4: 1,769 MB = one vCPU
 constexpr double kMaxVcpu = 6.0;
 
 double vcpu_share(double memory_mb) { return std::min(memory_mb / kMBPerVcpu, kMaxVcpu); }
@@ -104,7 +104,7 @@ class Lambda final : public Service {
   void set_busy(SimTime now, std::int64_t delta);
   // GB-s billed for an invocation's time inside the measured window, from
   // max(began, window start) to `until`: init (billed since August 2025) plus
-  // the handler, rounded up to 1 ms (docs/model-assumptions.md, Lambda pricing).
+  // the handler, rounded up to 1 ms (docs/model-assumptions.md §1.3, §1.5).
   // An invocation that straddles the warm-up or the end pays for its part inside.
   double billed_gb_s(const Invocation& inv, SimTime until) const;
 
@@ -127,7 +127,8 @@ class Lambda final : public Service {
   bool stop_loops_ = true;
   std::vector<ComponentId> event_sources_;  // queues and streams whose consumer this function is
   LambdaAccount& account_;
-  TokenBucket function_scaling_{100.0, 1000};  // aws-facts §1.2: 1000 per 10 s per function (100/s, burst 1000)
+  // 1000 new environments per 10 s per function: 100/s, burst 1000 (docs/model-assumptions.md §1.2).
+  TokenBucket function_scaling_{100.0, 1000};
 
   // Random streams, one per purpose, so changing one parameter leaves the others' draws alone.
   Rng duration_rng_, init_rng_, idle_rng_, error_rng_, call_rng_, select_rng_, async_rng_;
@@ -278,7 +279,7 @@ std::uint32_t Lambda::create_environment(Simulation& sim, bool provisioned) {
   return h.index();
 }
 
-// AWS stops a chain after about 16 invocations (aws-facts §1.7).
+// AWS stops a chain after about 16 invocations (docs/model-assumptions.md §1.7).
 constexpr std::uint16_t kMaxChain = 16;
 
 // Request::depth counts the asynchronous hand-offs a function made with the
@@ -386,7 +387,7 @@ void Lambda::on_async_attempt(Simulation& sim, Handle h) {
   const std::uint32_t env = acquire(sim, cold);
   if (env == kNoEnv) {
     // Throttled: back on the internal queue, retried with exponential backoff
-    // from 1 s to 5 min until the event is too old (aws-facts §1.6). The wait
+    // from 1 s to 5 min until the event is too old (docs/model-assumptions.md §1.6). The wait
     // is drawn in [backoff/2, backoff] ("equal jitter", our assumption: AWS does
     // not say) so that events throttled together do not all retry together.
     async_throttles_.add();
@@ -632,7 +633,7 @@ void Lambda::report(Json& out, double /*measured_seconds*/) const {
   out["recursive_loops"] = recursive_loops_.value;
 }
 
-// Price tiers per architecture (aws-facts §1.5), cumulative GB-s per month.
+// Price tiers per architecture (docs/model-assumptions.md §1.5), cumulative GB-s per month.
 std::vector<Tier> duration_tiers(const PriceCatalog& price, bool arm) {
   constexpr double inf = std::numeric_limits<double>::infinity();
   if (arm)

@@ -23,7 +23,7 @@ void LambdaAccount::configure(const Scenario& scenario) {
     else if (s.params.has("provisioned_concurrency")) carved += s.params.integer("provisioned_concurrency");
   }
   unreserved_capacity = account_limit - carved;
-  // The burst can never exceed the account's concurrency (aws-facts §1.2); refilled at 500 per minute.
+  // The burst can never exceed the account's concurrency (docs/model-assumptions.md §1.2); refilled at 500 per minute.
   legacy_burst = TokenBucket(500.0 / 60.0, static_cast<std::int64_t>(std::min<double>(
                                                  legacy_burst_for_region(scenario.region), static_cast<double>(account_limit))));
 }

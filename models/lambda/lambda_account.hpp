@@ -46,7 +46,7 @@ struct LambdaAccount final : SimulationExtension {
   void configure(const Scenario& scenario);
 };
 
-// The initial burst of the legacy account-wide scaling model by region (aws-facts §1.2).
+// The initial burst of the legacy account-wide scaling model by region (docs/model-assumptions.md §1.2).
 double legacy_burst_for_region(const std::string& region);
 
 }  // namespace slsim::models

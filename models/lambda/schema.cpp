@@ -1,5 +1,5 @@
 // The lambda parameters, declared once (docs, loader and errors come from here).
-// Defaults follow shared/reference/aws-facts.md §1.
+// Defaults and limits: docs/model-assumptions.md §1.
 #include "models/lambda/schema.hpp"
 
 namespace slsim::models {

@@ -13,7 +13,8 @@ namespace slsim::models {
 
 namespace {
 
-// us-east-1, from shared/reference/aws-facts.md (section numbers in the notes).
+// us-east-1. The notes name the section of docs/model-assumptions.md that gives
+// each price's source (and say UNCONFIRMED where no AWS page confirmed it).
 const std::vector<PriceEntry>& us_east_1() {
   static const std::vector<PriceEntry> prices = {
       {"lambda.request", 2.0e-7, "request", "§1.5: $0.20 per 1M requests"},
@@ -48,16 +49,16 @@ const std::vector<PriceEntry>& us_east_1() {
       {"sns.publish", 5.0e-7, "publish", "§3: standard topics"},
       {"sns.delivery.http", 6.0e-7, "delivery", "§3: HTTP/S deliveries"},
       {"sns.free_tier.publishes", 1.0e6, "publishes/month", "§3"},
-      // Kinesis Data Streams, provisioned mode (§6.1).
-      {"kinesis.shard_hour", 0.015, "shard-hour", "§6.1"},
-      {"kinesis.put_payload_unit", 1.4e-8, "25 KB unit", "§6.1: $0.014 per 1M PUT payload units"},
-      {"kinesis.extended_retention_shard_hour", 0.02, "shard-hour", "§6.1: retention over 24 h"},
-      // EventBridge, Firehose and SES (§8.2, §6.3; SES is not in aws-facts).
-      {"eventbridge.event", 1.0e-6, "event", "§8.2: custom events $1.00 per 1M (UNCONFIRMED)"},
-      {"firehose.ingest_gb", 0.029, "GB", "§6.3: first 500 TB per month, records rounded up to 5 KB (partly UNCONFIRMED)"},
-      {"ses.message", 1.0e-4, "message", "UNCONFIRMED: $0.10 per 1,000 e-mails (not in aws-facts)"},
-      // S3: aws-facts has no S3 prices; these are AWS's published us-east-1 list prices as
-      // remembered, all UNCONFIRMED: override them with `pricing:`.
+      // Kinesis Data Streams, provisioned mode (§5.1).
+      {"kinesis.shard_hour", 0.015, "shard-hour", "§5.1"},
+      {"kinesis.put_payload_unit", 1.4e-8, "25 KB unit", "§5.1: $0.014 per 1M PUT payload units"},
+      {"kinesis.extended_retention_shard_hour", 0.02, "shard-hour", "§5.1: retention over 24 h"},
+      // EventBridge, Firehose and SES (§8, §6, §9).
+      {"eventbridge.event", 1.0e-6, "event", "§8: custom events $1.00 per 1M (UNCONFIRMED)"},
+      {"firehose.ingest_gb", 0.029, "GB", "§6: first 500 TB per month, records rounded up to 5 KB (partly UNCONFIRMED)"},
+      {"ses.message", 1.0e-4, "message", "§9: $0.10 per 1,000 e-mails (UNCONFIRMED)"},
+      // S3 (§7): no AWS price page was checked for these; they are AWS's us-east-1 list
+      // prices as remembered, all UNCONFIRMED: override them with `pricing:`.
       {"s3.standard.gb_month", 0.023, "GB-month", "UNCONFIRMED"},
       {"s3.standard.put", 5.0e-6, "request", "UNCONFIRMED: $0.005 per 1,000 PUT/POST/LIST"},
       {"s3.standard.get", 4.0e-7, "request", "UNCONFIRMED: $0.0004 per 1,000 GET"},

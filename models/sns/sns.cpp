@@ -21,10 +21,10 @@ namespace slsim::models {
 
 namespace {
 
-// Publishes are billed per started 64 KB of payload (aws-facts §3).
+// Publishes are billed per started 64 KB of payload (docs/model-assumptions.md §3).
 constexpr std::uint64_t kChunkBytes = 64 * 1024;
 
-// The delivery retry policy for AWS-managed endpoints (SQS, Lambda), aws-facts §3:
+// The delivery retry policy for AWS-managed endpoints (SQS, Lambda), docs/model-assumptions.md §3:
 // fixed, not configurable. Retry k (0-based) waits retry_delay(k) after the failed attempt.
 constexpr std::uint32_t kImmediateRetries = 3;     // no delay
 constexpr std::uint32_t kPreBackoffRetries = 2;    // 1 s apart

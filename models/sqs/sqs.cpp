@@ -28,9 +28,9 @@ namespace slsim::models {
 
 namespace {
 
-// aws-facts §2.4: an event source mapping starts with 5 concurrent batches and
-// adds up to 300 per minute (here one every 200 ms while messages wait for a
-// poller), up to 1000.
+// An event source mapping starts with 5 concurrent batches and adds up to 300
+// per minute (here one every 200 ms while messages wait for a poller), up to
+// 1000 (docs/model-assumptions.md §2.4).
 constexpr std::int64_t kStartBatches = 5;
 constexpr std::int64_t kMaxBatches = 1000;
 constexpr SimTime kScaleStep = 200 * kMillisecond;
@@ -39,11 +39,11 @@ constexpr SimTime kScaleStep = 200 * kMillisecond;
 constexpr SimTime kScaleDownAfter = kMinute;
 // Lambda's pollers long-poll: one empty ReceiveMessage per idle poller per 20 s.
 constexpr SimTime kLongPoll = 20 * kSecond;
-// aws-facts §2.3: each 64 KB chunk of a payload is one request.
+// docs/model-assumptions.md §2.3: each 64 KB chunk of a payload is one request.
 constexpr std::uint64_t kChunkBytes = 64 * 1024;
-// ReceiveMessage and DeleteMessageBatch carry at most 10 messages (aws-facts §2.1).
+// ReceiveMessage and DeleteMessageBatch carry at most 10 messages (docs/model-assumptions.md §2.1).
 constexpr std::uint64_t kApiBatch = 10;
-// aws-facts §2.2: FIFO queues without high throughput: 300 calls/s per action.
+// docs/model-assumptions.md §2.2: FIFO queues without high throughput: 300 calls/s per action.
 constexpr double kFifoApiRate = 300.0;
 constexpr std::int64_t kFifoApiBurst = 300;
 // A redrive the dead-letter queue refused is retried after this long.

@@ -1,5 +1,5 @@
 #pragma once
-// The result of a run as the JSON of design/OUTPUT.md, the evaluation of a
+// The result of a run as the JSON of docs/results.md, the evaluation of a
 // scenario's expect: block against it, and the human table.
 #include <string>
 

@@ -88,7 +88,7 @@ const Schema& lesson_schema() {
          spec("expect", ParamType::text, "what the student should see")}};
     Schema sc;
     sc.name = "lesson";
-    sc.help = "Teaching notes shown by `slsim lesson`.";
+    sc.help = "Teaching notes kept with the scenario: the concept, why the run shows it, what-ifs to try.";
     ParamSpec concept_spec = spec("concept", ParamType::text, "the concept in one line");
     concept_spec.required = true;
     ParamSpec exam = spec("exam", ParamType::list, "certification exams the concept belongs to");

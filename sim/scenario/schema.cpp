@@ -69,12 +69,33 @@ const Record& Record::record(std::string_view name) const {
   return *v.record;
 }
 
+namespace {
+
+// A size exactly, in the declared unit when the value is a whole number of it,
+// else in the largest unit that gives a whole number (bytes at worst):
+// 10240MB, 1024KB, 1B, 4294967295B (never 4194303.9990234375KB).
+std::string format_exact_size(double bytes, const std::string& declared_unit) {
+  if (bytes == 0.0) return "0" + (declared_unit.empty() ? std::string("B") : declared_unit);
+  std::vector<std::string> units;
+  if (!declared_unit.empty()) units.push_back(declared_unit);
+  for (const char* u : {"TB", "GB", "MB", "KB", "B"}) units.emplace_back(u);
+  for (const auto& unit : units) {
+    const auto factor = parse_size("1" + unit).value;
+    if (!factor) continue;
+    const double q = bytes / *factor;
+    if (q >= 1.0 && q == std::floor(q)) return format_number(q) + unit;
+  }
+  return format_size(bytes, declared_unit);
+}
+
+}  // namespace
+
 std::string format_value(const ParamSpec& spec, double v) {
   switch (spec.type) {
     case ParamType::duration:
     case ParamType::distribution: return format_duration(v);
     case ParamType::rate: return format_rate(v);
-    case ParamType::size: return format_size(v, spec.unit);
+    case ParamType::size: return format_exact_size(v, spec.unit);
     default: return format_number(v);
   }
 }
@@ -123,29 +144,37 @@ ParamSpec dur(std::string name, std::string help, bool required = false) {
   p.help = std::move(help);
   return p;
 }
+// A duration that must be above 0 (a mean, a median, a scale).
+ParamSpec positive_dur(std::string name, std::string help, bool required = false) {
+  ParamSpec p = dur(std::move(name), std::move(help), required);
+  p.min_exclusive = true;
+  return p;
+}
 ParamSpec positive(std::string name, std::string help, bool required = false) {
   ParamSpec p;
   p.name = std::move(name);
   p.type = ParamType::number;
   p.required = required;
   p.min = 0;
+  p.min_exclusive = true;
   p.help = std::move(help);
   return p;
 }
 
 struct DistributionSchemas {
   Schema constant{"constant", "always the same value", {dur("value", "the value", true)}};
-  Schema exponential{"exponential", "memoryless; cv = 1", {dur("mean", "the mean", true)}};
+  Schema exponential{"exponential", "memoryless; cv = 1", {positive_dur("mean", "the mean", true)}};
   Schema uniform{"uniform", "every value in [min, max] equally likely",
                  {dur("min", "lower bound", true), dur("max", "upper bound", true)}};
   Schema lognormal{"lognormal",
                    "right-skewed; give mean and cv, or median and p99",
-                   {dur("mean", "the mean (with cv)"), positive("cv", "coefficient of variation (with mean)"),
-                    dur("median", "the median (with p99)"), dur("p99", "the 99th percentile (with median)")}};
+                   {positive_dur("mean", "the mean (with cv)"), positive("cv", "coefficient of variation (with mean)"),
+                    positive_dur("median", "the median (with p99)"),
+                    positive_dur("p99", "the 99th percentile (with median; above the median)")}};
   Schema gamma{"gamma", "shape set by cv (cv > 1: more small values and a longer tail)",
-               {dur("mean", "the mean", true), positive("cv", "coefficient of variation", true)}};
+               {positive_dur("mean", "the mean", true), positive("cv", "coefficient of variation", true)}};
   Schema pareto{"pareto", "heavy tail: P(X > x) = (min/x)^alpha",
-                {dur("min", "the smallest value", true), positive("alpha", "tail index (smaller: heavier)", true)}};
+                {positive_dur("min", "the smallest value", true), positive("alpha", "tail index (smaller: heavier)", true)}};
   Schema empirical{"empirical",
                    "picks uniformly among observed values, from a list or a file",
                    {[] {
@@ -206,10 +235,13 @@ const Schema& distribution_schema() {
 
 void SchemaChecker::check_range(const DocNode& node, const ParamSpec& spec, const std::string& path,
                                 double v, std::string_view what) {
-  if (v >= spec.min && v <= spec.max) return;
+  const bool above_min = spec.min_exclusive ? v > spec.min : v >= spec.min;
+  if (above_min && v <= spec.max) return;
+  const std::string low = fmt::format("{} {}", spec.min_exclusive ? "above" : "at least", format_value(spec, spec.min));
   std::string bounds;
-  if (std::isinf(spec.max)) bounds = fmt::format("at least {}", format_value(spec, spec.min));
+  if (std::isinf(spec.max)) bounds = low;
   else if (std::isinf(spec.min)) bounds = fmt::format("at most {}", format_value(spec, spec.max));
+  else if (spec.min_exclusive) bounds = fmt::format("{} and at most {}", low, format_value(spec, spec.max));
   else bounds = fmt::format("between {} and {}", format_value(spec, spec.min), format_value(spec, spec.max));
   diags_.error(node.loc, path, fmt::format("expected {} {}, found {}", what, bounds, node.describe()));
 }
@@ -505,22 +537,11 @@ Value SchemaChecker::check_distribution(const DocNode& node, const ParamSpec& sp
   if (!rec_value.record || diags_.error_count() != errors_before) return v;
   const Record& r = *rec_value.record;
   const std::string& kind = r.variant;
-  const auto positive_duration = [&](std::string_view key) {
-    if (r.number(key) > 0) return true;
-    diags_.error(r.get(key).loc, child_path(path, key),
-                 fmt::format("expected a duration above 0, found '{}'", r.get(key).text));
-    return false;
-  };
-  const auto positive_number = [&](std::string_view key) {
-    if (r.number(key) > 0) return true;
-    diags_.error(r.get(key).loc, child_path(path, key),
-                 fmt::format("expected a number above 0, found '{}'", r.get(key).text));
-    return false;
-  };
+  // Means, medians, scales and shapes are declared above 0 (min_exclusive): a
+  // zero was reported by the schema check and returned above.
   if (kind == "constant") {
     v.dist = Distribution::constant(r.number("value"));
   } else if (kind == "exponential") {
-    if (!positive_duration("mean")) return v;
     v.dist = Distribution::exponential(r.number("mean"));
   } else if (kind == "uniform") {
     if (r.number("min") > r.number("max")) {
@@ -538,10 +559,8 @@ Value SchemaChecker::check_distribution(const DocNode& node, const ParamSpec& sp
       return v;
     }
     if (mean_cv) {
-      if (!positive_duration("mean") || !positive_number("cv")) return v;
       v.dist = Distribution::lognormal_mean_cv(r.number("mean"), r.number("cv"));
     } else {
-      if (!positive_duration("median")) return v;
       if (r.number("p99") <= r.number("median")) {
         diags_.error(r.get("p99").loc, child_path(path, "p99"),
                      fmt::format("expected p99 above the median '{}', found '{}'", r.get("median").text,
@@ -551,10 +570,8 @@ Value SchemaChecker::check_distribution(const DocNode& node, const ParamSpec& sp
       v.dist = Distribution::lognormal_median_p99(r.number("median"), r.number("p99"));
     }
   } else if (kind == "gamma") {
-    if (!positive_duration("mean") || !positive_number("cv")) return v;
     v.dist = Distribution::gamma_mean_cv(r.number("mean"), r.number("cv"));
   } else if (kind == "pareto") {
-    if (!positive_duration("min") || !positive_number("alpha")) return v;
     v.dist = Distribution::pareto(r.number("min"), r.number("alpha"));
   } else if (kind == "empirical") {
     std::vector<double> values;
@@ -619,7 +636,13 @@ std::string range_text(const ParamSpec& p) {
   if (p.type == ParamType::reference)
     return p.ref_types.empty() ? std::string("any service") : fmt::format("{}", fmt::join(p.ref_types, " \\| "));
   if (p.type == ParamType::probability) return "0 to 1";
+  if (p.type == ParamType::variant && !p.variants.empty()) {
+    std::vector<std::string> names;
+    for (const auto& [n, schema] : p.variants) names.push_back(n);
+    return fmt::format("{}: {}", p.discriminator, fmt::join(names, " \\| "));
+  }
   const bool lo = !std::isinf(p.min), hi = !std::isinf(p.max);
+  if (lo && p.min_exclusive) return "> " + format_value(p, p.min) + (hi ? ", ≤ " + format_value(p, p.max) : "");
   if (lo && hi) return format_value(p, p.min) + " to " + format_value(p, p.max);
   if (lo) return "≥ " + format_value(p, p.min);
   if (hi) return "≤ " + format_value(p, p.max);

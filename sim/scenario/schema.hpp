@@ -49,6 +49,7 @@ struct ParamSpec {
   bool required = false;
   double min = -kUnbounded;  // range in base units: ns, bytes, per second, plain numbers
   double max = kUnbounded;
+  bool min_exclusive = false;  // the minimum itself is out of range (a mean must be above 0)
   std::vector<std::string> choices;    // choice
   std::vector<std::string> ref_types;  // reference: allowed service types (empty: any)
   std::string edge;                    // reference: the topology edge label ("integration", "dlq", ...)
