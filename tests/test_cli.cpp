@@ -115,7 +115,7 @@ TEST_CASE("cli: graph prints Graphviz DOT of the topology", "[cli]") {
   const Ran r = slsim("graph scenarios/hello-external.yaml");
   REQUIRE(r.exit_code == 0);
   REQUIRE(r.out.find("digraph \"hello-external\" {") == 0);
-  REQUIRE(r.out.find("\"workload:visitors\" -> \"partner_api\" [label=\"workload\"];") != std::string::npos);
+  REQUIRE(r.out.find("\"workload:visitors\" -> \"partner_api\" [label=\"workload: call\"];") != std::string::npos);
 }
 
 TEST_CASE("cli: replications report means and ci95 identically for any thread count", "[cli][determinism]") {

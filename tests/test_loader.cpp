@@ -219,6 +219,7 @@ TEST_CASE("loader: a reference to a service of the wrong type is rejected", "[lo
   queue.name = "queue";
   queue.schema = &queue_schema;
   queue.ops = {"send"};
+  queue.forwards = {{"send", {"dlq"}}};
   ServiceType sink;
   sink.name = "sink";
   sink.schema = &empty_schema;
@@ -243,7 +244,9 @@ TEST_CASE("loader: a reference to a service of the wrong type is rejected", "[lo
       "services:\n"
       "  jobs: {type: queue, dlq: jobs}\n";
   const Scenario sc = load_scenario_text(loop, "t.yaml", reg);
-  REQUIRE(sc.warnings.str() == "t.yaml:5:9: warning: services: the services 'jobs' form a cycle: requests may loop\n");
+  REQUIRE(sc.warnings.str() ==
+          "t.yaml:5:9: warning: services: the services 'jobs' form a cycle: requests may loop (jobs -[dlq: send]-> "
+          "jobs)\n");
 }
 
 TEST_CASE("loader: units parse strictly", "[loader][units]") {

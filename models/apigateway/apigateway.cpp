@@ -384,6 +384,7 @@ ServiceType apigateway_type() {
   t.summary = "an API Gateway stage: stage and account throttling, overhead latency, integration timeout, routes";
   t.schema = &apigateway_schema();
   t.ops = {"request"};
+  t.forwards = {{"request", {"integration", "route"}}};
   t.routes = true;
   t.route_names = &route_names;
   t.build = &make_service<ApiGateway>;

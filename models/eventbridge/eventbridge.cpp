@@ -40,6 +40,7 @@ const Schema& rule_schema() {
     to.required = true;
     to.ref_types = {"lambda", "sqs", "sns"};
     to.edge = "rule";
+    to.edge_op = EdgeOp::target_async;
     ParamSpec match = param("match", ParamType::probability, "", "1",
                             "fraction of the events the rule's event pattern matches (one draw per rule per event)");
     ParamSpec attempts = param("max_retry_attempts", ParamType::integer, "", "185",
@@ -56,6 +57,8 @@ const Schema& rule_schema() {
                           "out (without it they are dropped)");
     dlq.ref_types = {"sqs"};
     dlq.edge = "dlq";
+    dlq.edge_op = EdgeOp::fixed;
+    dlq.edge_op_name = "send";
     return Schema{"rule", "One rule of the bus with its target.", {to, match, attempts, age, dlq}};
   }();
   return s;
@@ -302,6 +305,7 @@ ServiceType eventbridge_type() {
   t.summary = "an EventBridge bus: rules with match fractions, targets (lambda async, sqs, sns), retries, DLQs";
   t.schema = &eventbridge_schema();
   t.ops = {"put"};
+  t.forwards = {{"put", {"rule", "dlq"}}};
   t.build = &make_service<EventBridge>;
   t.check = &check;
   return t;

@@ -28,6 +28,8 @@ const Schema& firehose_schema() {
     destination.required = true;
     destination.ref_types = {"s3"};
     destination.edge = "delivery";
+    destination.edge_op = EdgeOp::fixed;
+    destination.edge_op_name = "put";
     ParamSpec size = param("buffer_size", ParamType::size, "MB", "5MB",
                            "buffering hint: the buffer is delivered when it holds at least this many bytes");
     size.min = 1024.0 * 1024.0;
@@ -155,6 +157,7 @@ ServiceType firehose_type() {
   t.summary = "a Firehose delivery stream: size and interval buffering hints, delivery into an S3 bucket";
   t.schema = &firehose_schema();
   t.ops = {"put"};
+  t.forwards = {{"put", {"delivery"}}};
   t.build = &make_service<Firehose>;
   return t;
 }

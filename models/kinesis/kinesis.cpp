@@ -71,6 +71,8 @@ const Schema& consumer_schema() {
     function.required = true;
     function.ref_types = {"lambda"};
     function.edge = "consumer";
+    function.edge_op = EdgeOp::fixed;
+    function.edge_op_name = "invoke";
     ParamSpec batch_size = param("batch_size", ParamType::integer, "", "100",
                                  "most records per invocation (a batch also stops at the 6 MB invocation payload)");
     batch_size.min = 1;
@@ -102,6 +104,7 @@ const Schema& consumer_schema() {
                                  "(retries exhausted or too old); without it they are dropped");
     on_failure.ref_types = {"sqs", "sns"};
     on_failure.edge = "on_failure";
+    on_failure.edge_op = EdgeOp::target_async;
     return Schema{"consumer",
                   "A Lambda event source mapping: one batch in flight per shard and lane, records in order, a "
                   "failed batch blocks its lane while it is retried.",
@@ -678,6 +681,7 @@ ServiceType kinesis_type() {
               "(in-order lanes, blocking retries, bisection, on-failure destination), cost";
   t.schema = &kinesis_schema();
   t.ops = {"put"};
+  t.forwards = {{"put", {"consumer", "on_failure"}}};
   t.build = &make_service<Kinesis>;
   t.check = &check_kinesis;
   return t;

@@ -2,17 +2,34 @@
 // Defaults follow shared/reference/aws-facts.md §1.
 #include "models/lambda/schema.hpp"
 
+#include <algorithm>
+
 namespace slsim::models {
 
 namespace {
 constexpr double kMB = 1048576.0;
+constexpr double kMBPerVcpu = 1769.0;  // aws-facts §1.4: 1,769 MB = one vCPU
+constexpr double kMaxVcpu = 6.0;
 }  // namespace
+
+double vcpu_share(double memory_mb) { return std::min(memory_mb / kMBPerVcpu, kMaxVcpu); }
+
+double duration_scale(const Record& p) {
+  if (!p.has("cpu_scaling")) return 1.0;
+  const Record& cpu = p.record("cpu_scaling");
+  const double memory_mb = p.size("memory") / kMB;
+  const double reference_mb = cpu.size("reference_memory") / kMB;
+  const double bound = cpu.number("cpu_bound");
+  return (1.0 - bound) + bound * vcpu_share(reference_mb) / vcpu_share(memory_mb);
+}
 
 const Schema& lambda_call_schema() {
   static const Schema s = [] {
     ParamSpec to = param("to", ParamType::reference, "", "", "the service called");
     to.required = true;
     to.edge = "calls";
+    to.edge_op = EdgeOp::from_key;
+    to.edge_op_name = "op";
     ParamSpec op = param("op", ParamType::text, "", "", "the operation (the target's default when omitted)");
     ParamSpec probability = param("probability", ParamType::probability, "", "1", "chance that an invocation makes this call");
     return Schema{"lambda call", "A synchronous call made by the handler, in order; the function stays busy and billed while it waits.",
@@ -83,6 +100,7 @@ const Schema& lambda_schema() {
                                    "a queue, topic or function that receives the events that finally failed");
       on_failure.ref_types = {"sqs", "sns", "lambda"};
       on_failure.edge = "on_failure";
+      on_failure.edge_op = EdgeOp::target_async;
       return Schema{"async", "Asynchronous invocation: invoke_async calls, S3 and SNS events, schedules.",
                     {retries, age, on_failure}};
     }();

@@ -44,6 +44,8 @@ const Schema& s3_schema() {
       function.required = true;
       function.ref_types = {"lambda"};
       function.edge = "notification";
+      function.edge_op = EdgeOp::fixed;
+      function.edge_op_name = "invoke_async";
       ParamSpec filter = param("filter", ParamType::probability, "", "1",
                                "fraction of put objects that match the notification's prefix/suffix filter");
       return Schema{"s3 notification", "An object-created notification.", {function, filter}};
@@ -202,6 +204,7 @@ ServiceType s3_type() {
   t.summary = "an S3 bucket: put/get latency, storage classes and their prices, notifications to functions";
   t.schema = &s3_schema();
   t.ops = {"put", "get"};  // indices kOpPut, kOpGet
+  t.forwards = {{"put", {"notification"}}};  // a GET notifies nobody
   t.build = &make_service<S3>;
   return t;
 }

@@ -50,6 +50,7 @@ const Schema& subscriber_schema() {
     to.required = true;
     to.ref_types = {"sqs", "lambda"};
     to.edge = "subscriber";
+    to.edge_op = EdgeOp::target_async;
     ParamSpec filter = param("filter", ParamType::probability, "", "1",
                              "fraction of the messages that match the subscription's filter policy (one draw per "
                              "subscription per message)");
@@ -58,6 +59,8 @@ const Schema& subscriber_schema() {
                           "retries ran out (without it they are dropped)");
     dlq.ref_types = {"sqs"};
     dlq.edge = "dlq";
+    dlq.edge_op = EdgeOp::fixed;
+    dlq.edge_op_name = "send";
     return Schema{"subscriber", "One subscription of the topic.", {to, filter, dlq}};
   }();
   return s;
@@ -413,6 +416,7 @@ ServiceType sns_type() {
   t.summary = "an SNS topic: fan-out to queues and functions, filters, the AWS-managed delivery retry policy, DLQs";
   t.schema = &sns_schema();
   t.ops = {"publish"};
+  t.forwards = {{"publish", {"subscriber", "dlq"}}};
   t.build = &make_service<Sns>;
   t.check = &check;
   return t;

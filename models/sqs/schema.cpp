@@ -18,6 +18,8 @@ const Schema& consumer_schema() {
     function.required = true;
     function.ref_types = {"lambda"};
     function.edge = "consumer";
+    function.edge_op = EdgeOp::fixed;
+    function.edge_op_name = "invoke";
     ParamSpec batch_size = param("batch_size", ParamType::integer, "", "10",
                                  "most messages per invocation: 1..10000 for a standard queue, 1..10 for FIFO");
     batch_size.min = 1;
@@ -67,6 +69,8 @@ const Schema& sqs_schema() {
                           "the dead-letter queue (another sqs of the same kind, with `max_receive_count`)");
     dlq.ref_types = {"sqs"};
     dlq.edge = "dlq";
+    dlq.edge_op = EdgeOp::fixed;
+    dlq.edge_op_name = "send";
     ParamSpec groups = param("groups", ParamType::integer, "", "1",
                              "FIFO only: message groups; a message's group is its request key mod groups when the "
                              "workload has `keys`, else groups are taken in turn (round robin)");

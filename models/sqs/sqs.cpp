@@ -852,6 +852,7 @@ ServiceType sqs_type() {
               "mapping, cost";
   t.schema = &sqs_schema();
   t.ops = {"send"};
+  t.forwards = {{"send", {"consumer", "dlq"}}};
   t.build = &make_service<Sqs>;
   t.check = &check_sqs;
   return t;

@@ -30,7 +30,7 @@ constexpr int kExitExpectationFailed = 1;
 constexpr int kExitBadInput = 2;
 
 void print_warnings(const Scenario& sc) {
-  for (const auto& d : sc.warnings.all()) std::cerr << d.str() << '\n';
+  std::cerr << sc.warnings.str();
 }
 
 struct RunOutcome {

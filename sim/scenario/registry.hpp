@@ -18,6 +18,13 @@ struct Scenario;
 struct ServiceDecl;
 class ServiceBuildContext;
 
+// An operation after which a service sends messages along some of its
+// outgoing topology edges (by edge label, as the references declare them).
+struct Forwarding {
+  std::string op;
+  std::vector<std::string> edges;
+};
+
 struct ServiceType {
   std::string name;     // the `type:` value
   std::string summary;  // one line for docs and `slsim validate`
@@ -29,6 +36,12 @@ struct ServiceType {
   // its index + 1 (0: the workload named none).
   std::vector<std::string> (*route_names)(const ServiceDecl&) = nullptr;
   std::string async_op;          // the operation `invoke: async` selects (empty: not supported)
+  // Which operations make a service of this type send messages on, and along
+  // which edges: a cycle warning needs every edge of the loop to carry a message
+  // onward (a GET on a bucket does not trigger its notifications). Operations
+  // not listed end the message here.
+  std::vector<Forwarding> forwards;
+  bool forwards_along(std::string_view op, std::string_view edge) const;
   std::unique_ptr<Service> (*build)(const ServiceBuildContext&) = nullptr;
   // Optional cross-field and cross-service checks after every reference is resolved.
   void (*check)(const ServiceDecl&, const Scenario&, Diagnostics&) = nullptr;

@@ -18,6 +18,14 @@ const ServiceType* ServiceRegistry::find(std::string_view name) const {
   return nullptr;
 }
 
+bool ServiceType::forwards_along(std::string_view op, std::string_view edge) const {
+  for (const auto& f : forwards)
+    if (f.op == op)
+      for (const auto& e : f.edges)
+        if (e == edge) return true;
+  return false;
+}
+
 std::vector<std::string> ServiceRegistry::type_names() const {
   std::vector<std::string> out;
   for (const auto& t : types) out.push_back(t.name);
@@ -173,13 +181,15 @@ bool valid_name(std::string_view n) {
   return true;
 }
 
-// Calls f(value, spec) for every service reference inside a record, however deep.
-void visit_references(const Record& rec, const std::function<void(const Value&, const ParamSpec&)>& f) {
+using ReferenceVisitor = std::function<void(const Value&, const ParamSpec&, const Record&)>;
+
+// Calls f(value, spec, record holding it) for every service reference inside a record, however deep.
+void visit_references(const Record& rec, const ReferenceVisitor& f) {
   if (rec.schema == nullptr) return;
   std::function<void(const Value&, const ParamSpec&)> visit = [&](const Value& v, const ParamSpec& s) {
     if (!v.present) return;
     switch (s.type) {
-      case ParamType::reference: f(v, s); break;
+      case ParamType::reference: f(v, s, rec); break;
       case ParamType::record:
       case ParamType::variant:
         if (v.record) visit_references(*v.record, f);
@@ -194,6 +204,22 @@ void visit_references(const Record& rec, const std::function<void(const Value&, 
     }
   };
   for (const auto& p : rec.schema->params) visit(rec.get(p.name), p);
+}
+
+// The operation a reference sends to its target, as its declaration says.
+std::string edge_operation(const ParamSpec& s, const ServiceType& target, const Record* holder) {
+  const std::string fallback = target.ops.empty() ? std::string{} : target.ops.front();
+  switch (s.edge_op) {
+    case EdgeOp::target_default: return fallback;
+    case EdgeOp::target_async: return target.async_op.empty() ? fallback : target.async_op;
+    case EdgeOp::fixed: return s.edge_op_name;
+    case EdgeOp::from_key:
+      if (holder != nullptr && holder->schema != nullptr && holder->schema->find(s.edge_op_name) != nullptr &&
+          holder->has(s.edge_op_name))
+        return holder->text(s.edge_op_name);
+      return fallback;
+  }
+  return fallback;
 }
 
 std::string types_text(const std::vector<std::string>& types) {
@@ -271,7 +297,7 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
     diags.error(r.get("services").loc, "services", "expected at least one service");
 
   // Service references: they must exist and be of a type the parameter accepts.
-  const auto check_reference = [&](const std::string& from, const Value& v, const ParamSpec& s) {
+  const auto check_reference = [&](const std::string& from, const Value& v, const ParamSpec& s, const Record* holder) {
     const ServiceDecl* target = sc.find_service(v.text);
     if (target == nullptr) {
       diags.error(v.loc, v.path, fmt::format("unknown service '{}'", v.text), did_you_mean(v.text, service_names));
@@ -289,10 +315,12 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
         return;
       }
     }
-    sc.edges.push_back({from, v.text, s.edge.empty() ? s.name : s.edge});
+    sc.edges.push_back({from, v.text, s.edge.empty() ? s.name : s.edge,
+                        target->type != nullptr ? edge_operation(s, *target->type, holder) : std::string{}});
   };
   for (const auto& d : sc.services)
-    visit_references(d.params, [&](const Value& v, const ParamSpec& s) { check_reference(d.name, v, s); });
+    visit_references(d.params,
+                     [&](const Value& v, const ParamSpec& s, const Record& holder) { check_reference(d.name, v, s, &holder); });
 
   // Workloads.
   std::set<std::string, std::less<>> workload_names;
@@ -316,7 +344,7 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
     const Value& target = w.params.get("target");
     if (target.present) {
       const std::size_t errors_before = diags.error_count();
-      check_reference("workload:" + w.name, target, *workload_schema().find("target"));
+      check_reference("workload:" + w.name, target, *workload_schema().find("target"), nullptr);
       const ServiceDecl* t = sc.find_service(target.text);
       if (diags.error_count() == errors_before && t != nullptr && t->type != nullptr) {
         w.target = sc.service_index(target.text);
@@ -362,6 +390,7 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
           else
             w.op = type.async_op;
         }
+        if (!sc.edges.empty() && sc.edges.back().from == "workload:" + w.name) sc.edges.back().op = w.op;
       }
     }
     // Arrival details that the schema alone cannot check (rate vs schedule, trace files).
@@ -436,8 +465,10 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
   if (!diags.has_errors()) {
     const Topology topo(sc);
     for (const auto& cycle : topo.cycles()) {
-      diags.warning(sc.find_service(cycle.front())->loc, "services",
-                    fmt::format("the services {} form a cycle: requests may loop", quoted_list(cycle)));
+      const std::string start = cycle.path.substr(0, cycle.path.find(' '));
+      diags.warning(sc.find_service(start)->loc, "services",
+                    fmt::format("the services {} form a cycle: requests may loop ({})", quoted_list(cycle.services),
+                                cycle.path));
     }
   }
   return sc;

@@ -45,6 +45,7 @@ struct TopologyEdge {
   std::string from;  // a service, or "workload:NAME"
   std::string to;
   std::string label;  // integration, calls, dlq, ...
+  std::string op;     // the operation sent to `to` along the edge
 };
 
 struct Scenario {
