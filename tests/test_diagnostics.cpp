@@ -187,3 +187,57 @@ TEST_CASE("lambda: a full batch that cannot finish in time is a warning", "[diag
           "of 'fn'\n");
   REQUIRE(load(function_with("    timeout: 5s\n    duration: 400ms\n", queue)).warnings.str().empty());
 }
+
+namespace {
+std::string load_error(const std::string& text, const LoadOptions& options = {}) {
+  try {
+    load(text, options);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+}  // namespace
+
+TEST_CASE("loader: semantic errors come in the same pass as schema errors", "[diagnostics][loader]") {
+  // A typo (schema), a redrive policy without max_receive_count (the sqs check),
+  // an API without a backend (the apigateway check) and a bad override, together.
+  const std::string text =
+      "name: t\nduration: 10s\n"
+      "workloads: [{name: w, target: jobs, arrival: {process: constant, rate: 1/s}}]\n"
+      "services:\n"
+      "  jobs: {type: sqs, dlq: dead, consumer: {function: fn, batch_sise: 5}}\n"
+      "  dead: {type: sqs}\n"
+      "  fn: {type: lambda, duration: 10ms, memroy: 512MB}\n"
+      "  api: {type: apigateway}\n";
+  LoadOptions o;
+  o.overrides = {"services.nope.memory=1GB"};
+  REQUIRE(load_error(text, o) ==
+          "t.yaml:5:26: error: services.jobs.dlq: a dead-letter queue needs 'max_receive_count' (receives before a "
+          "message moves)\n"
+          "    hint: a redrive policy sets both, e.g. 'max_receive_count: 3'\n"
+          "t.yaml:5:57: error: services.jobs.consumer.batch_sise: unknown key 'batch_sise'\n"
+          "    hint: did you mean 'batch_size'?\n"
+          "t.yaml:7:38: error: services.fn.memroy: unknown key 'memroy'\n"
+          "    hint: did you mean 'memory'?\n"
+          "t.yaml:8:8: error: services.api: missing 'integration' or 'routes' (an apigateway needs a backend)\n"
+          "    hint: write 'integration: SERVICE' for one backend, or 'routes: [{route: GET /x, to: SERVICE}]'\n"
+          "--set services.nope.memory=1GB: error: services.nope: there is no service 'nope'\n");
+}
+
+TEST_CASE("loader: a rejected value skips only the checks that would read it", "[diagnostics][loader]") {
+  // fn's timeout is out of range: its own cross-checks (and those of the queue
+  // that names it) would read a wrong value, so they wait; the other queue's run.
+  const std::string text =
+      "name: t\nduration: 10s\n"
+      "workloads: [{name: w, target: jobs, arrival: {process: constant, rate: 1/s}}]\n"
+      "services:\n"
+      "  jobs: {type: sqs, visibility_timeout: 1s, consumer: {function: fn}}\n"
+      "  other: {type: sqs, max_receive_count: 3}\n"
+      "  fn: {type: lambda, duration: 10s, timeout: 0s}\n";
+  REQUIRE(load_error(text) ==
+          "t.yaml:6:41: error: services.other.max_receive_count: 'max_receive_count' needs a 'dlq' (the queue that "
+          "receives the messages)\n"
+          "    hint: without a dead-letter queue a failing message is retried until its retention ends\n"
+          "t.yaml:7:46: error: services.fn.timeout: expected a duration between 1s and 15min, found '0s'\n");
+}

@@ -231,6 +231,54 @@ std::string types_text(const std::vector<std::string>& types) {
   return out;
 }
 
+// Which parts hold a value the schema check rejected (a wrong kind, out of
+// range, an unknown service...), from the paths of the errors so far. Such a
+// part would give its cross-field checks wrong inputs. Unknown keys do not
+// count: they leave every declared value as written.
+class RejectedValues {
+ public:
+  RejectedValues(const Diagnostics& diags, const Scenario& sc, const Schema& top) {
+    for (const auto& d : diags.all()) {
+      if (d.severity != Severity::error) continue;
+      const auto [section, rest] = split(d.path);
+      if (section == "account") {
+        const ParamSpec* account = top.find("account");
+        if (names_a_value(account != nullptr ? account->record : nullptr, rest)) account_ = true;
+      } else if (section == "services" && !rest.empty()) {
+        const auto [name, inside] = split(rest);
+        const ServiceDecl* decl = sc.find_service(name);
+        if (names_a_value(decl != nullptr && decl->type != nullptr ? decl->type->schema : nullptr, inside))
+          services_.insert(name);
+      }
+    }
+  }
+  bool in_account() const { return account_; }
+  bool in_service(std::string_view name) const { return services_.find(name) != services_.end(); }
+
+ private:
+  static std::pair<std::string, std::string> split(const std::string& path) {
+    const auto dot = path.find('.');
+    if (dot == std::string::npos) return {path, {}};
+    return {path.substr(0, dot), path.substr(dot + 1)};
+  }
+  // False when `path` (inside a record of `schema`) ends at a key the schemas do
+  // not declare: an unknown key, not a rejected value.
+  static bool names_a_value(const Schema* schema, std::string path) {
+    while (schema != nullptr && !path.empty()) {
+      auto [key, rest] = split(path);
+      const ParamSpec* p = schema->find(key);
+      if (p == nullptr) return false;
+      if (rest.empty() || p->record == nullptr) return true;
+      if (p->type == ParamType::list || p->type == ParamType::map) rest = split(rest).second;  // the item's label
+      schema = p->record;
+      path = rest;
+    }
+    return true;
+  }
+  bool account_ = false;
+  std::set<std::string, std::less<>> services_;
+};
+
 Scenario check_document(DocNode root, const std::string& file, const ServiceRegistry& registry,
                         const LoadOptions& options, Diagnostics& diags) {
   for (const auto& o : options.overrides) apply_override(root, o, diags);
@@ -238,7 +286,7 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
   sc.file = file;
   const auto parent = std::filesystem::path(file).parent_path();
   sc.base_dir = parent.empty() ? std::string(".") : parent.string();
-  if (diags.has_errors()) return sc;
+  // A rejected override leaves the document as written: check it all the same.
   if (!root.is_map()) {
     diags.error(root.loc, "", fmt::format("expected a scenario (a mapping with name, duration, workloads and services), found {}",
                                           root.describe()));
@@ -456,13 +504,19 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
   }
   if (r.has("lesson")) sc.lesson = r.record("lesson");
 
-  // Type-specific checks, once the whole scenario is known.
-  if (!diags.has_errors())
-    for (const auto& d : sc.services)
-      if (d.type != nullptr && d.type->check != nullptr) d.type->check(d, sc, diags);
+  // Type-specific checks, once the whole scenario is known, in the same pass as
+  // the schema errors: for every service whose values (and those of the
+  // services it references, and the account's) all passed the schema check.
+  const RejectedValues rejected(diags, sc, top);
+  for (const auto& d : sc.services) {
+    if (d.type == nullptr || d.type->check == nullptr || rejected.in_account() || rejected.in_service(d.name)) continue;
+    bool references_ok = true;
+    for (const auto& e : sc.edges) references_ok = references_ok && !(e.from == d.name && rejected.in_service(e.to));
+    if (references_ok) d.type->check(d, sc, diags);
+  }
 
   // Topology: warn about cycles (possible recursive loops).
-  if (!diags.has_errors()) {
+  {
     const Topology topo(sc);
     for (const auto& cycle : topo.cycles()) {
       const std::string start = cycle.path.substr(0, cycle.path.find(' '));
