@@ -241,3 +241,142 @@ TEST_CASE("loader: a rejected value skips only the checks that would read it", "
           "    hint: without a dead-letter queue a failing message is retried until its retention ends\n"
           "t.yaml:7:46: error: services.fn.timeout: expected a duration between 1s and 15min, found '0s'\n");
 }
+
+TEST_CASE("loader: AWS property names get a hint to the slsim key", "[diagnostics][aliases]") {
+  // CloudFormation's MemorySize and Terraform's memory_size are one name.
+  REQUIRE(load_error(function_with("    duration: 10ms\n    MemorySize: 1024\n")) ==
+          "t.yaml:8:5: error: services.fn.MemorySize: unknown key 'MemorySize'\n"
+          "    hint: write 'memory' with its unit, e.g. memory: 1024MB\n");
+  REQUIRE(load_error(function_with("    duration: 10ms\n    reserved_concurrent_executions: 5\n")) ==
+          "t.yaml:8:5: error: services.fn.reserved_concurrent_executions: unknown key "
+          "'reserved_concurrent_executions'\n"
+          "    hint: write 'reserved_concurrency', e.g. reserved_concurrency: 100\n");
+  REQUIRE(load_error(function_with("    duration: 10ms\n    runtime: python3.12\n")) ==
+          "t.yaml:8:5: error: services.fn.runtime: unknown key 'runtime'\n"
+          "    hint: the runtime is not modelled: give the init time you measure for it as 'cold_start'\n");
+  REQUIRE(load_error(function_with("    duration: 10ms\n    batch_size: 10\n")) ==
+          "t.yaml:8:5: error: services.fn.batch_size: unknown key 'batch_size'\n"
+          "    hint: batching belongs to the event source: set it on the queue or stream, e.g. consumer: {function: "
+          "FUNCTION, batch_size: 10, batch_window: 1s}\n");
+  REQUIRE(load_error(function_with("    duration: 10ms\n", "  q: {type: sqs, RedrivePolicy: x}\n")) ==
+          "t.yaml:8:18: error: services.q.RedrivePolicy: unknown key 'RedrivePolicy'\n"
+          "    hint: write 'dlq: QUEUE' and 'max_receive_count: N' (RedrivePolicy's deadLetterTargetArn and "
+          "maxReceiveCount)\n");
+  REQUIRE(load_error(function_with("    duration: 10ms\n", "  q: {type: sqs, message_retention_period: 345600}\n")) ==
+          "t.yaml:8:18: error: services.q.message_retention_period: unknown key 'message_retention_period'\n"
+          "    hint: write 'retention' with its unit, e.g. retention: 4d\n");
+  REQUIRE(load_error(function_with("    duration: 10ms\n", "  t: {type: sns, subscriptions: [{endpoint: fn}]}\n")) ==
+          "t.yaml:8:6: error: services.t: missing required key 'subscribers' (the subscriptions; each matching "
+          "message is copied to every one of them)\n"
+          "t.yaml:8:18: error: services.t.subscriptions: unknown key 'subscriptions'\n"
+          "    hint: write 'subscribers:', e.g. subscribers: [{to: QUEUE}, {to: FUNCTION}]\n");
+  // A declared key spelled the AWS way (camelCase) is found too.
+  REQUIRE(load_error(function_with("    duration: 10ms\n", "  q: {type: sqs, maxReceiveCount: 3}\n")) ==
+          "t.yaml:8:18: error: services.q.maxReceiveCount: unknown key 'maxReceiveCount'\n"
+          "    hint: did you mean 'max_receive_count'?\n");
+}
+
+TEST_CASE("loader: a CloudFormation template is named as such", "[diagnostics][aliases]") {
+  REQUIRE(load_error("AWSTemplateFormatVersion: '2010-09-09'\nname: t\nduration: 1s\n"
+                     "workloads: [{name: w, target: x, arrival: {process: constant, rate: 1/s}}]\n"
+                     "services: {x: {type: ses}}\n") ==
+          "t.yaml:1:1: error: AWSTemplateFormatVersion: unknown key 'AWSTemplateFormatVersion'\n"
+          "    hint: slsim reads a scenario, not a CloudFormation or SAM template: write each resource under services: "
+          "(`slsim docs` lists the types and their keys)\n");
+}
+
+TEST_CASE("loader: AWS action names get a hint to the operation", "[diagnostics][aliases]") {
+  REQUIRE(load_error(function_with("    duration: 10ms\n    calls: [{to: photos, op: PutObject}]\n",
+                                   "  photos: {type: s3}\n")) ==
+          "t.yaml:8:30: error: services.fn.calls.0.op: 'photos' (s3) has no operation 'PutObject' (it has 'put', "
+          "'get')\n"
+          "    hint: write 'put'\n");
+  const std::string queue =
+      "name: t\nduration: 1s\n"
+      "workloads: [{name: w, target: q, op: SendMessage, arrival: {process: constant, rate: 1/s}}]\n"
+      "services: {q: {type: sqs}}\n";
+  REQUIRE(load_error(queue) ==
+          "t.yaml:3:38: error: workloads.w.op: 'q' (sqs) has no operation 'SendMessage' (it has 'send')\n"
+          "    hint: write 'send'\n");
+  REQUIRE(load_error(function_with("    duration: 10ms\n    calls: [{to: table, op: GetItem}]\n",
+                                   "  table: {type: external}\n")) ==
+          "t.yaml:8:29: error: services.fn.calls.0.op: 'table' (external) has no operation 'GetItem' (it has "
+          "'call')\n"
+          "    hint: an external service stands in for this dependency; its one operation is 'call'\n");
+  // A known operation in another case.
+  REQUIRE(load_error(function_with("    duration: 10ms\n    calls: [{to: mail, op: Send}]\n", "  mail: {type: ses}\n")) ==
+          "t.yaml:8:28: error: services.fn.calls.0.op: 'mail' (ses) has no operation 'Send' (it has 'send')\n"
+          "    hint: did you mean 'send'?\n");
+}
+
+TEST_CASE("loader: 'type:' where the kind is chosen by another key", "[diagnostics][aliases]") {
+  std::string text = function_with("    duration: 10ms\n");
+  text.replace(text.find("process: constant"), 17, "type: poisson");
+  REQUIRE(load_error(text) ==
+          "t.yaml:3:44: error: workloads.w.arrival: missing required key 'process' (one of 'poisson', 'constant', "
+          "'burst', 'periodic', 'trace')\n"
+          "    hint: did you mean 'process: poisson' instead of 'type: poisson'?\n");
+  REQUIRE(load_error(function_with("    duration: {type: lognormal, median: 10ms, p99: 50ms}\n")) ==
+          "t.yaml:7:15: error: services.fn.duration: missing required key 'dist' (one of 'constant', 'exponential', "
+          "'uniform', 'lognormal', 'gamma', 'pareto', 'empirical')\n"
+          "    hint: did you mean 'dist: lognormal' instead of 'type: lognormal'?\n");
+  std::string bad_value = function_with("    duration: 10ms\n");
+  bad_value.replace(bad_value.find("process: constant"), 17, "type: poison");
+  REQUIRE(load_error(bad_value) ==
+          "t.yaml:3:44: error: workloads.w.arrival: missing required key 'process' (one of 'poisson', 'constant', "
+          "'burst', 'periodic', 'trace')\n"
+          "    hint: did you mean 'process' instead of 'type'?\n");
+}
+
+TEST_CASE("loader: a schedule expression on a workload points to the schedule process", "[diagnostics][aliases]") {
+  std::string text = function_with("    duration: 10ms\n");
+  text.replace(text.find("target: fn,"), 11, "target: fn, schedule_expression: rate(5 minutes),");
+  REQUIRE(load_error(text) ==
+          "t.yaml:3:35: error: workloads.w.schedule_expression: unknown key 'schedule_expression'\n"
+          "    hint: a schedule is an arrival process: arrival: {process: schedule, expression: \"cron(0 2 * * ? *)\"}\n");
+}
+
+TEST_CASE("loader: YAML merge keys merge mappings, keys written beside them win", "[diagnostics][merge]") {
+  const std::string text =
+      "name: t\nduration: 10s\n"
+      "workloads: [{name: w, target: slow, arrival: {process: constant, rate: 1/s}}]\n"
+      "services:\n"
+      "  fast: &fn\n"             // 5
+      "    type: lambda\n"        // 6
+      "    memory: 512MB\n"       // 7
+      "    duration: 100ms\n"     // 8
+      "  slow:\n"                 // 9
+      "    duration: 2s\n"        // 10
+      "    <<: *fn\n"             // 11
+      "  extra:\n"                // 12
+      "    <<: [*fn, {timeout: 10s, memory: 1GB}]\n";  // 13
+  const Scenario sc = load(text);
+  const ServiceDecl* slow = sc.find_service("slow");
+  REQUIRE(slow->type->name == "lambda");
+  REQUIRE(slow->params.size("memory") == 512.0 * 1048576);
+  REQUIRE(slow->params.dist("duration").mean() == 2e9);  // written beside the merge key: it wins
+  const ServiceDecl* extra = sc.find_service("extra");
+  REQUIRE(extra->params.size("memory") == 512.0 * 1048576);  // the first mapping of the list wins
+  REQUIRE(extra->params.duration("timeout") == 10 * kSecond);
+  // A merged key keeps the position where it was written (the anchor).
+  std::string typo = text;
+  typo.replace(typo.find("memory: 512MB"), 13, "memroy: 512MB");
+  REQUIRE(load_error(typo) ==
+          "t.yaml:7:5: error: services.fast.memroy: unknown key 'memroy'\n"
+          "    hint: did you mean 'memory'?\n"
+          "t.yaml:7:5: error: services.slow.memroy: unknown key 'memroy'\n"
+          "    hint: did you mean 'memory'?\n"
+          "t.yaml:7:5: error: services.extra.memroy: unknown key 'memroy'\n"
+          "    hint: did you mean 'memory'?\n");
+  // --set applies to the merged result.
+  LoadOptions o;
+  o.overrides = {"services.slow.memory=2GB"};
+  REQUIRE(load(text, o).find_service("slow")->params.size("memory") == 2048.0 * 1048576);
+  REQUIRE(load(text, o).find_service("fast")->params.size("memory") == 512.0 * 1048576);
+}
+
+TEST_CASE("loader: a merge key must name a mapping", "[diagnostics][merge]") {
+  REQUIRE(load_error(function_with("    duration: 10ms\n    <<: 3\n")) ==
+          "t.yaml:8:9: error: services.fn.<<: a merge key '<<' takes a mapping or a list of mappings (e.g. <<: "
+          "*defaults), found '3'\n");
+}

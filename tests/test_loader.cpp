@@ -123,7 +123,7 @@ TEST_CASE("loader: an unknown service type / with a did-you-mean", "[loader]") {
 
 TEST_CASE("loader: an operation the target does not have", "[loader]") {
   REQUIRE(load_error(scenario_with("", "    op: cal\n")) ==
-          "t.yaml:7:9: error: workloads.visitors.op: a external service has no operation 'cal' (it has 'call')\n"
+          "t.yaml:7:9: error: workloads.visitors.op: 'partner_api' (external) has no operation 'cal' (it has 'call')\n"
           "    hint: did you mean 'call'?\n");
 }
 

@@ -681,8 +681,9 @@ void check_lambda(const ServiceDecl& decl, const Scenario& sc, Diagnostics& diag
     const auto& ops = target->type->ops;
     if (std::find(ops.begin(), ops.end(), c.text("op")) == ops.end())
       diags.error(c.get("op").loc, v.path + ".op",
-                  fmt::format("a {} service has no operation '{}' (it has {})", target->type->name, c.text("op"), quoted_list(ops)),
-                  did_you_mean(c.text("op"), ops));
+                  fmt::format("'{}' ({}) has no operation '{}' (it has {})", target->name, target->type->name, c.text("op"),
+                              quoted_list(ops)),
+                  target->type->op_hint(c.text("op")));
   }
   // Account-wide: reservations must leave `unreserved_min` unreserved. Reported once, at the first function.
   const ServiceDecl* first = nullptr;
@@ -714,6 +715,9 @@ ServiceType lambda_type() {
   t.summary = "an AWS Lambda function: concurrency pools, scaling rate, cold starts, keep-alive, timeouts, cost";
   t.schema = &lambda_schema();
   t.ops = {"invoke", "invoke_async"};  // indices kOpInvoke, kOpInvokeAsync
+  t.op_aliases = {{"Invoke", "write 'invoke' (RequestResponse) or 'invoke_async' (InvocationType Event)"},
+                  {"InvokeAsync", "write 'invoke_async'"},
+                  {"InvokeWithResponseStream", "write 'invoke'"}};
   t.async_op = "invoke_async";
   // Any invocation makes the handler's calls; only asynchronous events reach `on_failure`.
   t.forwards = {{"invoke", {"calls"}}, {"invoke_async", {"calls", "on_failure"}}};

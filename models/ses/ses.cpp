@@ -84,6 +84,10 @@ ServiceType ses_type() {
   t.summary = "an SES e-mail sink: send latency, errors, a price per message";
   t.schema = &ses_schema();
   t.ops = {"send"};
+  t.op_aliases = {{"SendEmail", "write 'send'"},
+                  {"SendRawEmail", "write 'send'"},
+                  {"SendTemplatedEmail", "write 'send'"},
+                  {"SendBulkEmail", "write 'send' (one message per request)"}};
   t.build = &make_service<Ses>;
   return t;
 }

@@ -61,7 +61,13 @@ const Schema& subscriber_schema() {
     dlq.edge = "dlq";
     dlq.edge_op = EdgeOp::fixed;
     dlq.edge_op_name = "send";
-    return Schema{"subscriber", "One subscription of the topic.", {to, filter, dlq}};
+    return Schema{"subscriber", "One subscription of the topic.", {to, filter, dlq},
+                  {{"endpoint", "write 'to: SERVICE' (the queue or function by its name under services:)"},
+                   {"protocol", "leave it out: the protocol follows from the endpoint's type (sqs or lambda)"},
+                   {"filter_policy", "write 'filter', the fraction of the messages the policy matches, e.g. filter: 0.3"},
+                   {"redrive_policy", "write 'dlq: QUEUE'"},
+                   {"dead_letter_queue", "write 'dlq: QUEUE'"},
+                   {"raw_message_delivery", "not modelled: leave it out"}}};
   }();
   return s;
 }
@@ -91,7 +97,13 @@ const Schema& sns_schema() {
     max_size.max = 1048576;
     return Schema{"sns", "An Amazon SNS topic: fan-out to SQS queues and Lambda functions with filters, the AWS-managed "
                          "delivery retry policy and subscription dead-letter queues.",
-                  {subscribers, fifo, latency, jitter, max_size}};
+                  {subscribers, fifo, latency, jitter, max_size},
+                  {{"subscriptions", "write 'subscribers:', e.g. subscribers: [{to: QUEUE}, {to: FUNCTION}]"},
+                   {"subscription", "write 'subscribers:', e.g. subscribers: [{to: QUEUE}, {to: FUNCTION}]"},
+                   {"topic_name", "a service's name is its key under services:, e.g. services: {orders: {type: sns, ...}}"},
+                   {"fifo_topic", "write 'fifo: true'"},
+                   {"filter_policy", "a filter belongs to a subscriber: subscribers: [{to: QUEUE, filter: 0.3}]"},
+                   {"content_based_deduplication", "not modelled: leave it out"}}};
   }();
   return s;
 }
@@ -416,6 +428,7 @@ ServiceType sns_type() {
   t.summary = "an SNS topic: fan-out to queues and functions, filters, the AWS-managed delivery retry policy, DLQs";
   t.schema = &sns_schema();
   t.ops = {"publish"};
+  t.op_aliases = {{"PublishBatch", "write 'publish' (one message per request)"}};
   t.forwards = {{"publish", {"subscriber", "dlq"}}};
   t.build = &make_service<Sns>;
   t.check = &check;

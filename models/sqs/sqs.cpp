@@ -852,6 +852,9 @@ ServiceType sqs_type() {
               "mapping, cost";
   t.schema = &sqs_schema();
   t.ops = {"send"};
+  t.op_aliases = {{"SendMessage", "write 'send'"},
+                  {"SendMessageBatch", "write 'send' (one message per request)"},
+                  {"ReceiveMessage", "receiving is the consumer's job: give the queue a 'consumer:'"}};
   t.forwards = {{"send", {"consumer", "dlq"}}};
   t.build = &make_service<Sqs>;
   t.check = &check_sqs;

@@ -30,6 +30,9 @@ struct ServiceType {
   std::string summary;  // one line for docs and `slsim validate`
   const Schema* schema = nullptr;
   std::vector<std::string> ops;  // operations accepted from workloads and calls; the first is the default
+  std::vector<Alias> op_aliases;  // AWS's action names (PutObject, SendMessage...) and how to write them here
+  // The hint for an operation this type does not have: its alias's, or the closest op.
+  std::string op_hint(std::string_view op) const;
   bool routes = false;           // a workload may pick a `route:`
   // The route names of one service of this type (when `routes`); a workload's
   // `route:` must be one of them, and reaches the service as Request::route =

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "sim/scenario/document.hpp"
+#include "sim/scenario/merge_keys.hpp"
 #include "sim/scenario/topology.hpp"
 #include "sim/workload/arrival.hpp"
 
@@ -24,6 +25,13 @@ bool ServiceType::forwards_along(std::string_view op, std::string_view edge) con
       for (const auto& e : f.edges)
         if (e == edge) return true;
   return false;
+}
+
+std::string ServiceType::op_hint(std::string_view op) const {
+  if (const Alias* alias = find_alias(op_aliases, op)) return alias->hint;
+  for (const auto& o : ops)
+    if (same_name(o, op)) return fmt::format("did you mean '{}'?", o);
+  return did_you_mean(op, ops);
 }
 
 std::vector<std::string> ServiceRegistry::type_names() const {
@@ -162,6 +170,12 @@ Schema top_level_schema(const ServiceRegistry& registry) {
   ParamSpec description = spec("description", ParamType::text, "what the scenario is about");
   s.params = {name, description, duration, warmup, seed, replications, region, account, pricing,
               workloads, services, expect, lesson};
+  const std::string not_a_template =
+      "slsim reads a scenario, not a CloudFormation or SAM template: write each resource under services: "
+      "(`slsim docs` lists the types and their keys)";
+  s.aliases = {{"AWSTemplateFormatVersion", not_a_template}, {"Resources", not_a_template},
+               {"Transform", not_a_template},                {"Globals", not_a_template},
+               {"Parameters", not_a_template},               {"Outputs", not_a_template}};
   return s;
 }
 
@@ -281,6 +295,7 @@ class RejectedValues {
 
 Scenario check_document(DocNode root, const std::string& file, const ServiceRegistry& registry,
                         const LoadOptions& options, Diagnostics& diags) {
+  resolve_merge_keys(root, diags);
   for (const auto& o : options.overrides) apply_override(root, o, diags);
   Scenario sc;
   sc.file = file;
@@ -356,10 +371,8 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
       for (const auto& t : s.ref_types) ok = ok || t == target->type->name;
       if (!ok) {
         diags.error(v.loc, v.path,
-                    fmt::format("'{}' is {} {}, but {} must be {} {}", v.text,
-                                std::string("aeiou").find(target->type->name[0]) != std::string::npos ? "an" : "a",
-                                target->type->name, s.name, s.ref_types.size() > 1 ? "one of" : "a",
-                                types_text(s.ref_types)));
+                    fmt::format("'{}' is {}, but {} must be {} {}", v.text, a_or_an(target->type->name), s.name,
+                                s.ref_types.size() > 1 ? "one of" : "a", types_text(s.ref_types)));
         return;
       }
     }
@@ -400,21 +413,21 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
         const Value& op = w.params.get("op");
         if (type.ops.empty()) {
           diags.error(target.loc, target.path,
-                      fmt::format("a {} service does not take requests from a workload", type.name));
+                      fmt::format("'{}' ({}) does not take requests from a workload", t->name, type.name));
         } else if (op.present) {
           bool ok = false;
           for (const auto& o : type.ops) ok = ok || o == op.text;
           if (!ok)
             diags.error(op.loc, op.path,
-                        fmt::format("a {} service has no operation '{}' (it has {})", type.name, op.text, quoted_list(type.ops)),
-                        did_you_mean(op.text, type.ops));
+                        fmt::format("'{}' ({}) has no operation '{}' (it has {})", t->name, type.name, op.text, quoted_list(type.ops)),
+                        type.op_hint(op.text));
           w.op = op.text;
         } else {
           w.op = type.ops.front();
         }
         const Value& route = w.params.get("route");
         if (route.present && !type.routes) {
-          diags.error(route.loc, route.path, fmt::format("a {} service has no routes", type.name));
+          diags.error(route.loc, route.path, fmt::format("'{}' ({}) has no routes", t->name, type.name));
         } else if (route.present && type.route_names != nullptr) {
           const auto names = type.route_names(*t);
           bool found = false;
@@ -431,7 +444,7 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
         const Value& invoke = w.params.get("invoke");
         if (!invoke.defaulted && invoke.text == "async") {
           if (type.async_op.empty())
-            diags.error(invoke.loc, invoke.path, fmt::format("a {} service cannot be invoked asynchronously", type.name));
+            diags.error(invoke.loc, invoke.path, fmt::format("'{}' ({}) cannot be invoked asynchronously", t->name, type.name));
           else if (op.present && op.text != type.async_op)
             diags.error(op.loc, op.path,
                         fmt::format("'invoke: async' uses the operation '{}', but 'op' says '{}'", type.async_op, op.text));

@@ -70,10 +70,25 @@ struct ParamSpec {
   std::string help;
 };
 
+// Another name for a key or an operation (AWS's own: a CloudFormation, SAM or
+// Terraform property, an API action) with the hint that says how slsim writes
+// it. Names match ignoring case, '_' and '-': MemorySize is memory_size.
+struct Alias {
+  std::string name;
+  std::string hint;
+};
+// Whether two names are the same ignoring case, '_' and '-'.
+bool same_name(std::string_view a, std::string_view b);
+// "a lambda", "an external": the word with its indefinite article.
+std::string a_or_an(std::string_view word);
+// The alias of `name` in `aliases`, or nullptr.
+const Alias* find_alias(const std::vector<Alias>& aliases, std::string_view name);
+
 struct Schema {
   std::string name;
   std::string help;
   std::vector<ParamSpec> params;
+  std::vector<Alias> aliases = {};  // keys users write from AWS habits, with how to write them here
   const ParamSpec* find(std::string_view name) const;
   std::vector<std::string> names() const;
 };
