@@ -41,6 +41,12 @@ Json collect_result(const Scenario& scenario, const BuiltModel& model, double wa
     s->bill(ledger, measured_s);
   }
   out["cost"] = ledger.to_json(measured_s);
+  // Every service has its line in by_service (0 when it billed nothing), so the
+  // keys do not depend on what happened in the run.
+  Json by_service = Json::object();
+  for (const Service* s : model.services) by_service[s->name()] = 0.0;
+  for (const auto& [name, usd] : out["cost"]["by_service"].items()) by_service[name] = usd;
+  out["cost"]["by_service"] = std::move(by_service);
 
   const Accounting& a = sim.accounting();
   Json& acc = out["accounting"];

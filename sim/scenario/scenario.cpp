@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/analysis/result_shape.hpp"
 #include "sim/scenario/document.hpp"
 #include "sim/scenario/merge_keys.hpp"
 #include "sim/scenario/topology.hpp"
@@ -65,11 +66,6 @@ ParamSpec spec(std::string name, ParamType type, std::string help) {
 const std::vector<std::string>& comparison_ops() {
   static const std::vector<std::string> ops{"<", "<=", ">", ">=", "==", "between"};
   return ops;
-}
-
-const std::vector<std::string>& result_sections() {
-  static const std::vector<std::string> s{"scenario", "run", "workloads", "services", "cost", "accounting"};
-  return s;
 }
 
 }  // namespace
@@ -491,25 +487,22 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
                   fmt::format("expected exactly one comparison ({}), found {}", quoted_list(comparison_ops()), ops));
       continue;
     }
-    const auto dot = x.metric.find('.');
-    const std::string section = x.metric.substr(0, dot);
-    const auto metric_loc = e.get("metric").loc;
-    bool known = false;
-    for (const auto& s : result_sections()) known = known || s == section;
-    if (!known) {
-      diags.error(metric_loc, item.path + ".metric",
-                  fmt::format("'{}' is not a result section (expected one of {})", section, quoted_list(result_sections())),
-                  did_you_mean(section, result_sections()));
-      continue;
-    }
+    // The metric's path is checked against the result's shape once the whole
+    // scenario loads (check_expectation_metrics); the names of workloads and
+    // services in it can be checked now, with the other errors.
+    x.metric_loc = e.get("metric").loc;
+    std::string_view metric = x.metric;
+    if (metric.substr(0, 5) == "ci95.") metric.remove_prefix(5);
+    const auto dot = metric.find('.');
+    const std::string_view section = metric.substr(0, dot);
     if ((section == "workloads" || section == "services") && dot != std::string::npos) {
-      const auto rest = x.metric.substr(dot + 1);
-      const std::string owner = rest.substr(0, rest.find('.'));
+      const auto rest = metric.substr(dot + 1);
+      const std::string owner(rest.substr(0, rest.find('.')));
       const auto& names = section == "workloads" ? workload_list : service_names;
       bool found = false;
       for (const auto& n : names) found = found || n == owner;
       if (!found)
-        diags.error(metric_loc, item.path + ".metric",
+        diags.error(x.metric_loc, item.path + ".metric",
                     fmt::format("there is no {} named '{}'", section == "workloads" ? "workload" : "service", owner),
                     did_you_mean(owner, names));
     }
@@ -542,6 +535,8 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
 }
 
 Scenario finish(Scenario sc, Diagnostics& diags) {
+  // Needs a scenario that loads: its model is built to learn the result's shape.
+  if (!diags.has_errors()) check_expectation_metrics(sc, diags);
   if (diags.has_errors()) throw InputError(diags);
   for (const auto& d : diags.all())
     if (d.severity == Severity::warning) sc.warnings.warning(d.loc, d.path, d.message, d.hint);

@@ -37,6 +37,7 @@ struct Expectation {
   double value = 0;
   double upper = 0;    // between: [value, upper]
   SourceLoc loc;
+  SourceLoc metric_loc;
   std::string path;    // expect.N
 };
 
