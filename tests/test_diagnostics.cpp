@@ -380,3 +380,29 @@ TEST_CASE("loader: a merge key must name a mapping", "[diagnostics][merge]") {
           "t.yaml:8:9: error: services.fn.<<: a merge key '<<' takes a mapping or a list of mappings (e.g. <<: "
           "*defaults), found '3'\n");
 }
+
+TEST_CASE("loader: --set picks a call by its target name", "[diagnostics][set]") {
+  const std::string text = function_with(
+      "    duration: 10ms\n    calls: [{to: table}, {to: cache}, {to: cache, probability: 0.5}]\n",
+      "  table: {type: external}\n  cache: {type: external}\n");
+  LoadOptions o;
+  o.overrides = {"services.fn.calls.table.probability=0.25"};
+  const Scenario sc = load(text, o);
+  REQUIRE(sc.find_service("fn")->params.list("calls")[0].record->number("probability") == 0.25);
+  // Two calls to the same target: the index says which.
+  LoadOptions twice;
+  twice.overrides = {"services.fn.calls.cache.probability=0.25"};
+  REQUIRE(load_error(text, twice) ==
+          "--set services.fn.calls.cache.probability=0.25: error: services.fn.calls.cache: 'cache' is the target of 2 "
+          "items of services.fn.calls: pick one by its index (1, 2)\n");
+  LoadOptions typo;
+  typo.overrides = {"services.fn.calls.tabel.probability=0.25"};
+  REQUIRE(load_error(text, typo) ==
+          "--set services.fn.calls.tabel.probability=0.25: error: services.fn.calls.tabel: 'tabel' is not an item of "
+          "services.fn.calls (items: 'table', 'cache')\n"
+          "    hint: did you mean 'table'?\n");
+  // Named items are still picked by name.
+  LoadOptions named;
+  named.overrides = {"workloads.w.payload=2KB"};
+  REQUIRE(load(text, named).workloads[0].params.size("payload") == 2048);
+}

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <set>
 
 #include <fmt/format.h>
@@ -241,6 +242,30 @@ std::string types_text(const std::vector<std::string>& types) {
   return out;
 }
 
+// Sets a top-level scalar from its own command-line option; messages about it
+// name the option ("--duration 10"), not a --set.
+void apply_option(DocNode& root, const OptionOverride& o, const std::vector<std::string>& sets, Diagnostics& diags) {
+  SourceLoc loc;
+  loc.origin = std::make_shared<const std::string>(o.option + " " + o.value);
+  loc.from_override = true;
+  for (const auto& set : sets) {
+    if (set.substr(0, set.find('=')) != o.key) continue;
+    diags.error(loc, o.key, fmt::format("both {} and --set {} give '{}'", o.option, set, o.key), "give one of them");
+    return;
+  }
+  if (!root.is_map()) return;  // reported with the document
+  DocNode value;
+  value.kind = DocNode::Kind::scalar;
+  value.scalar = o.value;
+  value.loc = loc;
+  if (DocNode* existing = root.find(o.key)) {
+    *existing = std::move(value);
+    return;
+  }
+  root.entries.emplace_back(o.key, std::move(value));
+  root.key_locs.push_back(loc);
+}
+
 // Which parts hold a value the schema check rejected (a wrong kind, out of
 // range, an unknown service...), from the paths of the errors so far. Such a
 // part would give its cross-field checks wrong inputs. Unknown keys do not
@@ -293,6 +318,7 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
                         const LoadOptions& options, Diagnostics& diags) {
   resolve_merge_keys(root, diags);
   for (const auto& o : options.overrides) apply_override(root, o, diags);
+  for (const auto& o : options.options) apply_option(root, o, options.overrides, diags);
   Scenario sc;
   sc.file = file;
   const auto parent = std::filesystem::path(file).parent_path();

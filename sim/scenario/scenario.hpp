@@ -72,8 +72,17 @@ struct Scenario {
   std::size_t service_index(std::string_view name) const;  // npos when absent
 };
 
+// A top-level value given by a command-line option of its own (--duration 10min).
+struct OptionOverride {
+  std::string option;  // "--duration": messages name it
+  std::string key;     // "duration"
+  std::string value;   // "10min"
+};
+
 struct LoadOptions {
   std::vector<std::string> overrides;  // --set PATH=VALUE, applied in order
+  // Applied after the --set overrides; a --set of the same key is an error.
+  std::vector<OptionOverride> options;
 };
 
 // Throws InputError with every problem found.
