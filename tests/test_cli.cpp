@@ -298,3 +298,19 @@ TEST_CASE("cli: validate rejects an expect: metric the result does not have", "[
                           "('services.api' has no 'throtles')\n"
                           "    hint: did you mean 'throttles'?\n");
 }
+
+TEST_CASE("cli: --set picks a call by its target name", "[cli]") {
+  const std::string file = write_temp(
+      "calls.yaml",
+      "name: calls\nduration: 10s\n"
+      "workloads: [{name: w, target: fn, arrival: {process: constant, rate: 10/s}}]\n"
+      "services:\n"
+      "  fn: {type: lambda, duration: 10ms, calls: [{to: table}]}\n"
+      "  table: {type: external}\n");
+  const Ran all = slsim("run " + file + " --json - -q");
+  const Ran none = slsim("run " + file + " --json - -q --set services.fn.calls.table.probability=0");
+  REQUIRE(all.exit_code == 0);
+  REQUIRE(none.exit_code == 0);
+  REQUIRE(all.out.find("\"table\": {\n      \"type\": \"external\",\n      \"requests\": 99,") != std::string::npos);
+  REQUIRE(none.out.find("\"table\": {\n      \"type\": \"external\",\n      \"requests\": 0,") != std::string::npos);
+}
