@@ -46,7 +46,10 @@ struct ServiceType {
   std::vector<Forwarding> forwards;
   bool forwards_along(std::string_view op, std::string_view edge) const;
   std::unique_ptr<Service> (*build)(const ServiceBuildContext&) = nullptr;
-  // Optional cross-field and cross-service checks after every reference is resolved.
+  // Optional cross-field and cross-service checks after every reference is
+  // resolved. They run in the same pass as the schema errors, for a service
+  // whose values, those of the services it references and the account's all
+  // passed the schema check (unknown keys aside).
   void (*check)(const ServiceDecl&, const Scenario&, Diagnostics&) = nullptr;
 };
 

@@ -551,8 +551,7 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
   {
     const Topology topo(sc);
     for (const auto& cycle : topo.cycles()) {
-      const std::string start = cycle.path.substr(0, cycle.path.find(' '));
-      diags.warning(sc.find_service(start)->loc, "services",
+      diags.warning(sc.find_service(cycle.start)->loc, "services",
                     fmt::format("the services {} form a cycle: requests may loop ({})", quoted_list(cycle.services),
                                 cycle.path));
     }

@@ -104,7 +104,8 @@ std::vector<Topology::Cycle> Topology::cycles() const {
     loop.push_back(start);
     std::reverse(loop.begin(), loop.end());
     Cycle c;
-    c.path = name_of(boost::source(edges[start], graph_));
+    c.start = name_of(boost::source(edges[start], graph_));
+    c.path = c.start;
     for (const std::size_t i : loop)
       c.path += fmt::format(" -[{}]-> {}", edge_text(graph_[edges[i]]), name_of(boost::target(edges[i], graph_)));
     for (const std::size_t i : group) c.services.push_back(name_of(boost::source(edges[i], graph_)));

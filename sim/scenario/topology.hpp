@@ -31,6 +31,7 @@ class Topology {
   // that makes its target send along the next edge.
   struct Cycle {
     std::vector<std::string> services;  // every service of the loop's group, sorted
+    std::string start;                  // the service the path starts from
     std::string path;                   // one loop: "fn -[calls: put]-> photos -[notification: invoke_async]-> fn"
   };
 
