@@ -14,7 +14,7 @@ namespace slsim::models {
 
 namespace {
 
-constexpr SimTime kMaxTimeout = 900 * kSecond;  // aws-facts §1: at most 15 minutes
+constexpr SimTime kMaxTimeout = 900 * kSecond;  // at most 15 minutes (docs/model-assumptions.md, Lambda)
 
 // A duration for messages, to 3 significant digits in the largest unit that
 // keeps it at least 1 ("13.8s", "600ms", "1.5min").

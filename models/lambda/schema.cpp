@@ -10,7 +10,7 @@ namespace slsim::models {
 
 namespace {
 constexpr double kMB = 1048576.0;
-constexpr double kMBPerVcpu = 1769.0;  // aws-facts §1.4: 1,769 MB = one vCPU
+constexpr double kMBPerVcpu = 1769.0;  // 1,769 MB = one vCPU (docs/model-assumptions.md, Lambda)
 constexpr double kMaxVcpu = 6.0;
 }  // namespace
 
