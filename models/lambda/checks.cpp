@@ -14,8 +14,6 @@ namespace slsim::models {
 
 namespace {
 
-constexpr SimTime kMaxTimeout = 900 * kSecond;  // at most 15 minutes (docs/model-assumptions.md, Lambda)
-
 // A duration for messages, to 3 significant digits in the largest unit that
 // keeps it at least 1 ("13.8s", "600ms", "1.5min").
 std::string approx(double ns) {
@@ -74,6 +72,7 @@ void warn_impossible_timeouts(const ServiceDecl& decl, const Scenario& sc, Diagn
                            format_size(p.size("memory"), "MB"))
              : std::string("'duration'");
   const std::string more_memory = scaled ? ", or give the function more memory" : "";
+  const double max_timeout = lambda_schema().find("timeout")->max;  // the declared limit
   // The model times out an invocation whose handler time, rounded to ns, reaches the timeout.
   const double lowest = lower_bound(d) * scale;
   if (round_ns(lowest) >= timeout) {
@@ -81,11 +80,11 @@ void warn_impossible_timeouts(const ServiceDecl& decl, const Scenario& sc, Diagn
                   fmt::format("every invocation will time out: the handler takes at least {} ({}), at or above the "
                               "timeout of {}",
                               approx(lowest), source, timeout_text),
-                  round_ns(lowest) < kMaxTimeout
-                      ? fmt::format("raise 'timeout' above {} (at most 15min), or make 'duration' shorter{}",
-                                    approx(lowest), more_memory)
-                      : fmt::format("no timeout is long enough (at most 15min): make 'duration' shorter{}",
-                                    more_memory));
+                  lowest < max_timeout
+                      ? fmt::format("raise 'timeout' above {} (at most {}), or make 'duration' shorter{}",
+                                    approx(lowest), format_duration(max_timeout), more_memory)
+                      : fmt::format("no timeout is long enough (at most {}): make 'duration' shorter{}",
+                                    format_duration(max_timeout), more_memory));
     return;
   }
   const double share = share_at_or_above(d, static_cast<double>(timeout) / scale);
