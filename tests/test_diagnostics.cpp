@@ -170,7 +170,7 @@ TEST_CASE("lambda: more than half of the invocations timing out is a softer warn
           "t.yaml:7:15: warning: services.fn.duration: about 78% of invocations will time out: the median handler "
           "time is 4.59s ('duration'), above the timeout of 3s\n"
           "    hint: raise 'timeout', or check 'duration'\n");
-  // Exactly half (exponential with its median at the timeout) is not "more than half".
+  // Exactly half of the draws at or above the timeout is not "more than half".
   REQUIRE(load(function_with("    duration: {dist: empirical, values: [1s, 4s]}\n")).warnings.str().empty());
   REQUIRE(load(function_with("    duration: {dist: empirical, values: [1s, 4s, 5s]}\n")).warnings.str() ==
           "t.yaml:7:15: warning: services.fn.duration: about 67% of invocations will time out: the median handler "
