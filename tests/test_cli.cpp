@@ -1,5 +1,6 @@
 // The real binary, as a user runs it: exit codes, streams, and messages.
 #include <array>
+#include <filesystem>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -115,7 +116,7 @@ TEST_CASE("cli: graph prints Graphviz DOT of the topology", "[cli]") {
   const Ran r = slsim("graph scenarios/hello-external.yaml");
   REQUIRE(r.exit_code == 0);
   REQUIRE(r.out.find("digraph \"hello-external\" {") == 0);
-  REQUIRE(r.out.find("\"workload:visitors\" -> \"partner_api\" [label=\"workload\"];") != std::string::npos);
+  REQUIRE(r.out.find("\"workload:visitors\" -> \"partner_api\" [label=\"workload: call\"];") != std::string::npos);
 }
 
 TEST_CASE("cli: replications report means and ci95 identically for any thread count", "[cli][determinism]") {
@@ -141,4 +142,175 @@ TEST_CASE("cli: docs match the checked-in parameter reference", "[cli][docs]") {
   REQUIRE(r.exit_code == 0);
   // docs/parameters.md is generated: `slsim docs > docs/parameters.md` after changing a declaration.
   REQUIRE(r.out == slurp(std::string(SLSIM_SOURCE_DIR) + "/docs/parameters.md"));
+}
+
+TEST_CASE("cli: an unknown subcommand is named, with a did-you-mean", "[cli]") {
+  const Ran foo = slsim("foo");
+  REQUIRE(foo.exit_code == 2);
+  REQUIRE(foo.err == "slsim: error: unknown subcommand 'foo' (expected one of 'run', 'validate', 'check', 'graph', "
+                     "'docs')\n");
+  const Ran chek = slsim("chek scenarios/hello-external.yaml");
+  REQUIRE(chek.exit_code == 2);
+  REQUIRE(chek.err == "slsim: error: unknown subcommand 'chek' (expected one of 'run', 'validate', 'check', 'graph', "
+                      "'docs')\n"
+                      "    hint: did you mean 'check'?\n");
+}
+
+TEST_CASE("cli: --duration, --seed and --replications errors name the option", "[cli]") {
+  const std::string good = write_temp("opts.yaml", kGood);
+  const Ran duration = slsim("run " + good + " --duration 10");
+  REQUIRE(duration.exit_code == 2);
+  REQUIRE(duration.err == "--duration 10: error: duration: expected a duration with a unit (ns, us, ms, s, min, h, d), "
+                          "e.g. 250ms, found '10'\n"
+                          "    hint: write the unit, e.g. 10ms or 10s\n");
+  const Ran seed = slsim("validate " + good + " --seed x");
+  REQUIRE(seed.exit_code == 2);
+  REQUIRE(seed.err == "--seed x: error: seed: expected a whole number, found 'x'\n");
+  const Ran reps = slsim("check " + good + " --replications 0");
+  REQUIRE(reps.exit_code == 2);
+  REQUIRE(reps.err == "--replications 0: error: replications: expected a whole number between 1 and 100000, found "
+                      "'0'\n");
+}
+
+TEST_CASE("cli: --duration and --set duration= together are an error", "[cli]") {
+  const Ran r = slsim("run " + write_temp("both.yaml", kGood) + " --duration 10s --set duration=5s");
+  REQUIRE(r.exit_code == 2);
+  REQUIRE(r.err == "--duration 10s: error: duration: both --duration and --set duration=5s give 'duration'\n"
+                   "    hint: give one of them\n");
+}
+
+TEST_CASE("cli: docs takes a topic: workload, arrival, distribution...", "[cli][docs]") {
+  const Ran workload = slsim("docs workload");
+  REQUIRE(workload.exit_code == 0);
+  REQUIRE(workload.out.find("## workload\n") == 0);
+  const Ran arrival = slsim("docs arrival");
+  REQUIRE(arrival.exit_code == 0);
+  REQUIRE(arrival.out.find("## arrival: poisson\n") == 0);
+  REQUIRE(arrival.out.find("## arrival: burst\n") != std::string::npos);
+  const Ran distribution = slsim("docs distribution");
+  REQUIRE(distribution.exit_code == 0);
+  REQUIRE(distribution.out.find("## distribution\n") == 0);
+  REQUIRE(distribution.out.find("### lognormal\n") != std::string::npos);
+  const Ran lambda = slsim("docs lambda");
+  REQUIRE(lambda.out.find("## lambda\n") == 0);
+  // The accepted topics are listed by --help and by the error for an unknown one.
+  const Ran help = slsim("docs --help");
+  REQUIRE(help.out.find("only this part: scenario, account, workload, arrival, distribution, expect, lesson, or a "
+                        "service type (external, apigateway, lambda,") != std::string::npos);
+  const Ran bad = slsim("docs arival");
+  REQUIRE(bad.exit_code == 2);
+  REQUIRE(bad.err.find("slsim docs: error: unknown topic 'arival' (expected one of 'scenario', 'account', 'workload', "
+                       "'arrival', 'distribution', 'expect', 'lesson', 'external', ") == 0);
+  REQUIRE(bad.err.find("\n    hint: did you mean 'arrival'?\n") != std::string::npos);
+}
+
+TEST_CASE("cli: a directory is every scenario in it for validate and check, an error for run and graph", "[cli]") {
+  const std::string dir = "/tmp/slsim_cli_dir_" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/b.yaml") << kGood;
+  std::ofstream(dir + "/a.yml") << kGood;
+  std::ofstream(dir + "/notes.txt") << "not a scenario";
+  const Ran validate = slsim("validate " + dir);
+  REQUIRE(validate.exit_code == 0);
+  REQUIRE(validate.out == dir + "/a.yml: ok: 'cli' with 1 service, 1 workload, 0 expectations\n" + dir +
+                              "/b.yaml: ok: 'cli' with 1 service, 1 workload, 0 expectations\n");
+  const Ran check = slsim("check " + dir);
+  REQUIRE(check.exit_code == 0);
+  REQUIRE(check.out == dir + "/a.yml: ok (no expect: block, so only the accounting was checked: balanced)\n" + dir +
+                           "/b.yaml: ok (no expect: block, so only the accounting was checked: balanced)\n");
+  const Ran run = slsim("run " + dir);
+  REQUIRE(run.exit_code == 2);
+  REQUIRE(run.err == dir + ": error: a directory, but run takes one scenario file\n"
+                           "    hint: to load every scenario in it: slsim validate " + dir + "\n");
+  const Ran graph = slsim("graph " + dir);
+  REQUIRE(graph.exit_code == 2);
+  REQUIRE(graph.err.find(dir + ": error: a directory, but graph takes one scenario file\n") == 0);
+  std::filesystem::remove(dir + "/a.yml");
+  std::filesystem::remove(dir + "/b.yaml");
+  const Ran empty = slsim("validate " + dir);
+  REQUIRE(empty.exit_code == 2);
+  REQUIRE(empty.err == dir + ": error: a directory with no scenario files (*.yaml, *.yml) in it\n");
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("cli: - reads the scenario from standard input", "[cli]") {
+  const std::string good = write_temp("stdin.yaml", kGood);
+  const Ran validate = slsim("validate - < " + good);
+  REQUIRE(validate.exit_code == 0);
+  REQUIRE(validate.out == "<stdin>: ok: 'cli' with 1 service, 1 workload, 0 expectations\n");
+  const Ran run = slsim("run - --json - -q < " + good);
+  REQUIRE(run.exit_code == 0);
+  REQUIRE(run.out.find("\"name\": \"cli\"") != std::string::npos);
+  std::string text = kGood;
+  text.replace(text.find("concurrency: 1"), 14, "concurency: 1");
+  const Ran bad = slsim("check - < " + write_temp("stdin_bad.yaml", text));
+  REQUIRE(bad.exit_code == 2);
+  REQUIRE(bad.err == "<stdin>:6:41: error: services.api.concurency: unknown key 'concurency'\n"
+                     "    hint: did you mean 'concurrency'?\n");
+  const Ran twice = slsim("validate - - < " + good);
+  REQUIRE(twice.exit_code == 2);
+  REQUIRE(twice.err == "-: error: standard input can be read once\n    hint: give '-' once\n");
+  // Bounded: a scenario longer than 16 MB is refused, not read without end.
+  const std::string big = "/tmp/slsim_cli_" + std::to_string(::getpid()) + "_big.yaml";
+  {
+    std::ofstream f(big);
+    const std::string line = "# " + std::string(1022, 'x') + "\n";
+    for (int i = 0; i < 17 * 1024; ++i) f << line;
+  }
+  const Ran huge = slsim("validate - < " + big);
+  REQUIRE(huge.exit_code == 2);
+  REQUIRE(huge.err == "<stdin>: error: the scenario on standard input is longer than the limit of 16 MB\n");
+  std::remove(big.c_str());
+}
+
+TEST_CASE("cli: check takes --duration, --seed, --replications, --set and --json", "[cli]") {
+  const std::string file = write_temp(
+      "check_opts.yaml", std::string(kGood) + "expect:\n  - {metric: ci95.workloads.w.latency_ms.p50, \">=\": 0}\n");
+  // ci95 exists only with replications: without --replications the metric is a load error.
+  REQUIRE(slsim("check " + file).exit_code == 2);
+  const Ran r = slsim("check " + file +
+                      " --duration 10s --seed 3 --replications 2 --threads 1 --set services.api.concurrency=2 --json -");
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(r.out.find("\"seed\": 3,") != std::string::npos);
+  REQUIRE(r.out.find("\"replications\": 2,") != std::string::npos);
+  REQUIRE(r.out.find("\"duration_s\": 10,") != std::string::npos);
+  REQUIRE(r.out.find("\"pass\": true") != std::string::npos);
+  REQUIRE(r.err == file + ": ok (1 of 1 expectations hold)\n");  // the verdict goes to stderr
+  const Ran two = slsim("check " + file + " " + file + " --json out.json");
+  REQUIRE(two.exit_code == 2);
+  REQUIRE(two.err == "--json: error: the result JSON is written for one scenario, and 2 were given\n"
+                     "    hint: check one scenario at a time with --json\n");
+}
+
+TEST_CASE("cli: check says when a scenario has no expect: block", "[cli]") {
+  const std::string file = write_temp("no_expect.yaml", kGood);
+  const Ran r = slsim("check " + file);
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(r.out == file + ": ok (no expect: block, so only the accounting was checked: balanced)\n");
+}
+
+TEST_CASE("cli: validate rejects an expect: metric the result does not have", "[cli]") {
+  const std::string file = write_temp(
+      "typo_metric.yaml", std::string(kGood) + "expect:\n  - {metric: services.api.throtles, \"==\": 0}\n");
+  const Ran r = slsim("validate " + file);
+  REQUIRE(r.exit_code == 2);
+  REQUIRE(r.err == file + ":8:14: error: expect.0.metric: no metric 'services.api.throtles' in the result "
+                          "('services.api' has no 'throtles')\n"
+                          "    hint: did you mean 'throttles'?\n");
+}
+
+TEST_CASE("cli: --set picks a call by its target name", "[cli]") {
+  const std::string file = write_temp(
+      "calls.yaml",
+      "name: calls\nduration: 10s\n"
+      "workloads: [{name: w, target: fn, arrival: {process: constant, rate: 10/s}}]\n"
+      "services:\n"
+      "  fn: {type: lambda, duration: 10ms, calls: [{to: table}]}\n"
+      "  table: {type: external}\n");
+  const Ran all = slsim("run " + file + " --json - -q");
+  const Ran none = slsim("run " + file + " --json - -q --set services.fn.calls.table.probability=0");
+  REQUIRE(all.exit_code == 0);
+  REQUIRE(none.exit_code == 0);
+  REQUIRE(all.out.find("\"table\": {\n      \"type\": \"external\",\n      \"requests\": 99,") != std::string::npos);
+  REQUIRE(none.out.find("\"table\": {\n      \"type\": \"external\",\n      \"requests\": 0,") != std::string::npos);
 }

@@ -123,7 +123,7 @@ TEST_CASE("loader: an unknown service type / with a did-you-mean", "[loader]") {
 
 TEST_CASE("loader: an operation the target does not have", "[loader]") {
   REQUIRE(load_error(scenario_with("", "    op: cal\n")) ==
-          "t.yaml:7:9: error: workloads.visitors.op: a external service has no operation 'cal' (it has 'call')\n"
+          "t.yaml:7:9: error: workloads.visitors.op: 'partner_api' (external) has no operation 'cal' (it has 'call')\n"
           "    hint: did you mean 'call'?\n");
 }
 
@@ -219,6 +219,7 @@ TEST_CASE("loader: a reference to a service of the wrong type is rejected", "[lo
   queue.name = "queue";
   queue.schema = &queue_schema;
   queue.ops = {"send"};
+  queue.forwards = {{"send", {"dlq"}}};
   ServiceType sink;
   sink.name = "sink";
   sink.schema = &empty_schema;
@@ -243,7 +244,9 @@ TEST_CASE("loader: a reference to a service of the wrong type is rejected", "[lo
       "services:\n"
       "  jobs: {type: queue, dlq: jobs}\n";
   const Scenario sc = load_scenario_text(loop, "t.yaml", reg);
-  REQUIRE(sc.warnings.str() == "t.yaml:5:9: warning: services: the services 'jobs' form a cycle: requests may loop\n");
+  REQUIRE(sc.warnings.str() ==
+          "t.yaml:5:9: warning: services: the services 'jobs' form a cycle: requests may loop (jobs -[dlq: send]-> "
+          "jobs)\n");
 }
 
 TEST_CASE("loader: units parse strictly", "[loader][units]") {

@@ -229,7 +229,7 @@ TEST_CASE("sqs: a visibility timeout shorter than the function timeout is a load
   // Shorter than 6x: a warning (here the default 30 s against 10 s).
   const Scenario sc = load_scenario_text(head +
                                              "  jobs: {type: sqs, consumer: {function: fn}}\n"
-                                             "  fn: {type: lambda, duration: 1s, timeout: 10s}\n",
+                                             "  fn: {type: lambda, duration: 100ms, timeout: 10s}\n",
                                          "t.yaml", builtin_services());
   REQUIRE(sc.warnings.str() ==
           "t.yaml:5:31: warning: services.jobs.visibility_timeout: the visibility timeout (30s) is less than 6x the "
@@ -238,7 +238,7 @@ TEST_CASE("sqs: a visibility timeout shorter than the function timeout is a load
   // At 6x exactly: nothing to say.
   REQUIRE(load_scenario_text(head +
                                  "  jobs: {type: sqs, visibility_timeout: 60s, consumer: {function: fn}}\n"
-                                 "  fn: {type: lambda, duration: 1s, timeout: 10s}\n",
+                                 "  fn: {type: lambda, duration: 100ms, timeout: 10s}\n",
                              "t.yaml", builtin_services())
               .warnings.str()
               .empty());
@@ -252,7 +252,7 @@ TEST_CASE("sqs: redrive policy FIFO limits and batching windows are checked at l
   REQUIRE(load_error(head +
                      "  jobs: {type: sqs, dlq: dead, groups: 4, consumer: {function: fn, batch_size: 100}}\n"
                      "  dead: {type: sqs, fifo: true}\n"
-                     "  fn: {type: lambda, duration: 1s}\n") ==
+                     "  fn: {type: lambda, duration: 10ms}\n") ==
           "t.yaml:5:26: error: services.jobs.dlq: a dead-letter queue needs 'max_receive_count' (receives before a "
           "message moves)\n"
           "    hint: a redrive policy sets both, e.g. 'max_receive_count: 3'\n"
@@ -265,7 +265,7 @@ TEST_CASE("sqs: redrive policy FIFO limits and batching windows are checked at l
   REQUIRE(load_error(head +
                      "  jobs: {type: sqs, fifo: true, max_receive_count: 3, consumer: {function: fn, batch_size: 20, "
                      "batch_window: 2s}}\n"
-                     "  fn: {type: lambda, duration: 1s}\n") ==
+                     "  fn: {type: lambda, duration: 10ms}\n") ==
           "t.yaml:5:52: error: services.jobs.max_receive_count: 'max_receive_count' needs a 'dlq' (the queue that "
           "receives the messages)\n"
           "    hint: without a dead-letter queue a failing message is retried until its retention ends\n"

@@ -37,7 +37,11 @@ const Schema& throttle_schema() {
     ParamSpec burst = param("burst", ParamType::integer, "", "5000", "bucket capacity: requests accepted at once from a full bucket");
     burst.min = 0;
     burst.max = 1e9;
-    return Schema{"throttle", "The stage's token bucket.", {rate, burst}};
+    return Schema{"throttle", "The stage's token bucket.", {rate, burst},
+                  {{"rate_limit", "write 'rate' with its unit, e.g. rate: 1000/s"},
+                   {"throttling_rate_limit", "write 'rate' with its unit, e.g. rate: 1000/s"},
+                   {"burst_limit", "write 'burst', e.g. burst: 500"},
+                   {"throttling_burst_limit", "write 'burst', e.g. burst: 500"}}};
   }();
   return s;
 }
@@ -54,7 +58,10 @@ const Schema& route_schema() {
                              "requests that name it still needs a small weight)");
     weight.min = 0;
     weight.min_exclusive = true;
-    return Schema{"route", "One route of the API and its backend.", {route, to, weight}};
+    return Schema{"route", "One route of the API and its backend.", {route, to, weight},
+                  {{"route_key", "write 'route', e.g. route: GET /todos"},
+                   {"target", "write 'to: SERVICE' (the backend's name under services:)"},
+                   {"integration", "write 'to: SERVICE' (the backend's name under services:)"}}};
   }();
   return s;
 }
@@ -88,7 +95,19 @@ const Schema& apigateway_schema() {
     routes.element.push_back(route_item);
     routes.record = &route_schema();
     return Schema{"apigateway", "An Amazon API Gateway stage (REST or HTTP API) with throttling and an integration timeout.",
-                  {kind, throttle, latency, timeout, integration, routes}};
+                  {kind, throttle, latency, timeout, integration, routes},
+                  {{"throttling_rate_limit", "write 'throttle: {rate: 1000/s, burst: 500}'"},
+                   {"throttling_burst_limit", "write 'throttle: {rate: 1000/s, burst: 500}'"},
+                   {"rate_limit", "write 'throttle: {rate: 1000/s, burst: 500}'"},
+                   {"burst_limit", "write 'throttle: {rate: 1000/s, burst: 500}'"},
+                   {"timeout_in_millis", "write 'timeout' with its unit, e.g. timeout: 29s"},
+                   {"timeout_milliseconds", "write 'timeout' with its unit, e.g. timeout: 29s"},
+                   {"integration_timeout", "write 'timeout' with its unit, e.g. timeout: 29s"},
+                   {"protocol_type", "write 'kind: http' (an HTTP API) or 'kind: rest' (a REST API)"},
+                   {"integration_uri", "write 'integration: SERVICE' (the backend's name under services:)"},
+                   {"target", "write 'integration: SERVICE' (the backend's name under services:)"},
+                   {"route_key", "write 'routes: [{route: GET /todos, to: SERVICE}]'"},
+                   {"stage_name", "a service's name is its key under services:, e.g. services: {api: {type: apigateway}}"}}};
   }();
   return s;
 }
@@ -383,6 +402,9 @@ ServiceType apigateway_type() {
   t.table = {"requests", "throttles", "timeouts", "errors", "backend_throttles", "latency_ms", "latency_failed_ms"};
   t.schema = &apigateway_schema();
   t.ops = {"request"};
+  const std::string route = "an API's one operation is 'request'; choose a route with 'route:', e.g. route: GET /todos";
+  t.op_aliases = {{"GET", route}, {"POST", route}, {"PUT", route}, {"DELETE", route}, {"PATCH", route}};
+  t.forwards = {{"request", {"integration", "route"}}};
   t.routes = true;
   t.route_names = &route_names;
   t.build = &make_service<ApiGateway>;

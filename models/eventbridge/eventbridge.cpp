@@ -40,6 +40,7 @@ const Schema& rule_schema() {
     to.required = true;
     to.ref_types = {"lambda", "sqs", "sns"};
     to.edge = "rule";
+    to.edge_op = EdgeOp::target_async;
     ParamSpec match = param("match", ParamType::probability, "", "1",
                             "fraction of the events the rule's event pattern matches (one draw per rule per event)");
     ParamSpec attempts = param("max_retry_attempts", ParamType::integer, "", "185",
@@ -56,7 +57,20 @@ const Schema& rule_schema() {
                           "out (without it they are dropped)");
     dlq.ref_types = {"sqs"};
     dlq.edge = "dlq";
-    return Schema{"rule", "One rule of the bus with its target.", {to, match, attempts, age, dlq}};
+    dlq.edge_op = EdgeOp::fixed;
+    dlq.edge_op_name = "send";
+    return Schema{"rule", "One rule of the bus with its target.", {to, match, attempts, age, dlq},
+                  {{"targets", "write 'to: SERVICE' (one target per rule; write a rule per target)"},
+                   {"target", "write 'to: SERVICE' (the target's name under services:)"},
+                   {"arn", "write 'to: SERVICE' (the target's name under services:)"},
+                   {"event_pattern", "write 'match', the fraction of the events the pattern matches, e.g. match: 0.3"},
+                   {"retry_policy", "write 'max_retry_attempts' and 'max_event_age', e.g. max_retry_attempts: 10"},
+                   {"maximum_retry_attempts", "write 'max_retry_attempts', e.g. max_retry_attempts: 10"},
+                   {"maximum_event_age_in_seconds", "write 'max_event_age' with its unit, e.g. max_event_age: 1h"},
+                   {"dead_letter_config", "write 'dlq: QUEUE'"},
+                   {"schedule_expression",
+                    "a schedule is a workload's arrival process, not a rule: arrival: {process: schedule, expression: "
+                    "\"rate(5 minutes)\"} with the function as the workload's target"}}};
   }();
   return s;
 }
@@ -79,7 +93,15 @@ const Schema& eventbridge_schema() {
                   "(asynchronously), SQS queues and SNS topics; refused deliveries are retried with exponential "
                   "backoff (1 s doubling, capped at 5 min: UNCONFIRMED) within max_retry_attempts and "
                   "max_event_age, then go to the rule's dead-letter queue or are dropped.",
-                  {rules, latency}};
+                  {rules, latency},
+                  {{"targets", "write 'rules: [{to: SERVICE, match: 0.3}]' (each rule with its target)"},
+                   {"event_pattern", "a pattern belongs to a rule: rules: [{to: SERVICE, match: 0.3}] (the fraction "
+                                     "of the events it matches)"},
+                   {"event_bus_name", "a service's name is its key under services:, e.g. services: {bus: {type: "
+                                      "eventbridge}}"},
+                   {"schedule_expression",
+                    "a schedule is a workload's arrival process, not a bus: arrival: {process: schedule, expression: "
+                    "\"rate(5 minutes)\"} with the function as the workload's target"}}};
   }();
   return s;
 }
@@ -303,6 +325,8 @@ ServiceType eventbridge_type() {
   t.table = {"events", "matched", "delivered", "retries", "to_dlq", "dropped"};
   t.schema = &eventbridge_schema();
   t.ops = {"put"};
+  t.op_aliases = {{"PutEvents", "write 'put' (one event per request)"}};
+  t.forwards = {{"put", {"rule", "dlq"}}};
   t.build = &make_service<EventBridge>;
   t.check = &check;
   return t;

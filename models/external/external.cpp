@@ -127,6 +127,12 @@ ServiceType external_type() {
   t.table = {"requests", "throttles", "errors", "concurrency.max", "concurrency.mean", "latency_ms", "latency_failed_ms"};
   t.schema = &external_schema();
   t.ops = {"call"};
+  // DynamoDB and HTTP APIs are not modelled yet: an external service stands in for them.
+  const std::string stand_in = "an external service stands in for this dependency; its one operation is 'call'";
+  t.op_aliases = {{"GetItem", stand_in},      {"PutItem", stand_in},      {"UpdateItem", stand_in},
+                  {"DeleteItem", stand_in},   {"Query", stand_in},        {"Scan", stand_in},
+                  {"BatchGetItem", stand_in}, {"BatchWriteItem", stand_in}, {"GET", stand_in},
+                  {"POST", stand_in},         {"PUT", stand_in},          {"DELETE", stand_in}};
   t.build = &make_service<External>;
   return t;
 }

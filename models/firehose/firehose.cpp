@@ -28,6 +28,8 @@ const Schema& firehose_schema() {
     destination.required = true;
     destination.ref_types = {"s3"};
     destination.edge = "delivery";
+    destination.edge_op = EdgeOp::fixed;
+    destination.edge_op_name = "put";
     ParamSpec size = param("buffer_size", ParamType::size, "MB", "5MB",
                            "buffering hint: the buffer is delivered when it holds at least this many bytes");
     size.min = 1024.0 * 1024.0;
@@ -41,7 +43,17 @@ const Schema& firehose_schema() {
                   "An Amazon Data Firehose delivery stream into an S3 bucket: records are buffered until the size or "
                   "the interval hint is reached, then delivered (each record is written to the bucket with its own "
                   "bytes, so the bucket's stored bytes equal the bytes put).",
-                  {destination, size, interval}};
+                  {destination, size, interval},
+                  {{"s3_configuration", "write 'destination: BUCKET' (an s3 service)"},
+                   {"extended_s3_configuration", "write 'destination: BUCKET' (an s3 service)"},
+                   {"bucket_arn", "write 'destination: BUCKET' (an s3 service)"},
+                   {"buffering_hints", "write 'buffer_size' and 'buffer_interval', e.g. buffer_size: 5MB"},
+                   {"buffering_size", "write 'buffer_size' with its unit, e.g. buffer_size: 5MB"},
+                   {"size_in_m_bs", "write 'buffer_size' with its unit, e.g. buffer_size: 5MB"},
+                   {"buffering_interval", "write 'buffer_interval' with its unit, e.g. buffer_interval: 60s"},
+                   {"interval_in_seconds", "write 'buffer_interval' with its unit, e.g. buffer_interval: 60s"},
+                   {"delivery_stream_name", "a service's name is its key under services:, e.g. services: {hose: {type: "
+                                            "firehose}}"}}};
   }();
   return s;
 }
@@ -156,6 +168,8 @@ ServiceType firehose_type() {
   t.table = {"records", "deliveries", "failed", "buffer.max"};
   t.schema = &firehose_schema();
   t.ops = {"put"};
+  t.op_aliases = {{"PutRecord", "write 'put'"}, {"PutRecordBatch", "write 'put' (one record per request)"}};
+  t.forwards = {{"put", {"delivery"}}};
   t.build = &make_service<Firehose>;
   return t;
 }

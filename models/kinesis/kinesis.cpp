@@ -72,6 +72,8 @@ const Schema& consumer_schema() {
     function.required = true;
     function.ref_types = {"lambda"};
     function.edge = "consumer";
+    function.edge_op = EdgeOp::fixed;
+    function.edge_op_name = "invoke";
     ParamSpec batch_size = param("batch_size", ParamType::integer, "", "100",
                                  "most records per invocation (a batch also stops at the 6 MB invocation payload)");
     batch_size.min = 1;
@@ -103,10 +105,20 @@ const Schema& consumer_schema() {
                                  "(retries exhausted or too old); without it they are dropped");
     on_failure.ref_types = {"sqs", "sns"};
     on_failure.edge = "on_failure";
+    on_failure.edge_op = EdgeOp::target_async;
     return Schema{"consumer",
                   "A Lambda event source mapping: one batch in flight per shard and lane, records in order, a "
                   "failed batch blocks its lane while it is retried.",
-                  {function, batch_size, window, parallel, retries, age, bisect, on_failure}};
+                  {function, batch_size, window, parallel, retries, age, bisect, on_failure},
+                  {{"function_name", "write 'function: FUNCTION' (the function's name under services:)"},
+                   {"maximum_batching_window_in_seconds", "write 'batch_window' with its unit, e.g. batch_window: 5s"},
+                   {"maximum_retry_attempts", "write 'max_retry_attempts', e.g. max_retry_attempts: 3"},
+                   {"maximum_record_age_in_seconds", "write 'max_record_age' with its unit, e.g. max_record_age: 1h"},
+                   {"bisect_batch_on_function_error", "write 'bisect_batch_on_error: true'"},
+                   {"destination_config", "write 'on_failure: SERVICE' (a queue or topic)"},
+                   {"starting_position", "not modelled: records are read from where the consumer left off"},
+                   {"tumbling_window_in_seconds", "not modelled: leave it out"},
+                   {"function_response_types", "not modelled for streams: leave it out"}}};
   }();
   return s;
 }
@@ -130,7 +142,17 @@ const Schema& kinesis_schema() {
     ParamSpec consumer = param("consumer", ParamType::record, "", "", "optional Lambda event source mapping");
     consumer.record = &consumer_schema();
     return Schema{"kinesis", "An Amazon Kinesis data stream (provisioned shards) with an optional Lambda consumer.",
-                  {shards, retention, keys, consumer}};
+                  {shards, retention, keys, consumer},
+                  {{"shard_count", "write 'shards', e.g. shards: 4"},
+                   {"retention_period", "write 'retention' with its unit, e.g. retention: 48h"},
+                   {"retention_period_hours", "write 'retention' with its unit, e.g. retention: 48h"},
+                   {"stream_mode_details", "only provisioned mode is modelled: give 'shards'"},
+                   {"stream_mode", "only provisioned mode is modelled: give 'shards'"},
+                   {"stream_name", "a service's name is its key under services:, e.g. services: {clicks: {type: kinesis}}"},
+                   {"batch_size", "the Lambda trigger is the stream's 'consumer:', e.g. consumer: {function: FUNCTION, "
+                                  "batch_size: 100}"},
+                   {"event_source_mapping", "the Lambda trigger is the stream's 'consumer:', e.g. consumer: {function: "
+                                            "FUNCTION, batch_size: 100}"}}};
   }();
   return s;
 }
@@ -680,6 +702,8 @@ ServiceType kinesis_type() {
   t.table = {"records", "throttles", "processed", "retries", "failed_batches.total", "bisections", "expired", "to_on_failure", "dropped", "backlog.max", "iterator_age_ms"};
   t.schema = &kinesis_schema();
   t.ops = {"put"};
+  t.op_aliases = {{"PutRecord", "write 'put'"}, {"PutRecords", "write 'put' (one record per request)"}};
+  t.forwards = {{"put", {"consumer", "on_failure"}}};
   t.build = &make_service<Kinesis>;
   t.check = &check_kinesis;
   return t;

@@ -25,10 +25,6 @@ namespace slsim::models {
 namespace {
 
 constexpr double kMB = 1048576.0;
-constexpr double kMBPerVcpu = 1769.0;  // docs/model-assumptions.md §1.4: 1,769 MB = one vCPU
-constexpr double kMaxVcpu = 6.0;
-
-double vcpu_share(double memory_mb) { return std::min(memory_mb / kMBPerVcpu, kMaxVcpu); }
 
 struct DownstreamCall {
   ComponentId target = 0;
@@ -178,13 +174,7 @@ Lambda::Lambda(const ServiceBuildContext& ctx)
                                : WarmSelection::mru;
       }(), envs_) {
   const Record& p = ctx.params();
-  if (p.has("cpu_scaling")) {
-    const Record& cpu = p.record("cpu_scaling");
-    const double memory_mb = p.size("memory") / kMB;
-    const double reference_mb = cpu.size("reference_memory") / kMB;
-    const double bound = cpu.number("cpu_bound");
-    duration_scale_ = (1.0 - bound) + bound * vcpu_share(reference_mb) / vcpu_share(memory_mb);
-  }
+  duration_scale_ = duration_scale(p);
   if (p.has("reserved_concurrency")) reserved_ = p.integer("reserved_concurrency");
   if (p.has("provisioned_concurrency")) provisioned_ = p.integer("provisioned_concurrency");
   for (const Value& v : p.list("calls")) {
@@ -713,8 +703,9 @@ void check_lambda(const ServiceDecl& decl, const Scenario& sc, Diagnostics& diag
     const auto& ops = target->type->ops;
     if (std::find(ops.begin(), ops.end(), c.text("op")) == ops.end())
       diags.error(c.get("op").loc, v.path + ".op",
-                  fmt::format("a {} service has no operation '{}' (it has {})", target->type->name, c.text("op"), quoted_list(ops)),
-                  did_you_mean(c.text("op"), ops));
+                  fmt::format("'{}' ({}) has no operation '{}' (it has {})", target->name, target->type->name, c.text("op"),
+                              quoted_list(ops)),
+                  target->type->op_hint(c.text("op")));
   }
   // Account-wide: reservations must leave `unreserved_min` unreserved. Reported once, at the first function.
   const ServiceDecl* first = nullptr;
@@ -735,6 +726,7 @@ void check_lambda(const ServiceDecl& decl, const Scenario& sc, Diagnostics& diag
                               "can be reserved",
                               carved, limit, floor, limit - floor));
   }
+  warn_impossible_timeouts(decl, sc, diags);
 }
 
 }  // namespace
@@ -746,7 +738,12 @@ ServiceType lambda_type() {
   t.table = {"invocations", "cold_starts", "throttles", "errors", "timeouts", "concurrency.max", "concurrency.mean", "duration_ms", "billed_gb_s", "async.retries", "async.throttles", "async.expired", "async.to_on_failure", "async.dropped", "recursive_loops"};
   t.schema = &lambda_schema();
   t.ops = {"invoke", "invoke_async"};  // indices kOpInvoke, kOpInvokeAsync
+  t.op_aliases = {{"Invoke", "write 'invoke' (RequestResponse) or 'invoke_async' (InvocationType Event)"},
+                  {"InvokeAsync", "write 'invoke_async'"},
+                  {"InvokeWithResponseStream", "write 'invoke'"}};
   t.async_op = "invoke_async";
+  // Any invocation makes the handler's calls; only asynchronous events reach `on_failure`.
+  t.forwards = {{"invoke", {"calls"}}, {"invoke_async", {"calls", "on_failure"}}};
   t.build = &make_service<Lambda>;
   t.check = &check_lambda;
   return t;

@@ -2,10 +2,83 @@
 // Defaults and limits: docs/model-assumptions.md §1.
 #include "models/lambda/schema.hpp"
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 namespace slsim::models {
 
 namespace {
 constexpr double kMB = 1048576.0;
+constexpr double kMBPerVcpu = 1769.0;  // 1,769 MB = one vCPU (docs/model-assumptions.md §1.4)
+constexpr double kMaxVcpu = 6.0;
+}  // namespace
+
+double vcpu_share(double memory_mb) { return std::min(memory_mb / kMBPerVcpu, kMaxVcpu); }
+
+double duration_scale(const Record& p) {
+  if (!p.has("cpu_scaling")) return 1.0;
+  const Record& cpu = p.record("cpu_scaling");
+  const double memory_mb = p.size("memory") / kMB;
+  const double reference_mb = cpu.size("reference_memory") / kMB;
+  const double bound = cpu.number("cpu_bound");
+  return (1.0 - bound) + bound * vcpu_share(reference_mb) / vcpu_share(memory_mb);
+}
+
+namespace {
+
+// AWS's property names (CloudFormation, SAM, Terraform) and how to write them here.
+std::vector<Alias> lambda_aliases() {
+  const std::string not_code =
+      "the handler's code is not modelled: give its compute time as 'duration' and the services it calls as 'calls'";
+  const std::string not_runtime =
+      "the runtime is not modelled: give the init time you measure for it as 'cold_start'";
+  const std::string trigger =
+      "a function's triggers are declared on their sources: an sqs or kinesis 'consumer:', s3 'notifications:', sns "
+      "'subscribers:', eventbridge 'rules:', or a workload's 'target:'";
+  const std::string batch =
+      "batching belongs to the event source: set it on the queue or stream, e.g. "
+      "consumer: {function: FUNCTION, batch_size: 10, batch_window: 1s}";
+  const std::string ignored = "not modelled: leave it out";
+  return {
+      {"memory_size", "write 'memory' with its unit, e.g. memory: 1024MB"},
+      {"timeout_seconds", "write 'timeout' with its unit, e.g. timeout: 30s"},
+      {"reserved_concurrent_executions", "write 'reserved_concurrency', e.g. reserved_concurrency: 100"},
+      {"provisioned_concurrent_executions", "write 'provisioned_concurrency', e.g. provisioned_concurrency: 10"},
+      {"provisioned_concurrency_config", "write 'provisioned_concurrency', e.g. provisioned_concurrency: 10"},
+      {"architectures", "write 'architecture' with one value: x86_64 or arm64"},
+      {"snap_start", "write 'snapstart' with the restore time, e.g. snapstart: {restore: 200ms}"},
+      {"init_duration", "write 'cold_start', e.g. cold_start: 400ms"},
+      {"function_name", "a service's name is its key under services:, e.g. services: {resize: {type: lambda, ...}}"},
+      {"handler", not_code},
+      {"code", not_code},
+      {"code_uri", not_code},
+      {"inline_code", not_code},
+      {"image_uri", not_code},
+      {"filename", not_code},
+      {"runtime", not_runtime},
+      {"package_type", not_runtime},
+      {"layers", not_runtime},
+      {"events", trigger},
+      {"event_source_mapping", trigger},
+      {"batch_size", batch},
+      {"maximum_batching_window_in_seconds", batch},
+      {"dead_letter_config", "write 'async: {on_failure: QUEUE}' (for asynchronous invocations)"},
+      {"destination_config", "write 'async: {on_failure: SERVICE}' (for asynchronous invocations)"},
+      {"event_invoke_config", "write 'async:' with max_retry_attempts, max_event_age and on_failure"},
+      {"maximum_retry_attempts", "write 'async: {max_retry_attempts: 1}' (for asynchronous invocations)"},
+      {"maximum_event_age_in_seconds", "write 'async: {max_event_age: 1h}' (for asynchronous invocations)"},
+      {"recursive_loop_detection", "write 'recursive_loop: terminate' or 'recursive_loop: allow'"},
+      {"environment", ignored},
+      {"role", ignored},
+      {"policies", ignored},
+      {"tags", ignored},
+      {"vpc_config", "not modelled: if the function runs in a VPC, give its measured init time as 'cold_start'"},
+      {"ephemeral_storage", ignored},
+      {"tracing_config", ignored},
+  };
+}
+
 }  // namespace
 
 const Schema& lambda_call_schema() {
@@ -13,10 +86,19 @@ const Schema& lambda_call_schema() {
     ParamSpec to = param("to", ParamType::reference, "", "", "the service called");
     to.required = true;
     to.edge = "calls";
+    to.edge_op = EdgeOp::from_key;
+    to.edge_op_name = "op";
     ParamSpec op = param("op", ParamType::text, "", "", "the operation (the target's default when omitted)");
     ParamSpec probability = param("probability", ParamType::probability, "", "1", "chance that an invocation makes this call");
     return Schema{"lambda call", "A synchronous call made by the handler, in order; the function stays busy and billed while it waits.",
-                  {to, op, probability}};
+                  {to, op, probability},
+                  {{"target", "write 'to: SERVICE' (the service's name under services:)"},
+                   {"function_name", "write 'to: FUNCTION' (the function's name under services:)"},
+                   {"operation", "write 'op', e.g. op: put"},
+                   {"action", "write 'op', e.g. op: put"},
+                   {"invocation_type",
+                    "write 'op: invoke_async' for InvocationType Event, 'op: invoke' (the default) for "
+                    "RequestResponse"}}};
   }();
   return s;
 }
@@ -83,8 +165,13 @@ const Schema& lambda_schema() {
                                    "a queue, topic or function that receives the events that finally failed");
       on_failure.ref_types = {"sqs", "sns", "lambda"};
       on_failure.edge = "on_failure";
+      on_failure.edge_op = EdgeOp::target_async;
       return Schema{"async", "Asynchronous invocation: invoke_async calls, S3 and SNS events, schedules.",
-                    {retries, age, on_failure}};
+                    {retries, age, on_failure},
+                    {{"maximum_retry_attempts", "write 'max_retry_attempts', e.g. max_retry_attempts: 1"},
+                     {"maximum_event_age_in_seconds", "write 'max_event_age' with its unit, e.g. max_event_age: 1h"},
+                     {"destination_config", "write 'on_failure: SERVICE' (a queue, topic or function)"},
+                     {"dead_letter_config", "write 'on_failure: QUEUE'"}}};
     }();
     ParamSpec async = param("async", ParamType::record, "", "", "how asynchronous invocations are retried and where failures go");
     async.record = &async_schema;
@@ -99,7 +186,8 @@ const Schema& lambda_schema() {
     calls.record = &lambda_call_schema();
     return Schema{"lambda", "An AWS Lambda function.",
                   {memory, arch, timeout, duration, cpu, cold, snap, idle, selection, reserved, provisioned, errors, calls, async,
-                   recursion}};
+                   recursion},
+                  lambda_aliases()};
   }();
   return s;
 }

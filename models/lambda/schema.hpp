@@ -1,7 +1,23 @@
 #pragma once
+// The lambda parameters and the load-time checks that need only them.
+#include "sim/scenario/diagnostics.hpp"
 #include "sim/scenario/schema.hpp"
+
+namespace slsim {
+struct Scenario;
+struct ServiceDecl;
+}  // namespace slsim
 
 namespace slsim::models {
 const Schema& lambda_schema();
 const Schema& lambda_call_schema();
-}
+
+// vCPU share of a memory size: memory / 1769 MB, at most 6.
+double vcpu_share(double memory_mb);
+// The factor `duration` is multiplied by at the function's memory (1 without cpu_scaling).
+double duration_scale(const Record& params);
+
+// Warnings for a handler that cannot finish in time: every invocation (or more
+// than half of them, or every full batch from an event source) times out.
+void warn_impossible_timeouts(const ServiceDecl& decl, const Scenario& scenario, Diagnostics& diags);
+}  // namespace slsim::models

@@ -44,9 +44,16 @@ const Schema& s3_schema() {
       function.required = true;
       function.ref_types = {"lambda"};
       function.edge = "notification";
+      function.edge_op = EdgeOp::fixed;
+      function.edge_op_name = "invoke_async";
       ParamSpec filter = param("filter", ParamType::probability, "", "1",
                                "fraction of put objects that match the notification's prefix/suffix filter");
-      return Schema{"s3 notification", "An object-created notification.", {function, filter}};
+      return Schema{"s3 notification", "An object-created notification.", {function, filter},
+                    {{"lambda_function_arn", "write 'function: FUNCTION' (its name under services:)"},
+                     {"function_name", "write 'function: FUNCTION' (its name under services:)"},
+                     {"events", "leave it out: notifications are for created objects (puts)"},
+                     {"filter_prefix", "write 'filter', the fraction of the objects the prefix and suffix match"},
+                     {"filter_suffix", "write 'filter', the fraction of the objects the prefix and suffix match"}}};
     }();
     ParamSpec notifications = param("notifications", ParamType::list, "", "", "object-created notifications");
     ParamSpec item = param("notification", ParamType::record, "", "", "a notification");
@@ -61,7 +68,15 @@ const Schema& s3_schema() {
     storage_class.choices = storage_classes();
     ParamSpec stored = param("stored", ParamType::size, "GB", "0GB", "bytes already stored when the run starts");
     stored.min = 0;
-    return Schema{"s3", "An S3 bucket.", {latency, notifications, delay, storage_class, stored}};
+    const std::string notify = "write 'notifications: [{function: FUNCTION}]' (object-created events)";
+    return Schema{"s3", "An S3 bucket.", {latency, notifications, delay, storage_class, stored},
+                  {{"bucket_name", "a service's name is its key under services:, e.g. services: {photos: {type: s3}}"},
+                   {"notification_configuration", notify},
+                   {"lambda_configurations", notify},
+                   {"lambda_function", notify},
+                   {"notification", notify},
+                   {"lifecycle_configuration", "not modelled: leave it out"},
+                   {"versioning_configuration", "not modelled: leave it out"}}};
   }();
   return s;
 }
@@ -204,6 +219,12 @@ ServiceType s3_type() {
   t.table = {"puts", "gets", "notifications", "failed_notifications", "stored_gb.mean", "latency_ms"};
   t.schema = &s3_schema();
   t.ops = {"put", "get"};  // indices kOpPut, kOpGet
+  t.op_aliases = {{"PutObject", "write 'put'"},
+                  {"CopyObject", "write 'put'"},
+                  {"CompleteMultipartUpload", "write 'put' (one per object)"},
+                  {"GetObject", "write 'get'"},
+                  {"HeadObject", "write 'get'"}};
+  t.forwards = {{"put", {"notification"}}};  // a GET notifies nobody
   t.build = &make_service<S3>;
   return t;
 }

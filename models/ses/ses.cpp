@@ -88,6 +88,10 @@ ServiceType ses_type() {
   t.table = {"sent", "errors", "latency_ms"};
   t.schema = &ses_schema();
   t.ops = {"send"};
+  t.op_aliases = {{"SendEmail", "write 'send'"},
+                  {"SendRawEmail", "write 'send'"},
+                  {"SendTemplatedEmail", "write 'send'"},
+                  {"SendBulkEmail", "write 'send' (one message per request)"}};
   t.build = &make_service<Ses>;
   return t;
 }

@@ -50,6 +50,7 @@ const Schema& subscriber_schema() {
     to.required = true;
     to.ref_types = {"sqs", "lambda"};
     to.edge = "subscriber";
+    to.edge_op = EdgeOp::target_async;
     ParamSpec filter = param("filter", ParamType::probability, "", "1",
                              "fraction of the messages that match the subscription's filter policy (one draw per "
                              "subscription per message)");
@@ -58,7 +59,15 @@ const Schema& subscriber_schema() {
                           "retries ran out (without it they are dropped)");
     dlq.ref_types = {"sqs"};
     dlq.edge = "dlq";
-    return Schema{"subscriber", "One subscription of the topic.", {to, filter, dlq}};
+    dlq.edge_op = EdgeOp::fixed;
+    dlq.edge_op_name = "send";
+    return Schema{"subscriber", "One subscription of the topic.", {to, filter, dlq},
+                  {{"endpoint", "write 'to: SERVICE' (the queue or function by its name under services:)"},
+                   {"protocol", "leave it out: the protocol follows from the endpoint's type (sqs or lambda)"},
+                   {"filter_policy", "write 'filter', the fraction of the messages the policy matches, e.g. filter: 0.3"},
+                   {"redrive_policy", "write 'dlq: QUEUE'"},
+                   {"dead_letter_queue", "write 'dlq: QUEUE'"},
+                   {"raw_message_delivery", "not modelled: leave it out"}}};
   }();
   return s;
 }
@@ -88,7 +97,13 @@ const Schema& sns_schema() {
     max_size.max = 1048576;
     return Schema{"sns", "An Amazon SNS topic: fan-out to SQS queues and Lambda functions with filters, the AWS-managed "
                          "delivery retry policy and subscription dead-letter queues.",
-                  {subscribers, fifo, latency, jitter, max_size}};
+                  {subscribers, fifo, latency, jitter, max_size},
+                  {{"subscriptions", "write 'subscribers:', e.g. subscribers: [{to: QUEUE}, {to: FUNCTION}]"},
+                   {"subscription", "write 'subscribers:', e.g. subscribers: [{to: QUEUE}, {to: FUNCTION}]"},
+                   {"topic_name", "a service's name is its key under services:, e.g. services: {orders: {type: sns, ...}}"},
+                   {"fifo_topic", "write 'fifo: true'"},
+                   {"filter_policy", "a filter belongs to a subscriber: subscribers: [{to: QUEUE, filter: 0.3}]"},
+                   {"content_based_deduplication", "not modelled: leave it out"}}};
   }();
   return s;
 }
@@ -413,6 +428,8 @@ ServiceType sns_type() {
   t.table = {"published", "delivered", "filtered", "retries", "failed", "to_dlq"};
   t.schema = &sns_schema();
   t.ops = {"publish"};
+  t.op_aliases = {{"PublishBatch", "write 'publish' (one message per request)"}};
+  t.forwards = {{"publish", {"subscriber", "dlq"}}};
   t.build = &make_service<Sns>;
   t.check = &check;
   return t;

@@ -12,12 +12,49 @@
 namespace slsim::models {
 
 namespace {
+// AWS's property names (CloudFormation, SAM, Terraform) and how to write them here.
+std::vector<Alias> sqs_aliases() {
+  const std::string redrive =
+      "write 'dlq: QUEUE' and 'max_receive_count: N' (RedrivePolicy's deadLetterTargetArn and maxReceiveCount)";
+  const std::string trigger =
+      "the Lambda trigger is the queue's 'consumer:', e.g. consumer: {function: FUNCTION, batch_size: 10}";
+  const std::string ignored = "not modelled: leave it out";
+  return {
+      {"visibility_timeout_seconds", "write 'visibility_timeout' with its unit, e.g. visibility_timeout: 30s"},
+      {"message_retention_period", "write 'retention' with its unit, e.g. retention: 4d"},
+      {"message_retention_seconds", "write 'retention' with its unit, e.g. retention: 4d"},
+      {"delay_seconds", "write 'delay' with its unit, e.g. delay: 5s"},
+      {"redrive_policy", redrive},
+      {"dead_letter_queue", redrive},
+      {"dead_letter_target_arn", redrive},
+      {"fifo_queue", "write 'fifo: true'"},
+      {"message_group_id", "write 'groups: N', the number of message groups"},
+      {"queue_name", "a service's name is its key under services:, e.g. services: {orders: {type: sqs}}"},
+      {"event_source_mapping", trigger},
+      {"function_name", trigger},
+      {"function", trigger},
+      {"batch_size", trigger},
+      {"maximum_batching_window_in_seconds", trigger},
+      {"receive_wait_time_seconds", "not modelled: the consumer's pollers use long polling"},
+      {"content_based_deduplication", ignored},
+      {"deduplication_scope", ignored},
+      {"fifo_throughput_limit", ignored},
+      {"max_message_size", ignored},
+      {"kms_master_key_id", ignored},
+      {"sqs_managed_sse_enabled", ignored},
+      {"policy", ignored},
+      {"tags", ignored},
+  };
+}
+
 const Schema& consumer_schema() {
   static const Schema s = [] {
     ParamSpec function = param("function", ParamType::reference, "", "", "the Lambda function invoked with each batch");
     function.required = true;
     function.ref_types = {"lambda"};
     function.edge = "consumer";
+    function.edge_op = EdgeOp::fixed;
+    function.edge_op_name = "invoke";
     ParamSpec batch_size = param("batch_size", ParamType::integer, "", "10",
                                  "most messages per invocation: 1..10000 for a standard queue, 1..10 for FIFO");
     batch_size.min = 1;
@@ -35,7 +72,15 @@ const Schema& consumer_schema() {
                               "the function reports which items failed: only those return to the queue");
     return Schema{"consumer",
                   "A Lambda event source mapping: pollers receive batches and invoke the function synchronously.",
-                  {function, batch_size, window, max_concurrency, partial}};
+                  {function, batch_size, window, max_concurrency, partial},
+                  {{"function_name", "write 'function: FUNCTION' (the function's name under services:)"},
+                   {"maximum_batching_window_in_seconds", "write 'batch_window' with its unit, e.g. batch_window: 5s"},
+                   {"function_response_types",
+                    "write 'report_batch_item_failures: true' (FunctionResponseTypes: ReportBatchItemFailures)"},
+                   {"scaling_config", "write 'max_concurrency', e.g. max_concurrency: 50"},
+                   {"maximum_concurrency", "write 'max_concurrency', e.g. max_concurrency: 50"},
+                   {"event_source_arn", "the queue this consumer is written under is its source"},
+                   {"enabled", "not modelled: a consumer written here is enabled"}}};
   }();
   return s;
 }
@@ -67,6 +112,8 @@ const Schema& sqs_schema() {
                           "the dead-letter queue (another sqs of the same kind, with `max_receive_count`)");
     dlq.ref_types = {"sqs"};
     dlq.edge = "dlq";
+    dlq.edge_op = EdgeOp::fixed;
+    dlq.edge_op_name = "send";
     ParamSpec groups = param("groups", ParamType::integer, "", "1",
                              "FIFO only: message groups; a message's group is its request key mod groups when the "
                              "workload has `keys`, else groups are taken in turn (round robin)");
@@ -75,7 +122,8 @@ const Schema& sqs_schema() {
     ParamSpec consumer = param("consumer", ParamType::record, "", "", "optional Lambda event source mapping");
     consumer.record = &consumer_schema();
     return Schema{"sqs", "An Amazon SQS queue (standard or FIFO) with an optional Lambda consumer.",
-                  {fifo, visibility, retention, delay, max_receives, dlq, groups, consumer}};
+                  {fifo, visibility, retention, delay, max_receives, dlq, groups, consumer},
+                  sqs_aliases()};
   }();
   return s;
 }

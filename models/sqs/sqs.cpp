@@ -858,6 +858,10 @@ ServiceType sqs_type() {
   t.table = {"sent", "received", "deleted", "returned", "to_dlq", "expired", "throttles", "depth.max", "depth.final", "age_ms", "oldest_age_ms"};
   t.schema = &sqs_schema();
   t.ops = {"send"};
+  t.op_aliases = {{"SendMessage", "write 'send'"},
+                  {"SendMessageBatch", "write 'send' (one message per request)"},
+                  {"ReceiveMessage", "receiving is the consumer's job: give the queue a 'consumer:'"}};
+  t.forwards = {{"send", {"consumer", "dlq"}}};
   t.build = &make_service<Sqs>;
   t.check = &check_sqs;
   return t;

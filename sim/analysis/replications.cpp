@@ -160,16 +160,19 @@ Json run_replications(const Scenario& scenario, const ReplicationOptions& option
   worker();
   for (auto& t : pool) t.join();
   if (error) std::rethrow_exception(error);
+  return merge_batch(results, std::chrono::duration<double>(std::chrono::steady_clock::now() - batch_start).count());
+}
+
+Json merge_batch(const std::vector<Json>& results, double wall_s) {
   Json merged = merge_replications(results);
-  if (total > 1) {
+  if (results.size() > 1) {
     // Wall-clock fields: the whole batch, not a mean (they are not statistics).
     double events = 0;
     for (const auto& r : results) events += r.find_path("run.events")->as_double();
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - batch_start).count();
     Json& run = merged["run"];
     run["events"] = events;
-    run["wall_s"] = wall;
-    run["events_per_s"] = wall > 0 ? events / wall : 0.0;
+    run["wall_s"] = wall_s;
+    run["events_per_s"] = wall_s > 0 ? events / wall_s : 0.0;
     std::erase_if(merged["ci95"].items(), [](const auto& kv) { return kv.first == "run"; });
   }
   return merged;

@@ -25,6 +25,10 @@ struct ReplicationOptions {
 // returns the merged result, without `expect` (see evaluate_expectations).
 Json run_replications(const Scenario& scenario, const ReplicationOptions& options);
 
+// The result of a batch of replications: merged as below, with the run's
+// events summed and its wall-clock fields for the whole batch (`wall_s`).
+Json merge_batch(const std::vector<Json>& results, double wall_s);
+
 // Merges per-replication results (same shape): numbers -> mean, booleans ->
 // all true, strings -> the first; adds "ci95" when there are 2 or more.
 Json merge_replications(const std::vector<Json>& runs);

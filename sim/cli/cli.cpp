@@ -1,15 +1,18 @@
 #include "sim/cli/cli.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <unistd.h>
-#include <iostream>
-#include <string>
-#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -28,9 +31,76 @@ namespace {
 constexpr int kExitOk = 0;
 constexpr int kExitExpectationFailed = 1;
 constexpr int kExitBadInput = 2;
+// A scenario read from standard input (`-`) is at most this long.
+constexpr std::size_t kMaxStdinBytes = 16u << 20;
+
+// Bad input found by the command line itself, in the loader's format.
+[[noreturn]] void input_error(const std::string& origin, std::string message, std::string hint = {}) {
+  Diagnostics d;
+  SourceLoc loc;
+  loc.origin = std::make_shared<const std::string>(origin);
+  d.error(loc, "", std::move(message), std::move(hint));
+  throw InputError(d);
+}
+
+std::string read_stdin() {
+  std::string text;
+  char buffer[65536];
+  while (std::cin.read(buffer, sizeof buffer) || std::cin.gcount() > 0) {
+    text.append(buffer, static_cast<std::size_t>(std::cin.gcount()));
+    if (text.size() > kMaxStdinBytes)
+      input_error("<stdin>", fmt::format("the scenario on standard input is longer than the limit of {} MB",
+                                         kMaxStdinBytes >> 20));
+  }
+  return text;
+}
+
+// `-` is standard input (relative file names in it resolve from the current directory).
+Scenario load_input(const std::string& file, const LoadOptions& options) {
+  if (file == "-") return load_scenario_text(read_stdin(), "<stdin>", builtin_services(), options);
+  return load_scenario(file, builtin_services(), options);
+}
+
+std::string shown_name(const std::string& file) { return file == "-" ? "<stdin>" : file; }
+
+// The scenario files named on the command line: a directory stands for the
+// .yaml and .yml files in it (sorted) when the command takes several, and is
+// an error otherwise; `-` (standard input) may appear once.
+std::vector<std::string> scenario_files(const std::vector<std::string>& args, const std::string& command,
+                                        bool several) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> out;
+  bool stdin_used = false;
+  for (const auto& arg : args) {
+    if (arg == "-") {
+      if (stdin_used) input_error("-", "standard input can be read once", "give '-' once");
+      stdin_used = true;
+      out.push_back(arg);
+      continue;
+    }
+    std::error_code ec;
+    if (!fs::is_directory(arg, ec)) {
+      out.push_back(arg);
+      continue;
+    }
+    if (!several)
+      input_error(arg, fmt::format("a directory, but {} takes one scenario file", command),
+                  fmt::format("to load every scenario in it: slsim validate {}", arg));
+    std::vector<std::string> found;
+    for (const auto& entry : fs::directory_iterator(arg, ec)) {
+      const auto ext = entry.path().extension();
+      if ((ext == ".yaml" || ext == ".yml") && entry.is_regular_file(ec)) found.push_back(entry.path().string());
+    }
+    if (ec) input_error(arg, fmt::format("cannot list the directory: {}", ec.message()));
+    if (found.empty()) input_error(arg, "a directory with no scenario files (*.yaml, *.yml) in it");
+    std::sort(found.begin(), found.end());
+    out.insert(out.end(), found.begin(), found.end());
+  }
+  return out;
+}
 
 void print_warnings(const Scenario& sc) {
-  for (const auto& d : sc.warnings.all()) std::cerr << d.str() << '\n';
+  std::cerr << sc.warnings.str();
 }
 
 struct RunOutcome {
@@ -97,13 +167,19 @@ struct RunFlags {
   bool quiet = false;
 };
 
-int cmd_run(const std::string& file, const std::vector<std::string>& sets, const RunFlags& flags) {
+// --set overrides, then the options that set one top-level value each.
+LoadOptions load_options(const std::vector<std::string>& sets, const RunFlags& flags) {
   LoadOptions options;
   options.overrides = sets;
-  if (!flags.seed.empty()) options.overrides.push_back("seed=" + flags.seed);
-  if (!flags.duration.empty()) options.overrides.push_back("duration=" + flags.duration);
-  if (!flags.replications.empty()) options.overrides.push_back("replications=" + flags.replications);
-  const Scenario sc = load_scenario(file, builtin_services(), options);
+  if (!flags.seed.empty()) options.options.push_back({"--seed", "seed", flags.seed});
+  if (!flags.duration.empty()) options.options.push_back({"--duration", "duration", flags.duration});
+  if (!flags.replications.empty()) options.options.push_back({"--replications", "replications", flags.replications});
+  return options;
+}
+
+int cmd_run(const std::string& arg, const std::vector<std::string>& sets, const RunFlags& flags) {
+  const std::string file = scenario_files({arg}, "run", false).front();
+  const Scenario sc = load_input(file, load_options(sets, flags));
   print_warnings(sc);
   const std::string& json_out = flags.json_out;
   const bool quiet = flags.quiet;
@@ -119,13 +195,12 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets, const
   return out.expectations_pass ? kExitOk : kExitExpectationFailed;
 }
 
-int cmd_validate(const std::vector<std::string>& files, const std::vector<std::string>& sets) {
+int cmd_validate(const std::vector<std::string>& args, const std::vector<std::string>& sets, const RunFlags& flags) {
   int status = kExitOk;
-  for (const auto& f : files) {
+  for (const auto& arg : scenario_files(args, "validate", true)) {
+    const std::string f = shown_name(arg);
     try {
-      LoadOptions options;
-      options.overrides = sets;
-      const Scenario sc = load_scenario(f, builtin_services(), options);
+      const Scenario sc = load_input(arg, load_options(sets, flags));
       print_warnings(sc);
       std::cout << fmt::format("{}: ok: '{}' with {} service{}, {} workload{}, {} expectation{}\n", f, sc.name,
                                sc.services.size(), sc.services.size() == 1 ? "" : "s", sc.workloads.size(),
@@ -138,33 +213,43 @@ int cmd_validate(const std::vector<std::string>& files, const std::vector<std::s
   return status;
 }
 
-int cmd_check(const std::vector<std::string>& files, const std::vector<std::string>& sets) {
+int cmd_check(const std::vector<std::string>& args, const std::vector<std::string>& sets, const RunFlags& flags) {
+  const std::vector<std::string> files = scenario_files(args, "check", true);
+  if (!flags.json_out.empty() && files.size() != 1)
+    input_error("--json", fmt::format("the result JSON is written for one scenario, and {} were given", files.size()),
+                "check one scenario at a time with --json");
+  // With the JSON on standard output, the verdicts go to standard error.
+  std::ostream& out = flags.json_out == "-" ? std::cerr : std::cout;
   int status = kExitOk;
-  for (const auto& f : files) {
+  for (const auto& arg : files) {
+    const std::string f = shown_name(arg);
     try {
-      LoadOptions options;
-      options.overrides = sets;
-      const Scenario sc = load_scenario(f, builtin_services(), options);
+      const Scenario sc = load_input(arg, load_options(sets, flags));
       print_warnings(sc);
-      const RunOutcome out = run_loaded(sc, default_threads());
-      const Json& ex = *out.result.find("expect");
+      const RunOutcome run = run_loaded(sc, flags.threads == 0 ? default_threads() : flags.threads);
+      const Json& ex = *run.result.find("expect");
       std::size_t failed = 0;
       for (const auto& e : ex.elements()) {
         if (e.find("pass")->as_bool()) continue;
         ++failed;
         std::string detail = fmt::format("actual {}", e.find("actual")->dump(-1));
         if (const Json* err = e.find("error")) detail += " - " + err->as_string();
-        std::cout << fmt::format("{}: FAIL {} {} {} ({})\n", f, e.find("metric")->as_string(),
-                                 e.find("op")->as_string(), e.find("value")->dump(-1), detail);
+        out << fmt::format("{}: FAIL {} {} {} ({})\n", f, e.find("metric")->as_string(), e.find("op")->as_string(),
+                           e.find("value")->dump(-1), detail);
       }
-      const Json* balanced = out.result.find_path("accounting.balanced");
-      if (balanced == nullptr || !balanced->as_bool()) {
-        ++failed;
-        std::cout << fmt::format("{}: FAIL accounting is not balanced\n", f);
-      }
-      std::cout << fmt::format("{}: {} ({} of {} expectations hold)\n", f, failed == 0 ? "ok" : "FAILED",
-                               ex.size() - (failed > ex.size() ? ex.size() : failed), ex.size());
-      if (failed > 0 && status == kExitOk) status = kExitExpectationFailed;
+      const Json* balanced = run.result.find_path("accounting.balanced");
+      const bool accounting_ok = balanced != nullptr && balanced->as_bool();
+      if (!accounting_ok) out << fmt::format("{}: FAIL accounting is not balanced\n", f);
+      if (ex.size() == 0)
+        out << fmt::format("{}: {} (no expect: block, so only the accounting was checked: {})\n", f,
+                           accounting_ok ? "ok" : "FAILED", accounting_ok ? "balanced" : "not balanced");
+      else
+        out << fmt::format("{}: {} ({} of {} expectations hold{})\n", f,
+                           failed == 0 && accounting_ok ? "ok" : "FAILED", ex.size() - failed, ex.size(),
+                           accounting_ok ? "" : "; the accounting is not balanced");
+      if (!flags.json_out.empty() && !write_text(flags.json_out, run.result.dump(2)))
+        input_error(flags.json_out, "cannot write the result JSON here");
+      if ((failed > 0 || !accounting_ok) && status == kExitOk) status = kExitExpectationFailed;
     } catch (const InputError& e) {
       std::cerr << e.what();
       status = kExitBadInput;
@@ -173,26 +258,47 @@ int cmd_check(const std::vector<std::string>& files, const std::vector<std::stri
   return status;
 }
 
-int cmd_graph(const std::string& file, const std::vector<std::string>& sets) {
+int cmd_graph(const std::string& arg, const std::vector<std::string>& sets) {
+  const std::string file = scenario_files({arg}, "graph", false).front();
   LoadOptions options;
   options.overrides = sets;
-  const Scenario sc = load_scenario(file, builtin_services(), options);
+  const Scenario sc = load_input(file, options);
   print_warnings(sc);
   std::cout << Topology(sc).dot(sc.name);
   return kExitOk;
 }
 
-std::string docs_text(const std::string& type_name) {
+// What `slsim docs TOPIC` accepts besides the service types: the parts of a
+// scenario, each with its declared schema(s).
+std::vector<std::pair<std::string, std::vector<const Schema*>>> docs_topics(const Schema& top) {
+  std::vector<const Schema*> arrivals;
+  for (const auto& [name, schema] : workload_schema().find("arrival")->variants) arrivals.push_back(schema);
+  return {{"scenario", {&top}},
+          {"account", {builtin_services().account}},
+          {"workload", {&workload_schema()}},
+          {"arrival", arrivals},
+          {"distribution", {&distribution_schema()}},
+          {"expect", {&expectation_schema()}},
+          {"lesson", {&lesson_schema()}}};
+}
+
+std::string docs_text(const std::string& topic) {
   const ServiceRegistry& reg = builtin_services();
-  if (!type_name.empty()) {
-    const ServiceType* t = reg.find(type_name);
-    if (t == nullptr) {
-      Diagnostics d;
-      d.error(SourceLoc{}, "", fmt::format("unknown service type '{}' (types: {})", type_name, quoted_list(reg.type_names())),
-              did_you_mean(type_name, reg.type_names()));
-      throw InputError(d);
+  if (!topic.empty()) {
+    const Schema top = top_level_schema(reg);
+    std::vector<std::string> names;
+    for (const auto& [name, schemas] : docs_topics(top)) {
+      names.push_back(name);
+      if (name != topic) continue;
+      std::string out;
+      for (const Schema* schema : schemas) out += schema_markdown(*schema, 2);
+      return out;
     }
-    return schema_markdown(*t->schema, 2);
+    if (const ServiceType* t = reg.find(topic)) return schema_markdown(*t->schema, 2);
+    const std::vector<std::string> types = reg.type_names();
+    names.insert(names.end(), types.begin(), types.end());
+    input_error("slsim docs", fmt::format("unknown topic '{}' (expected one of {})", topic, quoted_list(names)),
+                did_you_mean(topic, names));
   }
   std::string out = "# slsim scenario parameters\n\n"
                     "Generated by `slsim docs` from the parameters each part declares; do not edit by hand.\n"
@@ -222,33 +328,70 @@ int slsim_main(int argc, char** argv) {
   std::vector<std::string> files, sets;
   RunFlags flags;
 
+  const auto add_set = [&sets](CLI::App* cmd) {
+    cmd->add_option("--set", sets, "override a value by its dotted path: PATH=VALUE (repeatable)");
+  };
+  const auto add_values = [&flags](CLI::App* cmd) {
+    cmd->add_option("--seed", flags.seed, "random seed (overrides the scenario's)");
+    cmd->add_option("--duration", flags.duration, "measured simulated time, e.g. 10min (overrides the scenario's)");
+    cmd->add_option("--replications", flags.replications,
+                    "independent replications; >1 reports means and 95% confidence half-widths (ci95)");
+  };
+  const auto add_running = [&flags](CLI::App* cmd) {
+    cmd->add_option("--threads", flags.threads, "threads for replications (default: one per core)")
+        ->check(CLI::Range(1u, 1024u));
+    cmd->add_option("--json", flags.json_out, "write the result JSON to this file, or - for stdout");
+  };
+  const std::string one_file = "scenario YAML file, or - for standard input";
+  const std::string many_files =
+      "scenario files; a directory stands for the *.yaml and *.yml files in it, - for standard input";
+
   CLI::App* run = app.add_subcommand("run", "run a scenario and print its results");
-  run->add_option("file", file, "scenario YAML file")->required();
-  run->add_option("--seed", flags.seed, "random seed (overrides the scenario's)");
-  run->add_option("--duration", flags.duration, "measured simulated time, e.g. 10min (overrides the scenario's)");
-  run->add_option("--replications", flags.replications,
-                  "independent replications; >1 reports means and 95% confidence half-widths (ci95)");
-  run->add_option("--threads", flags.threads, "threads for replications (default: one per core)")
-      ->check(CLI::Range(1u, 1024u));
-  run->add_option("--set", sets, "override a value by its dotted path: PATH=VALUE (repeatable)");
-  run->add_option("--json", flags.json_out, "write the result JSON to this file, or - for stdout");
+  run->add_option("file", file, one_file)->required();
+  add_values(run);
+  add_running(run);
+  add_set(run);
   run->add_flag("--quiet,-q", flags.quiet, "do not print the table");
 
   CLI::App* validate = app.add_subcommand("validate", "load and check scenarios without running them");
-  validate->add_option("files", files, "scenario files")->required();
-  validate->add_option("--set", sets, "override a value by its dotted path: PATH=VALUE (repeatable)");
+  validate->add_option("files", files, many_files)->required();
+  add_values(validate);
+  add_set(validate);
 
-  CLI::App* check = app.add_subcommand("check", "run scenarios and verify their expect: blocks (exit 1 on failure)");
-  check->add_option("files", files, "scenario files")->required();
-  check->add_option("--set", sets, "override a value by its dotted path: PATH=VALUE (repeatable)");
+  CLI::App* check = app.add_subcommand(
+      "check", "run scenarios and verify their expect: blocks and accounting (exit 1 on failure)");
+  check->add_option("files", files, many_files)->required();
+  add_values(check);
+  add_running(check);
+  add_set(check);
 
   CLI::App* graph = app.add_subcommand("graph", "print the service topology as Graphviz DOT");
-  graph->add_option("file", file, "scenario YAML file")->required();
+  graph->add_option("file", file, one_file)->required();
   graph->add_option("--format", format, "output format")->check(CLI::IsMember({"dot"}));
-  graph->add_option("--set", sets, "override a value by its dotted path: PATH=VALUE (repeatable)");
+  add_set(graph);
 
+  std::string topics;
+  for (const auto& [name, schemas] : docs_topics(top_level_schema(builtin_services()))) topics += name + ", ";
   CLI::App* docs = app.add_subcommand("docs", "print the parameter reference (Markdown), generated from the declarations");
-  docs->add_option("type", doc_type, "only this service type");
+  docs->add_option("topic", doc_type,
+                   "only this part: " + topics + "or a service type (" +
+                       fmt::format("{}", fmt::join(builtin_services().type_names(), ", ")) + ")");
+
+  // An unknown subcommand, said as such (CLI11 would call it an unexpected argument).
+  if (argc > 1 && argv[1][0] != '-') {
+    const std::string first = argv[1];
+    std::vector<std::string> names;
+    for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+    if (std::find(names.begin(), names.end(), first) == names.end()) {
+      Diagnostics d;
+      SourceLoc loc;
+      loc.origin = std::make_shared<const std::string>("slsim");
+      d.error(loc, "", fmt::format("unknown subcommand '{}' (expected one of {})", first, quoted_list(names)),
+              did_you_mean(first, names));
+      std::cerr << d.str();
+      return kExitBadInput;
+    }
+  }
 
   try {
     app.parse(argc, argv);
@@ -259,8 +402,8 @@ int slsim_main(int argc, char** argv) {
 
   try {
     if (*run) return cmd_run(file, sets, flags);
-    if (*validate) return cmd_validate(files, sets);
-    if (*check) return cmd_check(files, sets);
+    if (*validate) return cmd_validate(files, sets, flags);
+    if (*check) return cmd_check(files, sets, flags);
     if (*graph) return cmd_graph(file, sets);
     if (*docs) {
       std::cout << docs_text(doc_type);

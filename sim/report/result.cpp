@@ -47,6 +47,12 @@ Json collect_result(const Scenario& scenario, const BuiltModel& model, double wa
                                       [](const CostItem& i) { return i.basis == CostBasis::time && i.usd != 0; });
   if (plan.projection.available && time_based) plan.projection.note += "; capacity billed by the hour scales with time";
   out["cost"] = ledger.to_json(plan.period, plan.projection);
+  // Every service has its line in by_service (0 when it billed nothing), so the
+  // keys do not depend on what happened in the run.
+  Json by_service = Json::object();
+  for (const Service* s : model.services) by_service[s->name()] = 0.0;
+  for (const auto& [name, usd] : out["cost"]["by_service"].items()) by_service[name] = usd;
+  out["cost"]["by_service"] = std::move(by_service);
 
   const Accounting& a = sim.accounting();
   Json& acc = out["accounting"];
@@ -124,7 +130,9 @@ bool evaluate_expectations(const Scenario& scenario, Json& result) {
     bool pass = false;
     if (actual == nullptr || !(actual->is_number() || actual->is_bool())) {
       e["actual"] = nullptr;
-      std::string why = actual == nullptr ? "no such metric in the result" : "the metric is not a number";
+      std::string why = actual == nullptr    ? "no such metric in the result"
+                        : actual->is_null() ? "the metric has no value in this run"
+                                            : "the metric is not a number";
       const std::string hint = actual == nullptr ? missing_metric_hint(result, x.metric) : std::string{};
       if (!hint.empty()) why += " (" + hint + ")";
       e["error"] = why;

@@ -1,5 +1,6 @@
 #include "sim/scenario/document.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -122,6 +123,15 @@ std::vector<std::string> split_path(std::string_view path) {
   return parts;
 }
 
+// How --set names a list item: its `name`, else its target `to` ("" for neither).
+std::string item_label(const DocNode& item) {
+  for (const char* key : {"name", "to"}) {
+    const DocNode* label = item.is_map() ? item.find(key) : nullptr;
+    if (label != nullptr) return label->is_scalar() ? label->scalar : std::string{};
+  }
+  return {};
+}
+
 bool all_digits(std::string_view s) {
   if (s.empty()) return false;
   for (const char c : s)
@@ -185,17 +195,28 @@ void apply_override(DocNode& root, const std::string& assignment, Diagnostics& d
         const auto index = std::stoul(part);
         if (index < node->items.size()) next = &node->items[index];
       } else {
-        for (auto& item : node->items) {
-          const DocNode* name = item.is_map() ? item.find("name") : nullptr;
-          if (name != nullptr && name->is_scalar() && name->scalar == part) next = &item;
+        // An item is picked by its `name`, else by its target `to` (a function's calls).
+        std::vector<std::size_t> by_target;
+        for (std::size_t k = 0; k < node->items.size(); ++k) {
+          const std::string label = item_label(node->items[k]);
+          if (label == part && node->items[k].find("name") != nullptr) next = &node->items[k];
+          else if (label == part) by_target.push_back(k);
+        }
+        if (next == nullptr && by_target.size() == 1) next = &node->items[by_target[0]];
+        if (next == nullptr && by_target.size() > 1) {
+          std::vector<std::string> indices;
+          for (const std::size_t k : by_target) indices.push_back(std::to_string(k));
+          diags.error(loc, here, fmt::format("'{}' is the target of {} items of {}: pick one by its index ({})", part,
+                                             by_target.size(), walked, fmt::join(indices, ", ")));
+          return;
         }
       }
       if (next == nullptr) {
         std::vector<std::string> names;
-        for (auto& item : node->items) {
-          const DocNode* name = item.is_map() ? item.find("name") : nullptr;
-          if (name != nullptr && name->is_scalar()) names.push_back(name->scalar);
-        }
+        for (auto& item : node->items)
+          if (const std::string label = item_label(item);
+              !label.empty() && std::find(names.begin(), names.end(), label) == names.end())
+            names.push_back(label);
         diags.error(loc, here, fmt::format("'{}' is not an item of {} (items: {})", part,
                                            walked.empty() ? "the list" : walked, quoted_list(names)),
                     did_you_mean(part, names));

@@ -38,7 +38,8 @@ DocNode parse_yaml(const std::string& text, const std::string& origin, Diagnosti
 DocNode load_yaml_file(const std::string& path, Diagnostics& diags);
 
 // Applies `--set PATH=VALUE`: PATH is dotted; list items are chosen by their
-// `name` (workloads.visitors.payload) or by index (workloads.0.payload).
+// `name` (workloads.visitors.payload), by their target `to` when they have no
+// name (services.fn.calls.table.probability), or by index (workloads.0.payload).
 // Missing map keys are created (the schema check then rejects unknown ones);
 // a missing service or workload name is an error here.
 void apply_override(DocNode& root, const std::string& assignment, Diagnostics& diags);

@@ -18,11 +18,21 @@ struct Scenario;
 struct ServiceDecl;
 class ServiceBuildContext;
 
+// An operation after which a service sends messages along some of its
+// outgoing topology edges (by edge label, as the references declare them).
+struct Forwarding {
+  std::string op;
+  std::vector<std::string> edges;
+};
+
 struct ServiceType {
   std::string name;     // the `type:` value
   std::string summary;  // one line for docs and `slsim validate`
   const Schema* schema = nullptr;
   std::vector<std::string> ops;  // operations accepted from workloads and calls; the first is the default
+  std::vector<Alias> op_aliases;  // AWS's action names (PutObject, SendMessage...) and how to write them here
+  // The hint for an operation this type does not have: its alias's, or the closest op.
+  std::string op_hint(std::string_view op) const;
   bool routes = false;           // a workload may pick a `route:`
   // The route names of one service of this type (when `routes`); a workload's
   // `route:` must be one of them, and reaches the service as Request::route =
@@ -33,8 +43,17 @@ struct ServiceType {
   // paths of its report; a latency histogram shows its p50 and p99). Zeros are
   // left out; the JSON keeps everything. Empty: every non-zero number.
   std::vector<std::string> table;
+  // Which operations make a service of this type send messages on, and along
+  // which edges: a cycle warning needs every edge of the loop to carry a message
+  // onward (a GET on a bucket does not trigger its notifications). Operations
+  // not listed end the message here.
+  std::vector<Forwarding> forwards;
+  bool forwards_along(std::string_view op, std::string_view edge) const;
   std::unique_ptr<Service> (*build)(const ServiceBuildContext&) = nullptr;
-  // Optional cross-field and cross-service checks after every reference is resolved.
+  // Optional cross-field and cross-service checks after every reference is
+  // resolved. They run in the same pass as the schema errors, for a service
+  // whose values, those of the services it references and the account's all
+  // passed the schema check (unknown keys aside).
   void (*check)(const ServiceDecl&, const Scenario&, Diagnostics&) = nullptr;
 };
 

@@ -2,11 +2,14 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "sim/analysis/result_shape.hpp"
 #include "sim/scenario/document.hpp"
+#include "sim/scenario/merge_keys.hpp"
 #include "sim/scenario/topology.hpp"
 #include "sim/workload/arrival.hpp"
 
@@ -16,6 +19,21 @@ const ServiceType* ServiceRegistry::find(std::string_view name) const {
   for (const auto& t : types)
     if (t.name == name) return &t;
   return nullptr;
+}
+
+bool ServiceType::forwards_along(std::string_view op, std::string_view edge) const {
+  for (const auto& f : forwards)
+    if (f.op == op)
+      for (const auto& e : f.edges)
+        if (e == edge) return true;
+  return false;
+}
+
+std::string ServiceType::op_hint(std::string_view op) const {
+  if (const Alias* alias = find_alias(op_aliases, op)) return alias->hint;
+  for (const auto& o : ops)
+    if (same_name(o, op)) return fmt::format("did you mean '{}'?", o);
+  return did_you_mean(op, ops);
 }
 
 std::vector<std::string> ServiceRegistry::type_names() const {
@@ -49,11 +67,6 @@ ParamSpec spec(std::string name, ParamType type, std::string help) {
 const std::vector<std::string>& comparison_ops() {
   static const std::vector<std::string> ops{"<", "<=", ">", ">=", "==", "between"};
   return ops;
-}
-
-const std::vector<std::string>& result_sections() {
-  static const std::vector<std::string> s{"scenario", "run", "workloads", "services", "cost", "accounting"};
-  return s;
 }
 
 }  // namespace
@@ -154,6 +167,12 @@ Schema top_level_schema(const ServiceRegistry& registry) {
   ParamSpec description = spec("description", ParamType::text, "what the scenario is about");
   s.params = {name, description, duration, warmup, seed, replications, region, account, pricing,
               workloads, services, expect, lesson};
+  const std::string not_a_template =
+      "slsim reads a scenario, not a CloudFormation or SAM template: write each resource under services: "
+      "(`slsim docs` lists the types and their keys)";
+  s.aliases = {{"AWSTemplateFormatVersion", not_a_template}, {"Resources", not_a_template},
+               {"Transform", not_a_template},                {"Globals", not_a_template},
+               {"Parameters", not_a_template},               {"Outputs", not_a_template}};
   return s;
 }
 
@@ -173,13 +192,15 @@ bool valid_name(std::string_view n) {
   return true;
 }
 
-// Calls f(value, spec) for every service reference inside a record, however deep.
-void visit_references(const Record& rec, const std::function<void(const Value&, const ParamSpec&)>& f) {
+using ReferenceVisitor = std::function<void(const Value&, const ParamSpec&, const Record&)>;
+
+// Calls f(value, spec, record holding it) for every service reference inside a record, however deep.
+void visit_references(const Record& rec, const ReferenceVisitor& f) {
   if (rec.schema == nullptr) return;
   std::function<void(const Value&, const ParamSpec&)> visit = [&](const Value& v, const ParamSpec& s) {
     if (!v.present) return;
     switch (s.type) {
-      case ParamType::reference: f(v, s); break;
+      case ParamType::reference: f(v, s, rec); break;
       case ParamType::record:
       case ParamType::variant:
         if (v.record) visit_references(*v.record, f);
@@ -196,6 +217,22 @@ void visit_references(const Record& rec, const std::function<void(const Value&, 
   for (const auto& p : rec.schema->params) visit(rec.get(p.name), p);
 }
 
+// The operation a reference sends to its target, as its declaration says.
+std::string edge_operation(const ParamSpec& s, const ServiceType& target, const Record* holder) {
+  const std::string fallback = target.ops.empty() ? std::string{} : target.ops.front();
+  switch (s.edge_op) {
+    case EdgeOp::target_default: return fallback;
+    case EdgeOp::target_async: return target.async_op.empty() ? fallback : target.async_op;
+    case EdgeOp::fixed: return s.edge_op_name;
+    case EdgeOp::from_key:
+      if (holder != nullptr && holder->schema != nullptr && holder->schema->find(s.edge_op_name) != nullptr &&
+          holder->has(s.edge_op_name))
+        return holder->text(s.edge_op_name);
+      return fallback;
+  }
+  return fallback;
+}
+
 std::string types_text(const std::vector<std::string>& types) {
   std::string out;
   for (std::size_t i = 0; i < types.size(); ++i) {
@@ -205,14 +242,88 @@ std::string types_text(const std::vector<std::string>& types) {
   return out;
 }
 
+// Sets a top-level scalar from its own command-line option; messages about it
+// name the option ("--duration 10"), not a --set.
+void apply_option(DocNode& root, const OptionOverride& o, const std::vector<std::string>& sets, Diagnostics& diags) {
+  SourceLoc loc;
+  loc.origin = std::make_shared<const std::string>(o.option + " " + o.value);
+  loc.from_override = true;
+  for (const auto& set : sets) {
+    if (set.substr(0, set.find('=')) != o.key) continue;
+    diags.error(loc, o.key, fmt::format("both {} and --set {} give '{}'", o.option, set, o.key), "give one of them");
+    return;
+  }
+  if (!root.is_map()) return;  // reported with the document
+  DocNode value;
+  value.kind = DocNode::Kind::scalar;
+  value.scalar = o.value;
+  value.loc = loc;
+  if (DocNode* existing = root.find(o.key)) {
+    *existing = std::move(value);
+    return;
+  }
+  root.entries.emplace_back(o.key, std::move(value));
+  root.key_locs.push_back(loc);
+}
+
+// Which parts hold a value the schema check rejected (a wrong kind, out of
+// range, an unknown service...), from the paths of the errors so far. Such a
+// part would give its cross-field checks wrong inputs. Unknown keys do not
+// count: they leave every declared value as written.
+class RejectedValues {
+ public:
+  RejectedValues(const Diagnostics& diags, const Scenario& sc, const Schema& top) {
+    for (const auto& d : diags.all()) {
+      if (d.severity != Severity::error) continue;
+      const auto [section, rest] = split(d.path);
+      if (section == "account") {
+        const ParamSpec* account = top.find("account");
+        if (names_a_value(account != nullptr ? account->record : nullptr, rest)) account_ = true;
+      } else if (section == "services" && !rest.empty()) {
+        const auto [name, inside] = split(rest);
+        const ServiceDecl* decl = sc.find_service(name);
+        if (names_a_value(decl != nullptr && decl->type != nullptr ? decl->type->schema : nullptr, inside))
+          services_.insert(name);
+      }
+    }
+  }
+  bool in_account() const { return account_; }
+  bool in_service(std::string_view name) const { return services_.find(name) != services_.end(); }
+
+ private:
+  static std::pair<std::string, std::string> split(const std::string& path) {
+    const auto dot = path.find('.');
+    if (dot == std::string::npos) return {path, {}};
+    return {path.substr(0, dot), path.substr(dot + 1)};
+  }
+  // False when `path` (inside a record of `schema`) ends at a key the schemas do
+  // not declare: an unknown key, not a rejected value.
+  static bool names_a_value(const Schema* schema, std::string path) {
+    while (schema != nullptr && !path.empty()) {
+      auto [key, rest] = split(path);
+      const ParamSpec* p = schema->find(key);
+      if (p == nullptr) return false;
+      if (rest.empty() || p->record == nullptr) return true;
+      if (p->type == ParamType::list || p->type == ParamType::map) rest = split(rest).second;  // the item's label
+      schema = p->record;
+      path = rest;
+    }
+    return true;
+  }
+  bool account_ = false;
+  std::set<std::string, std::less<>> services_;
+};
+
 Scenario check_document(DocNode root, const std::string& file, const ServiceRegistry& registry,
                         const LoadOptions& options, Diagnostics& diags) {
+  resolve_merge_keys(root, diags);
   for (const auto& o : options.overrides) apply_override(root, o, diags);
+  for (const auto& o : options.options) apply_option(root, o, options.overrides, diags);
   Scenario sc;
   sc.file = file;
   const auto parent = std::filesystem::path(file).parent_path();
   sc.base_dir = parent.empty() ? std::string(".") : parent.string();
-  if (diags.has_errors()) return sc;
+  // A rejected override leaves the document as written: check it all the same.
   if (!root.is_map()) {
     diags.error(root.loc, "", fmt::format("expected a scenario (a mapping with name, duration, workloads and services), found {}",
                                           root.describe()));
@@ -271,7 +382,7 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
     diags.error(r.get("services").loc, "services", "expected at least one service");
 
   // Service references: they must exist and be of a type the parameter accepts.
-  const auto check_reference = [&](const std::string& from, const Value& v, const ParamSpec& s) {
+  const auto check_reference = [&](const std::string& from, const Value& v, const ParamSpec& s, const Record* holder) {
     const ServiceDecl* target = sc.find_service(v.text);
     if (target == nullptr) {
       diags.error(v.loc, v.path, fmt::format("unknown service '{}'", v.text), did_you_mean(v.text, service_names));
@@ -282,17 +393,17 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
       for (const auto& t : s.ref_types) ok = ok || t == target->type->name;
       if (!ok) {
         diags.error(v.loc, v.path,
-                    fmt::format("'{}' is {} {}, but {} must be {} {}", v.text,
-                                std::string("aeiou").find(target->type->name[0]) != std::string::npos ? "an" : "a",
-                                target->type->name, s.name, s.ref_types.size() > 1 ? "one of" : "a",
-                                types_text(s.ref_types)));
+                    fmt::format("'{}' is {}, but {} must be {} {}", v.text, a_or_an(target->type->name), s.name,
+                                s.ref_types.size() > 1 ? "one of" : "a", types_text(s.ref_types)));
         return;
       }
     }
-    sc.edges.push_back({from, v.text, s.edge.empty() ? s.name : s.edge});
+    sc.edges.push_back({from, v.text, s.edge.empty() ? s.name : s.edge,
+                        target->type != nullptr ? edge_operation(s, *target->type, holder) : std::string{}});
   };
   for (const auto& d : sc.services)
-    visit_references(d.params, [&](const Value& v, const ParamSpec& s) { check_reference(d.name, v, s); });
+    visit_references(d.params,
+                     [&](const Value& v, const ParamSpec& s, const Record& holder) { check_reference(d.name, v, s, &holder); });
 
   // Workloads.
   std::set<std::string, std::less<>> workload_names;
@@ -316,7 +427,7 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
     const Value& target = w.params.get("target");
     if (target.present) {
       const std::size_t errors_before = diags.error_count();
-      check_reference("workload:" + w.name, target, *workload_schema().find("target"));
+      check_reference("workload:" + w.name, target, *workload_schema().find("target"), nullptr);
       const ServiceDecl* t = sc.find_service(target.text);
       if (diags.error_count() == errors_before && t != nullptr && t->type != nullptr) {
         w.target = sc.service_index(target.text);
@@ -324,21 +435,21 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
         const Value& op = w.params.get("op");
         if (type.ops.empty()) {
           diags.error(target.loc, target.path,
-                      fmt::format("a {} service does not take requests from a workload", type.name));
+                      fmt::format("'{}' ({}) does not take requests from a workload", t->name, type.name));
         } else if (op.present) {
           bool ok = false;
           for (const auto& o : type.ops) ok = ok || o == op.text;
           if (!ok)
             diags.error(op.loc, op.path,
-                        fmt::format("a {} service has no operation '{}' (it has {})", type.name, op.text, quoted_list(type.ops)),
-                        did_you_mean(op.text, type.ops));
+                        fmt::format("'{}' ({}) has no operation '{}' (it has {})", t->name, type.name, op.text, quoted_list(type.ops)),
+                        type.op_hint(op.text));
           w.op = op.text;
         } else {
           w.op = type.ops.front();
         }
         const Value& route = w.params.get("route");
         if (route.present && !type.routes) {
-          diags.error(route.loc, route.path, fmt::format("a {} service has no routes", type.name));
+          diags.error(route.loc, route.path, fmt::format("'{}' ({}) has no routes", t->name, type.name));
         } else if (route.present && type.route_names != nullptr) {
           const auto names = type.route_names(*t);
           bool found = false;
@@ -355,13 +466,14 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
         const Value& invoke = w.params.get("invoke");
         if (!invoke.defaulted && invoke.text == "async") {
           if (type.async_op.empty())
-            diags.error(invoke.loc, invoke.path, fmt::format("a {} service cannot be invoked asynchronously", type.name));
+            diags.error(invoke.loc, invoke.path, fmt::format("'{}' ({}) cannot be invoked asynchronously", t->name, type.name));
           else if (op.present && op.text != type.async_op)
             diags.error(op.loc, op.path,
                         fmt::format("'invoke: async' uses the operation '{}', but 'op' says '{}'", type.async_op, op.text));
           else
             w.op = type.async_op;
         }
+        if (!sc.edges.empty() && sc.edges.back().from == "workload:" + w.name) sc.edges.back().op = w.op;
       }
     }
     // Arrival details that the schema alone cannot check (rate vs schedule, trace files).
@@ -401,25 +513,22 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
                   fmt::format("expected exactly one comparison ({}), found {}", quoted_list(comparison_ops()), ops));
       continue;
     }
-    const auto dot = x.metric.find('.');
-    const std::string section = x.metric.substr(0, dot);
-    const auto metric_loc = e.get("metric").loc;
-    bool known = false;
-    for (const auto& s : result_sections()) known = known || s == section;
-    if (!known) {
-      diags.error(metric_loc, item.path + ".metric",
-                  fmt::format("'{}' is not a result section (expected one of {})", section, quoted_list(result_sections())),
-                  did_you_mean(section, result_sections()));
-      continue;
-    }
+    // The metric's path is checked against the result's shape once the whole
+    // scenario loads (check_expectation_metrics); the names of workloads and
+    // services in it can be checked now, with the other errors.
+    x.metric_loc = e.get("metric").loc;
+    std::string_view metric = x.metric;
+    if (metric.substr(0, 5) == "ci95.") metric.remove_prefix(5);
+    const auto dot = metric.find('.');
+    const std::string_view section = metric.substr(0, dot);
     if ((section == "workloads" || section == "services") && dot != std::string::npos) {
-      const auto rest = x.metric.substr(dot + 1);
-      const std::string owner = rest.substr(0, rest.find('.'));
+      const auto rest = metric.substr(dot + 1);
+      const std::string owner(rest.substr(0, rest.find('.')));
       const auto& names = section == "workloads" ? workload_list : service_names;
       bool found = false;
       for (const auto& n : names) found = found || n == owner;
       if (!found)
-        diags.error(metric_loc, item.path + ".metric",
+        diags.error(x.metric_loc, item.path + ".metric",
                     fmt::format("there is no {} named '{}'", section == "workloads" ? "workload" : "service", owner),
                     did_you_mean(owner, names));
     }
@@ -427,23 +536,32 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
   }
   if (r.has("lesson")) sc.lesson = r.record("lesson");
 
-  // Type-specific checks, once the whole scenario is known.
-  if (!diags.has_errors())
-    for (const auto& d : sc.services)
-      if (d.type != nullptr && d.type->check != nullptr) d.type->check(d, sc, diags);
+  // Type-specific checks, once the whole scenario is known, in the same pass as
+  // the schema errors: for every service whose values (and those of the
+  // services it references, and the account's) all passed the schema check.
+  const RejectedValues rejected(diags, sc, top);
+  for (const auto& d : sc.services) {
+    if (d.type == nullptr || d.type->check == nullptr || rejected.in_account() || rejected.in_service(d.name)) continue;
+    bool references_ok = true;
+    for (const auto& e : sc.edges) references_ok = references_ok && !(e.from == d.name && rejected.in_service(e.to));
+    if (references_ok) d.type->check(d, sc, diags);
+  }
 
   // Topology: warn about cycles (possible recursive loops).
-  if (!diags.has_errors()) {
+  {
     const Topology topo(sc);
     for (const auto& cycle : topo.cycles()) {
-      diags.warning(sc.find_service(cycle.front())->loc, "services",
-                    fmt::format("the services {} form a cycle: requests may loop", quoted_list(cycle)));
+      diags.warning(sc.find_service(cycle.start)->loc, "services",
+                    fmt::format("the services {} form a cycle: requests may loop ({})", quoted_list(cycle.services),
+                                cycle.path));
     }
   }
   return sc;
 }
 
 Scenario finish(Scenario sc, Diagnostics& diags) {
+  // Needs a scenario that loads: its model is built to learn the result's shape.
+  if (!diags.has_errors()) check_expectation_metrics(sc, diags);
   if (diags.has_errors()) throw InputError(diags);
   for (const auto& d : diags.all())
     if (d.severity == Severity::warning) sc.warnings.warning(d.loc, d.path, d.message, d.hint);

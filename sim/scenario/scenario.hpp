@@ -37,6 +37,7 @@ struct Expectation {
   double value = 0;
   double upper = 0;    // between: [value, upper]
   SourceLoc loc;
+  SourceLoc metric_loc;
   std::string path;    // expect.N
 };
 
@@ -45,6 +46,7 @@ struct TopologyEdge {
   std::string from;  // a service, or "workload:NAME"
   std::string to;
   std::string label;  // integration, calls, dlq, ...
+  std::string op;     // the operation sent to `to` along the edge
 };
 
 struct Scenario {
@@ -70,8 +72,17 @@ struct Scenario {
   std::size_t service_index(std::string_view name) const;  // npos when absent
 };
 
+// A top-level value given by a command-line option of its own (--duration 10min).
+struct OptionOverride {
+  std::string option;  // "--duration": messages name it
+  std::string key;     // "duration"
+  std::string value;   // "10min"
+};
+
 struct LoadOptions {
   std::vector<std::string> overrides;  // --set PATH=VALUE, applied in order
+  // Applied after the --set overrides; a --set of the same key is an error.
+  std::vector<OptionOverride> options;
 };
 
 // Throws InputError with every problem found.

@@ -40,6 +40,28 @@ const ParamSpec* Schema::find(std::string_view n) const {
   return nullptr;
 }
 
+namespace {
+std::string folded(std::string_view s) {
+  std::string out;
+  for (const char c : s)
+    if (c != '_' && c != '-') out += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return out;
+}
+}  // namespace
+
+bool same_name(std::string_view a, std::string_view b) { return folded(a) == folded(b); }
+
+std::string a_or_an(std::string_view word) {
+  const bool vowel = !word.empty() && std::string_view("aeiouAEIOU").find(word[0]) != std::string_view::npos;
+  return (vowel ? "an " : "a ") + std::string(word);
+}
+
+const Alias* find_alias(const std::vector<Alias>& aliases, std::string_view name) {
+  for (const auto& a : aliases)
+    if (same_name(a.name, name)) return &a;
+  return nullptr;
+}
+
 std::vector<std::string> Schema::names() const {
   std::vector<std::string> out;
   for (const auto& p : params) out.push_back(p.name);
@@ -127,7 +149,13 @@ std::string child_path(const std::string& path, std::string_view key) {
   return path.empty() ? std::string(key) : path + "." + std::string(key);
 }
 
-std::string keys_hint(const std::string& unknown, const std::vector<std::string>& names) {
+// For a key the schema does not declare: its alias's hint, the declared key it
+// spells differently (memorySize), a close match, or the keys there are.
+std::string keys_hint(const std::string& unknown, const Schema& schema) {
+  if (const Alias* alias = find_alias(schema.aliases, unknown)) return alias->hint;
+  const std::vector<std::string> names = schema.names();
+  for (const auto& n : names)
+    if (same_name(n, unknown)) return fmt::format("did you mean '{}'?", n);
   std::string hint = did_you_mean(unknown, names);
   if (hint.empty()) hint = "expected one of: " + quoted_list(names);
   return hint;
@@ -233,6 +261,23 @@ const Schema& distribution_schema() {
 
 // --- the checker ----------------------------------------------------------------
 
+namespace {
+
+// A variant mapping without its discriminator: another key that names one of
+// the variants ("type: poisson" in an arrival) was most likely meant as it.
+std::string discriminator_hint(const DocNode& node, const ParamSpec& spec, const std::vector<std::string>& names) {
+  for (const auto& [key, value] : node.entries)
+    for (const auto& n : names)
+      if (value.is_scalar() && value.scalar == n)
+        return fmt::format("did you mean '{}: {}' instead of '{}: {}'?", spec.discriminator, n, key, n);
+  for (const auto& [key, value] : node.entries)
+    if (key == "type" || key == "kind")
+      return fmt::format("did you mean '{}' instead of '{}'?", spec.discriminator, key);
+  return {};
+}
+
+}  // namespace
+
 void SchemaChecker::check_range(const DocNode& node, const ParamSpec& spec, const std::string& path,
                                 double v, std::string_view what) {
   const bool above_min = spec.min_exclusive ? v > spec.min : v >= spec.min;
@@ -298,10 +343,8 @@ Record SchemaChecker::check_record(const DocNode& node, const Schema& schema, co
       bool extra = false;
       for (const auto& e : allowed_extra) extra = extra || e == key;
       if (extra) continue;
-      if (schema.find(key) == nullptr) {
-        std::vector<std::string> candidates = schema.names();
-        diags_.error(key_loc, key_path, fmt::format("unknown key '{}'", key), keys_hint(key, candidates));
-      }
+      if (schema.find(key) == nullptr)
+        diags_.error(key_loc, key_path, fmt::format("unknown key '{}'", key), keys_hint(key, schema));
     }
   }
   for (const auto& spec : schema.params) {
@@ -351,7 +394,8 @@ Value SchemaChecker::check_value(const DocNode& node, const ParamSpec& spec, con
       }
       if (which == nullptr || !which->is_scalar()) {
         diags_.error(node.loc, path,
-                     fmt::format("missing required key '{}' (one of {})", spec.discriminator, quoted_list(names)));
+                     fmt::format("missing required key '{}' (one of {})", spec.discriminator, quoted_list(names)),
+                     discriminator_hint(node, spec, names));
         return v;
       }
       const Schema* chosen = nullptr;

@@ -39,6 +39,15 @@ std::string_view param_type_name(ParamType);
 
 struct Schema;
 
+// Which operation a reference sends to the service it names (shown on the
+// topology edge and used to tell loops that can carry messages).
+enum class EdgeOp {
+  target_default,  // the target's default (first) operation
+  target_async,    // the target's asynchronous operation when it has one, else its default
+  fixed,           // `edge_op_name`
+  from_key,        // named by the sibling key `edge_op_name` (the target's default when absent)
+};
+
 inline constexpr double kUnbounded = std::numeric_limits<double>::infinity();
 
 struct ParamSpec {
@@ -53,6 +62,8 @@ struct ParamSpec {
   std::vector<std::string> choices;    // choice
   std::vector<std::string> ref_types;  // reference: allowed service types (empty: any)
   std::string edge;                    // reference: the topology edge label ("integration", "dlq", ...)
+  EdgeOp edge_op = EdgeOp::target_default;  // reference: the operation sent along the edge
+  std::string edge_op_name;            // EdgeOp::fixed: the operation; EdgeOp::from_key: the sibling key
   const Schema* record = nullptr;      // record, and the element schema of list/map of records
   std::vector<ParamSpec> element;      // list/map: exactly one element spec
   std::string discriminator;           // variant: e.g. "process"
@@ -60,10 +71,25 @@ struct ParamSpec {
   std::string help;
 };
 
+// Another name for a key or an operation (AWS's own: a CloudFormation, SAM or
+// Terraform property, an API action) with the hint that says how slsim writes
+// it. Names match ignoring case, '_' and '-': MemorySize is memory_size.
+struct Alias {
+  std::string name;
+  std::string hint;
+};
+// Whether two names are the same ignoring case, '_' and '-'.
+bool same_name(std::string_view a, std::string_view b);
+// "a lambda", "an external": the word with its indefinite article.
+std::string a_or_an(std::string_view word);
+// The alias of `name` in `aliases`, or nullptr.
+const Alias* find_alias(const std::vector<Alias>& aliases, std::string_view name);
+
 struct Schema {
   std::string name;
   std::string help;
   std::vector<ParamSpec> params;
+  std::vector<Alias> aliases = {};  // keys users write from AWS habits, with how to write them here
   const ParamSpec* find(std::string_view name) const;
   std::vector<std::string> names() const;
 };

@@ -152,6 +152,20 @@ const Schema& workload_schema() {
     ParamSpec keys = spec("keys", ParamType::record, "key popularity (optional)");
     keys.record = &keys_schema();
     sc.params = {name, target, route, invoke, op, arrival, payload, keys};
+    const std::string schedule =
+        "a schedule is an arrival process: arrival: {process: schedule, expression: \"cron(0 2 * * ? *)\"}";
+    const std::string rate = "the rate belongs to the arrival process: arrival: {process: poisson, rate: 50/s}";
+    sc.aliases = {{"schedule_expression", schedule},
+                  {"schedule",
+                   "the schedule belongs to the arrival process: arrival: {process: poisson, schedule: [{at: 0s, rate: "
+                   "10/s}]} for steps of rate, or " + schedule.substr(schedule.find("arrival:"))},
+                  {"rate", rate},
+                  {"requests_per_second", rate},
+                  {"function", "write 'target: SERVICE' (the service's name under services:)"},
+                  {"function_name", "write 'target: SERVICE' (the service's name under services:)"},
+                  {"invocation_type", "write 'invoke: async' for InvocationType Event ('sync' is the default)"},
+                  {"operation", "write 'op', e.g. op: put"},
+                  {"payload_size", "write 'payload' with its unit, e.g. payload: 4KB"}};
     return sc;
   }();
   return s;
