@@ -40,6 +40,12 @@ Json collect_result(const Scenario& scenario, const BuiltModel& model, double wa
     services[s->name()] = std::move(j);
     s->bill(ledger, measured_s);
   }
+  // What workloads cost by themselves (schedule firings): priced in models/, through the registry.
+  if (scenario.registry != nullptr && scenario.registry->bill_workloads != nullptr) {
+    std::vector<std::uint64_t> arrivals;
+    for (const Workload* w : model.workloads) arrivals.push_back(w->arrived());
+    scenario.registry->bill_workloads(scenario, arrivals, ledger, measured_s);
+  }
   out["cost"] = ledger.to_json(measured_s);
 
   const Accounting& a = sim.accounting();
