@@ -406,3 +406,12 @@ TEST_CASE("units: the hints appear in the loader's messages", "[units]") {
           "3000/min, 1e6/h or 1/d, found '50/sec'\n"
           "    hint: did you mean 50/s?\n");
 }
+
+TEST_CASE("limits: numbers that are summed or multiplied stay finite", "[limits]") {
+  // A price of 1e300 would make every cost infinite (null in the JSON).
+  REQUIRE(load_error(with_arrival("{process: poisson, rate: 1/s}") + "pricing: {lambda.request: 1e300}\n") ==
+          "t.yaml:9:27: error: pricing.lambda.request: expected a number between 0 and 1000000, found '1e300'\n");
+  std::string text = with_arrival("{process: poisson, rate: 1/s}") + "account: {api_rate: 1e12/s}\n";
+  REQUIRE(load_error(text) ==
+          "t.yaml:9:21: error: account.api_rate: expected a rate between 0/s and 1000000000/s, found '1e12/s'\n");
+}

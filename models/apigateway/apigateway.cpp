@@ -52,6 +52,7 @@ const Schema& route_schema() {
     ParamSpec weight = param("weight", ParamType::number, "", "1",
                              "share of the requests that name no route (relative to the other weights; must be > 0)");
     weight.min = 0;
+    weight.max = 1e9;  // summed with the others: keep the total finite
     return Schema{"route", "One route of the API and its backend.", {route, to, weight}};
   }();
   return s;

@@ -142,6 +142,7 @@ Schema top_level_schema(const ServiceRegistry& registry) {
   ParamSpec pricing = spec("pricing", ParamType::map, "overrides of price catalog entries (USD)");
   pricing.element.push_back(spec("price", ParamType::number, "a price in USD"));
   pricing.element[0].min = 0;
+  pricing.element[0].max = 1e6;  // no AWS price comes near; keeps every cost finite
   ParamSpec workloads = spec("workloads", ParamType::list, "sources of requests (at least one)");
   workloads.required = true;
   ParamSpec workload_item = spec("workload", ParamType::record, "a workload");
