@@ -56,6 +56,13 @@ ParamSpec param(std::string name, ParamType type, std::string unit, std::string 
   return p;
 }
 
+Value::Value() = default;
+Value::~Value() = default;
+Value::Value(const Value&) = default;
+Value::Value(Value&&) noexcept = default;
+Value& Value::operator=(const Value&) = default;
+Value& Value::operator=(Value&&) noexcept = default;
+
 const Value& Record::get(std::string_view name) const {
   for (const auto& [k, v] : fields)
     if (k == name) return v;

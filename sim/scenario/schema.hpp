@@ -77,6 +77,15 @@ struct Record;
 
 // A checked value. Numbers are in base units (ns, bytes, per second).
 struct Value {
+  // Declared here and defaulted in schema.cpp: Value contains vectors of
+  // itself, which clang 14 with libstdc++ 12 only accepts this way.
+  Value();
+  ~Value();
+  Value(const Value&);
+  Value(Value&&) noexcept;
+  Value& operator=(const Value&);
+  Value& operator=(Value&&) noexcept;
+
   ParamType type = ParamType::text;
   bool present = false;    // given in the scenario or filled from a default
   bool defaulted = false;  // filled from the declared default
