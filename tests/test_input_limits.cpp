@@ -4,6 +4,7 @@
 // limit. Each case asserts the exact message.
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include <fmt/format.h>
@@ -17,6 +18,7 @@
 #include "sim/scenario/units.hpp"
 #include "sim/workload/arrival.hpp"
 #include "support.hpp"
+#include "tests/fuzz/fuzz_input.hpp"
 
 using namespace slsim;
 using namespace slsim::testing;
@@ -414,4 +416,19 @@ TEST_CASE("limits: numbers that are summed or multiplied stay finite", "[limits]
   std::string text = with_arrival("{process: poisson, rate: 1/s}") + "account: {api_rate: 1e12/s}\n";
   REQUIRE(load_error(text) ==
           "t.yaml:9:21: error: account.api_rate: expected a rate between 0/s and 1000000000/s, found '1e12/s'\n");
+}
+
+TEST_CASE("limits: the inputs of past fuzzing findings are refused or run cleanly", "[limits][fuzz]") {
+  // tests/fuzz/regressions/ holds each input the fuzzer (or the issue) found;
+  // the fuzz target runs them the same way (tools/fuzz.sh seeds its corpus with them).
+  std::size_t count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(SLSIM_SOURCE_DIR) + "/tests/fuzz/regressions")) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    INFO(entry.path().string());
+    REQUIRE(fuzz::run_input(text.str()).empty());
+    ++count;
+  }
+  REQUIRE(count >= 10);
 }

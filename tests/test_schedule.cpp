@@ -163,7 +163,8 @@ TEST_CASE("schedule: invalid expressions point at the bad field", "[schedule]") 
           "cron(0 2 * * ? *)\n");
   REQUIRE(expression_error("cron(0 25 * * ? *)") ==
           "t.yaml:6:54: error: workloads.job.arrival.expression: cron(...): the hours field: expected an hour 0-23, "
-          "found '25'\n");
+          "found '25'\n"
+          "    hint: e.g. 9, 8-17 or 0/6 (hours are UTC)\n");
   REQUIRE(expression_error("cron(0 9 ? * MONDAY *)") ==
           "t.yaml:6:60: error: workloads.job.arrival.expression: cron(...): the day-of-week field: expected a day "
           "1-7 or SUN-SAT (1 is SUN; or L, nL, n#k), found 'MONDAY'\n"
@@ -187,7 +188,8 @@ TEST_CASE("schedule: invalid expressions point at the bad field", "[schedule]") 
           "day-of-month or day-of-week\n");
   REQUIRE(expression_error("cron(0 0 1 1 ? 2200)") ==
           "t.yaml:6:62: error: workloads.job.arrival.expression: cron(...): the year field: expected a year "
-          "1970-2199, found '2200'\n");
+          "1970-2199, found '2200'\n"
+          "    hint: e.g. * or 2026-2027\n");
   REQUIRE(expression_error("rate(1 minutes)") ==
           "t.yaml:6:54: error: workloads.job.arrival.expression: rate(...): expected 'minute' for a value of 1, found "
           "'minutes'\n"

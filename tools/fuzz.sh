@@ -27,8 +27,9 @@ cmake --build --preset fuzz --target slsim_fuzz slsim_fuzz_dictionary
 
 out="build/fuzz"
 mkdir -p "$out/corpus" "$out/artifacts"
-# The corpus keeps what earlier runs found; the bundled scenarios are its seeds.
-cp -n scenarios/*.yaml bench/scenarios/*.yaml "$out/corpus/" 2>/dev/null || true
+# The corpus keeps what earlier runs found; the bundled scenarios and the inputs
+# of past findings (tests/fuzz/regressions/) are its seeds.
+cp -n scenarios/*.yaml bench/scenarios/*.yaml tests/fuzz/regressions/* "$out/corpus/" 2>/dev/null || true
 "$out/tests/fuzz/slsim_fuzz_dictionary" > "$out/scenario.dict"
 
 # -timeout: one input may take 10 s at most (a hang otherwise); -rss_limit_mb: memory per run.

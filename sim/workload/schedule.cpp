@@ -112,7 +112,8 @@ class CronParser {
   struct Field {
     const char* name;
     int lo, hi;
-    const char* what;  // what a value of the field looks like
+    const char* what;     // what a value of the field looks like
+    const char* example;  // the hint when nothing more specific fits
     const std::array<const char*, 12>* names;  // names[i] is the value lo + i (months, weekdays)
     std::size_t name_count;
   };
@@ -245,11 +246,13 @@ class CronParser {
     ScheduleExpression e;
     e.kind_ = ScheduleExpression::Kind::cron;
     ScheduleExpression::Cron& c = e.cron_;
-    static const Field kMinutes{"minutes", 0, 59, "a minute 0-59", nullptr, 0};
-    static const Field kHours{"hours", 0, 23, "an hour 0-23", nullptr, 0};
-    static const Field kMonth{"month", 1, 12, "a month 1-12 or JAN-DEC", &kMonthNames, 12};
-    static const Field kDow{"day-of-week", 1, 7, "a day 1-7 or SUN-SAT (1 is SUN; or L, nL, n#k)", &kDayNames, 7};
-    static const Field kYear{"year", kFirstYear, kLastYear, "a year 1970-2199", nullptr, 0};
+    static const Field kMinutes{"minutes", 0, 59, "a minute 0-59", "e.g. 0, 0/15 (every 15 minutes) or 5,35", nullptr,
+                                0};
+    static const Field kHours{"hours", 0, 23, "an hour 0-23", "e.g. 9, 8-17 or 0/6 (hours are UTC)", nullptr, 0};
+    static const Field kMonth{"month", 1, 12, "a month 1-12 or JAN-DEC", "e.g. *, 1, JAN-MAR or 1/3", &kMonthNames, 12};
+    static const Field kDow{"day-of-week", 1, 7, "a day 1-7 or SUN-SAT (1 is SUN; or L, nL, n#k)",
+                            "e.g. MON-FRI, 2#1 (the first Monday) or 6L (the last Friday)", &kDayNames, 7};
+    static const Field kYear{"year", kFirstYear, kLastYear, "a year 1970-2199", "e.g. * or 2026-2027", nullptr, 0};
     if (!list(fields[0], kMinutes, [&](int v) { c.minutes.set(static_cast<std::size_t>(v)); })) return std::nullopt;
     if (!list(fields[1], kHours, [&](int v) { c.hours.set(static_cast<std::size_t>(v)); })) return std::nullopt;
     if (!day_of_month(fields[2], c)) return std::nullopt;
@@ -278,7 +281,7 @@ class CronParser {
       for (std::size_t i = 0; i < f.name_count; ++i)
         if (u == (*f.names)[i]) return f.lo + static_cast<int>(i);
     }
-    std::string hint;
+    std::string hint = f.example;
     if (f.names == &kDayNames && text == "0")
       hint = "EventBridge numbers the days of the week from 1 (SUN) to 7 (SAT)";
     else if (f.names != nullptr && text.size() > 3) {
@@ -350,7 +353,8 @@ class CronParser {
   }
 
   bool day_of_month(const std::pair<std::string_view, std::size_t>& field, ScheduleExpression::Cron& c) {
-    static const Field kDom{"day-of-month", 1, 31, "a day 1-31 (or L, LW, nW)", nullptr, 0};
+    static const Field kDom{"day-of-month", 1, 31, "a day 1-31 (or L, LW, nW)",
+                            "e.g. 1, 1,15, L (the last day) or 15W (the weekday nearest the 15th)", nullptr, 0};
     const auto [text, offset] = field;
     if (text == "?") {
       c.dom_any = true;
