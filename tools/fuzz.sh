@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Fuzzes the scenario loader and a short simulation with libFuzzer: builds the
 # `fuzz` preset (clang, ASan + UBSan), writes the dictionary from the declared
-# schemas, seeds the corpus with scenarios/ and bench/scenarios/, and runs for
-# SECONDS (default 60). A crash, leak, timeout or unbalanced accounting stops
-# it with a non-zero exit and leaves the input in build/fuzz/artifacts/.
+# schemas, seeds the corpus with scenarios/, bench/scenarios/ and the inputs of
+# past findings (tests/fuzz/regressions/), and runs for SECONDS (default 60).
+# A crash, leak, timeout or unbalanced accounting stops it with a non-zero
+# exit and leaves the input in build/fuzz/artifacts/ (add it to
+# tests/fuzz/regressions/ once fixed).
 #
 # Usage: tools/fuzz.sh [SECONDS] [--jobs N]
-#   tools/setup.sh --fuzz installs clang and libFuzzer first.
+#   tools/setup.sh --fuzz installs clang and libFuzzer first; SLSIM_BUILD_JOBS (default 2)
+#   sets the build parallelism.
 #   Reproduce a finding: build/fuzz/tests/fuzz/slsim_fuzz build/fuzz/artifacts/crash-...
 set -euo pipefail
 
@@ -15,7 +18,7 @@ jobs=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --jobs) jobs="$2"; shift 2 ;;
-    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) seconds="$1"; shift ;;
   esac
 done
@@ -23,7 +26,7 @@ done
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz --target slsim_fuzz slsim_fuzz_dictionary
+cmake --build --preset fuzz -j "${SLSIM_BUILD_JOBS:-2}" --target slsim_fuzz slsim_fuzz_dictionary
 
 out="build/fuzz"
 mkdir -p "$out/corpus" "$out/artifacts"

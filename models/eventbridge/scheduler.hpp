@@ -3,7 +3,7 @@
 // schedule whose firings AWS bills as Scheduler invocations (not as events
 // put on a bus). They are priced here, for the whole account at once (the
 // monthly free invocations are the account's), and each schedule is charged
-// its share.
+// its share. Prices: docs/model-assumptions.md (EventBridge Scheduler).
 #include <cstdint>
 #include <vector>
 

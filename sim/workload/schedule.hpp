@@ -4,6 +4,7 @@
 // rate(value unit) and the one-time at(yyyy-mm-ddThh:mm:ss). They are
 // evaluated in UTC with 1-minute precision: a cron firing is at the start of
 // its minute. Calendar instants are whole seconds since 1970-01-01T00:00:00Z.
+// The syntax and its limits are AWS's (see docs/model-assumptions.md).
 #include <bitset>
 #include <cstdint>
 #include <optional>

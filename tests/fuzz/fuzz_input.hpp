@@ -26,7 +26,7 @@ inline constexpr std::uint64_t kMaxEvents = 200'000;
 inline std::string run_input(const std::string& text) {
   if (text.size() > kMaxInputBytes) return {};
   LoadOptions options;
-  for (std::size_t at = 0; text.compare(at, 5, "#set ") == 0;) {
+  for (std::size_t at = 0; at < text.size() && text.compare(at, 5, "#set ") == 0;) {
     const std::size_t end = std::min(text.find('\n', at), text.size());
     options.overrides.push_back(text.substr(at + 5, end - at - 5));
     at = end + 1;
