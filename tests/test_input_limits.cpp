@@ -57,12 +57,17 @@ std::string load_file_error(const std::string& path) {
 
 // A file in a fresh temporary directory (removed at the end of the process).
 std::string temp_file(const std::string& name, const std::string& content) {
-  static const std::filesystem::path dir = [] {
-    auto d = std::filesystem::temp_directory_path() / fmt::format("slsim_input_limits_{}", ::getpid());
-    std::filesystem::create_directories(d);
-    return d;
-  }();
-  const auto path = dir / name;
+  struct TempDir {
+    std::filesystem::path path = std::filesystem::temp_directory_path() /
+                                 fmt::format("slsim_input_limits_{}", ::getpid());
+    TempDir() { std::filesystem::create_directories(path); }
+    ~TempDir() {
+      std::error_code ignored;
+      std::filesystem::remove_all(path, ignored);
+    }
+  };
+  static const TempDir dir;
+  const auto path = dir.path / name;
   std::ofstream(path, std::ios::binary) << content;
   return path.string();
 }
