@@ -31,6 +31,7 @@ const Schema& account_schema() {
     ParamSpec api_rate = spec("api_rate", ParamType::rate, "10000/s", "API Gateway account throttle rate");
     api_rate.unit = "/s";
     api_rate.min = 0;
+    api_rate.max = 1e9;  // the token bucket's range
     ParamSpec api_burst = spec("api_burst", ParamType::integer, "5000", "API Gateway account burst (bucket size)");
     api_burst.min = 0;
     api_burst.max = 1e9;

@@ -2,6 +2,7 @@
 #include "models/account.hpp"
 #include "models/apigateway/apigateway.hpp"
 #include "models/eventbridge/eventbridge.hpp"
+#include "models/eventbridge/scheduler.hpp"
 #include "models/external/external.hpp"
 #include "models/firehose/firehose.hpp"
 #include "models/kinesis/kinesis.hpp"
@@ -21,6 +22,7 @@ const ServiceRegistry& builtin_services() {
     r.account = &models::account_schema();
     r.price_items = models::price_item_names();
     r.regions = models::priced_regions();
+    r.bill_workloads = &models::bill_schedules;
     r.types.push_back(models::external_type());
     r.types.push_back(models::apigateway_type());
     r.types.push_back(models::lambda_type());

@@ -284,7 +284,7 @@ TEST_CASE("apigateway: load-time checks of timeout and backend", "[apigateway][v
   }
   SECTION("a zero weight (the declared range excludes 0)") {
     REQUIRE(load_error(head + "    routes:\n      - {route: GET /, to: backend}\n      - {route: POST /, to: backend, weight: 0}\n") ==
-            "t.yaml:10:46: error: services.api.routes.1.weight: expected a number above 0, found '0'\n");
+            "t.yaml:10:46: error: services.api.routes.1.weight: expected a number above 0 and at most 1000000000, found '0'\n");
   }
 }
 

@@ -168,7 +168,7 @@ TEST_CASE("cli: --duration, --seed and --replications errors name the option", "
   REQUIRE(seed.err == "--seed x: error: seed: expected a whole number, found 'x'\n");
   const Ran reps = slsim("check " + good + " --replications 0");
   REQUIRE(reps.exit_code == 2);
-  REQUIRE(reps.err == "--replications 0: error: replications: expected a whole number between 1 and 100000, found "
+  REQUIRE(reps.err == "--replications 0: error: replications: expected a whole number between 1 and 10000, found "
                       "'0'\n");
 }
 

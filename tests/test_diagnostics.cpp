@@ -314,7 +314,7 @@ TEST_CASE("loader: 'type:' where the kind is chosen by another key", "[diagnosti
   text.replace(text.find("process: constant"), 17, "type: poisson");
   REQUIRE(load_error(text) ==
           "t.yaml:3:44: error: workloads.w.arrival: missing required key 'process' (one of 'poisson', 'constant', "
-          "'burst', 'periodic', 'trace')\n"
+          "'burst', 'periodic', 'trace', 'schedule')\n"
           "    hint: did you mean 'process: poisson' instead of 'type: poisson'?\n");
   REQUIRE(load_error(function_with("    duration: {type: lognormal, median: 10ms, p99: 50ms}\n")) ==
           "t.yaml:7:15: error: services.fn.duration: missing required key 'dist' (one of 'constant', 'exponential', "
@@ -324,7 +324,7 @@ TEST_CASE("loader: 'type:' where the kind is chosen by another key", "[diagnosti
   bad_value.replace(bad_value.find("process: constant"), 17, "type: poison");
   REQUIRE(load_error(bad_value) ==
           "t.yaml:3:44: error: workloads.w.arrival: missing required key 'process' (one of 'poisson', 'constant', "
-          "'burst', 'periodic', 'trace')\n"
+          "'burst', 'periodic', 'trace', 'schedule')\n"
           "    hint: did you mean 'process' instead of 'type'?\n");
 }
 

@@ -291,13 +291,13 @@ TEST_CASE("docs: the scenarios and files the docs name exist", "[docs]") {
 TEST_CASE("docs: ranges are shown as they are checked", "[docs]") {
   // A mean of 0 is rejected, so the docs must not say ">= 0s".
   const std::string md = schema_markdown(distribution_schema(), 2);
-  CHECK(md.find("| `mean` | duration |  | **required** | > 0s | the mean |") != std::string::npos);
+  CHECK(md.find("| `mean` | duration |  | **required** | > 0s, ≤ 3650d | the mean |") != std::string::npos);
   CHECK(md.find("≥ 0s | the mean") == std::string::npos);
   const std::string zero_mean =
       "name: t\nduration: 1s\nworkloads: [{name: w, target: x, arrival: {process: constant, rate: 1/s}}]\n"
       "services:\n  x: {type: external, latency: {dist: exponential, mean: 0s}}\n";
   CHECK(load_message(zero_mean, "t.yaml") ==
-        "t.yaml:5:58: error: services.x.latency.mean: expected a duration above 0s, found '0s'\n");
+        "t.yaml:5:58: error: services.x.latency.mean: expected a duration above 0s and at most 3650d, found '0s'\n");
   // Sizes are exact and readable, in the declared unit when it divides them.
   ParamSpec size = param("s", ParamType::size, "KB", "", "");
   CHECK(format_value(size, 4294967295.0) == "4294967295B");

@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
 # Installs what slsim needs to build and test, from Debian packages only.
 # Idempotent: apt-get runs only when a package is missing.
+#   --fuzz   also clang and libFuzzer (Debian's clang and the matching
+#            libclang-rt-dev), for the `fuzz` preset and tools/fuzz.sh
 set -euo pipefail
 packages=(g++ cmake ninja-build pkg-config libboost-graph-dev libeigen3-dev libyaml-cpp-dev
           libfmt-dev catch2 libcli11-dev python3)
+for arg in "$@"; do
+  case "$arg" in
+    --fuzz) packages+=(clang libclang-rt-dev) ;;
+    *) echo "setup: unknown argument '$arg' (known: --fuzz)" >&2; exit 2 ;;
+  esac
+done
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

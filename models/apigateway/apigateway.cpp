@@ -58,6 +58,7 @@ const Schema& route_schema() {
                              "requests that name it still needs a small weight)");
     weight.min = 0;
     weight.min_exclusive = true;
+    weight.max = 1e9;  // summed with the others: keep the total finite
     return Schema{"route", "One route of the API and its backend.", {route, to, weight},
                   {{"route_key", "write 'route', e.g. route: GET /todos"},
                    {"target", "write 'to: SERVICE' (the backend's name under services:)"},

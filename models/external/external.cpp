@@ -25,6 +25,7 @@ const Schema& external_schema() {
     concurrency.max = 1e9;
     ParamSpec price = param("price_per_call", ParamType::number, "USD", "0", "what one answered call costs");
     price.min = 0;
+    price.max = 1e6;
     return Schema{"external", "A third-party or generic dependency.", {latency, errors, concurrency, price}};
   }();
   return s;

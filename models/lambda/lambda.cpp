@@ -430,7 +430,8 @@ void Lambda::begin_handler(Simulation& sim, Handle h) {
   inv.handler_start = sim.now();
   // A batch runs one draw of `duration` per record.
   SimTime drawn = 0;
-  for (std::uint32_t i = 0; i < inv.items; ++i) drawn += duration_.sample_ns(duration_rng_);
+  // Saturating: a batch of long draws must time out, not wrap around to a short run.
+  for (std::uint32_t i = 0; i < inv.items; ++i) drawn = add_saturating(drawn, duration_.sample_ns(duration_rng_));
   const auto compute = round_ns(static_cast<double>(drawn) * duration_scale_);
   if (compute >= timeout_) {
     sim.schedule_in(timeout_, id(), kTimeout, h.bits);

@@ -55,6 +55,9 @@ const std::vector<PriceEntry>& us_east_1() {
       {"kinesis.extended_retention_shard_hour", 0.02, "shard-hour", "§5.1: retention over 24 h"},
       // EventBridge, Firehose and SES (§8, §6, §9).
       {"eventbridge.event", 1.0e-6, "event", "§8: custom events $1.00 per 1M (UNCONFIRMED)"},
+      // EventBridge Scheduler: what `process: schedule` workloads are billed as (not as bus events).
+      {"scheduler.invocation", 1.0e-6, "invocation", "§8: $1.00 per 1M invocations after the free tier (UNCONFIRMED)"},
+      {"scheduler.free_tier.invocations", 14.0e6, "invocations/month", "§8: 14M free per month (UNCONFIRMED)"},
       {"firehose.ingest_gb", 0.029, "GB", "§6: first 500 TB per month, records rounded up to 5 KB (partly UNCONFIRMED)"},
       {"ses.message", 1.0e-4, "message", "§9: $0.10 per 1,000 e-mails (UNCONFIRMED)"},
       // S3 (§7): no AWS price page was checked for these; they are AWS's us-east-1 list

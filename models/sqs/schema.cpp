@@ -159,6 +159,15 @@ void check_sqs(const ServiceDecl& d, const Scenario& sc, Diagnostics& diags) {
                                 target_fifo ? "FIFO" : "standard", kind, kind));
     }
   }
+  // A message that outlives its retention while invisible expires before it can be received again.
+  const Value& retention = p.get("retention");
+  const Value& visibility_value = p.get("visibility_timeout");
+  if (p.duration("retention") < p.duration("visibility_timeout"))
+    diags.warning(loc_of(retention, loc_of(visibility_value, d.loc)), retention.path,
+                  fmt::format("the retention ({}) is shorter than the visibility timeout ({}): a message whose "
+                              "receive fails expires before it becomes visible again, so it is never retried",
+                              duration_text(retention), duration_text(visibility_value)),
+                  "set retention longer than visibility_timeout (AWS's defaults: 4d and 30s)");
   const Value& groups = p.get("groups");
   if (!fifo && groups.given)
     diags.error(groups.loc, groups.path, "'groups' applies to FIFO queues only (message groups)",

@@ -47,7 +47,7 @@ constexpr std::uint64_t kApiBatch = 10;
 constexpr double kFifoApiRate = 300.0;
 constexpr std::int64_t kFifoApiBurst = 300;
 // A redrive the dead-letter queue refused is retried after this long.
-constexpr SimTime kRedriveRetry = kSecond;
+constexpr SimTime kRedriveRetryDelay = kSecond;
 constexpr std::uint32_t kNone = 0xffffffffu;
 // Tokens of calls to the dead-letter queue carry this bit (batch tokens do not).
 constexpr std::uint64_t kRedriveTokenBit = std::uint64_t{1} << 31;
@@ -531,7 +531,7 @@ void Sqs::start_redrive(Simulation& sim, std::uint32_t i) {
 void Sqs::on_redrive_reply(Simulation& sim, Handle h, CallStatus status) {
   if (msgs_.get(h) == nullptr) return;
   if (status != CallStatus::ok) {
-    sim.schedule_in(kRedriveRetry, id(), kRedriveRetry, h.bits);
+    sim.schedule_in(kRedriveRetryDelay, id(), kRedriveRetry, h.bits);
     return;
   }
   end_message(sim, h.index(), Outcome::dead_lettered);

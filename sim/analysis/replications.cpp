@@ -7,10 +7,12 @@
 #include <thread>
 
 #include <Eigen/Core>
+#include <fmt/format.h>
 
 #include "sim/report/result.hpp"
 #include "sim/scenario/build.hpp"
 #include "sim/scenario/scenario.hpp"
+#include "sim/scenario/units.hpp"
 
 namespace slsim {
 
@@ -123,6 +125,23 @@ Json merge_replications(const std::vector<Json>& runs) {
   return merged;
 }
 
+Diagnostics event_limit_diagnostic(const Scenario& scenario, const EventLimitReached& e) {
+  SourceLoc loc = scenario.max_events_loc;
+  if (!loc.origin) loc.origin = std::make_shared<const std::string>(scenario.file);
+  const std::uint64_t raised = e.limit() > std::numeric_limits<std::uint64_t>::max() / 10 ? e.limit() : e.limit() * 10;
+  Diagnostics d;
+  d.error(loc, "max_events",
+          fmt::format("the run stopped after {} events, at {} of its {} of simulated time (warm-up included): "
+                      "the event limit",
+                      e.limit(), fmt::format("{:.3f}s", to_seconds(e.at())),
+                      format_duration(static_cast<double>(scenario.warmup + scenario.duration))),
+          fmt::format("if the scenario needs more events, raise the limit (max_events: {} in the scenario, or "
+                      "--set max_events={}); otherwise look for a runaway: a rate far too high, a retry loop, "
+                      "services that call each other",
+                      raised, raised));
+  return d;
+}
+
 Json run_replications(const Scenario& scenario, const ReplicationOptions& options) {
   const unsigned total = scenario.replications;
   std::vector<Json> results(total);
@@ -132,8 +151,9 @@ Json run_replications(const Scenario& scenario, const ReplicationOptions& option
   const auto batch_start = std::chrono::steady_clock::now();
   std::mutex error_mutex;
   std::exception_ptr error;
+  std::atomic<bool> failed{false};  // once one replication fails, the others start no new one
   const auto worker = [&] {
-    for (unsigned r = next++; r < total; r = next++) {
+    for (unsigned r = next++; r < total && !failed; r = next++) {
       try {
         const auto start = std::chrono::steady_clock::now();
         BuiltModel model = build_model(scenario, r);
@@ -149,6 +169,7 @@ Json run_replications(const Scenario& scenario, const ReplicationOptions& option
         const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         results[r] = collect_result(scenario, model, wall);
       } catch (...) {
+        failed = true;
         const std::lock_guard lock(error_mutex);
         if (!error) error = std::current_exception();
       }
@@ -159,6 +180,13 @@ Json run_replications(const Scenario& scenario, const ReplicationOptions& option
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back(worker);
   worker();
   for (auto& t : pool) t.join();
+  if (error) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const EventLimitReached& e) {
+      throw InputError(event_limit_diagnostic(scenario, e));
+    }
+  }
   if (error) std::rethrow_exception(error);
   return merge_batch(results, std::chrono::duration<double>(std::chrono::steady_clock::now() - batch_start).count());
 }

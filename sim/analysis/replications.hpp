@@ -8,7 +8,9 @@
 #include <functional>
 #include <vector>
 
+#include "sim/core/simulation.hpp"
 #include "sim/report/json.hpp"
+#include "sim/scenario/diagnostics.hpp"
 
 namespace slsim {
 
@@ -23,11 +25,15 @@ struct ReplicationOptions {
 
 // Runs scenario.replications replications (replication index 0..R-1) and
 // returns the merged result, without `expect` (see evaluate_expectations).
+// A replication that reaches the scenario's max_events throws InputError
+// (event_limit_diagnostic) after the others have stopped.
 Json run_replications(const Scenario& scenario, const ReplicationOptions& options);
 
 // The result of a batch of replications: merged as below, with the run's
 // events summed and its wall-clock fields for the whole batch (`wall_s`).
 Json merge_batch(const std::vector<Json>& results, double wall_s);
+// "FILE:L:C: error: max_events: the run stopped after N events ..." with a hint to raise it.
+Diagnostics event_limit_diagnostic(const Scenario& scenario, const EventLimitReached& e);
 
 // Merges per-replication results (same shape): numbers -> mean, booleans ->
 // all true, strings -> the first; adds "ci95" when there are 2 or more.

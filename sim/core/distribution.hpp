@@ -9,6 +9,7 @@
 // Parameter validation (mean > 0, cv > 0, min <= max, alpha > 0,
 // p99 > median > 0, non-empty values) belongs to the scenario loader; the
 // factories here only assert in debug builds.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -67,8 +68,10 @@ class Distribution {
     return 0.0;
   }
 
-  // For durations held in nanoseconds: rounded, negative (and NaN) -> 0.
-  SimTime sample_ns(Rng& rng) const { return round_ns(sample(rng)); }
+  // For durations held in nanoseconds: rounded, negative (and NaN) -> 0, and
+  // at most kMaxDuration: the tails of pareto, lognormal and gamma are
+  // unbounded, and a draw must never push the clock past its range.
+  SimTime sample_ns(Rng& rng) const { return std::min(round_ns(sample(rng)), kMaxDuration); }
 
   double mean() const;      // +inf for pareto with alpha <= 1
   double variance() const;  // +inf where undefined (pareto alpha <= 2)

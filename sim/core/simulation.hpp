@@ -6,6 +6,8 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <limits>
+#include <stdexcept>
 #include <type_traits>
 #include <typeindex>
 #include <typeinfo>
@@ -34,6 +36,22 @@ struct SimulationOptions {
   std::uint64_t replication = 0;
   SimTime warmup = 0;    // nothing before it is counted (ns)
   SimTime duration = 0;  // measured time after warm-up (ns); the run ends at warmup + duration
+  // run() stops with EventLimitReached rather than process more events than
+  // this: a runaway (a rate far too high, an endless retry loop) ends with a
+  // message instead of running for hours.
+  std::uint64_t max_events = std::numeric_limits<std::uint64_t>::max();
+};
+
+// Thrown by Simulation::run() when the event limit is reached.
+class EventLimitReached : public std::runtime_error {
+ public:
+  EventLimitReached(std::uint64_t limit, SimTime at);
+  std::uint64_t limit() const { return limit_; }
+  SimTime at() const { return at_; }  // the simulated time reached
+
+ private:
+  std::uint64_t limit_;
+  SimTime at_;
 };
 
 // Outcomes of the requests that arrived after warm-up.

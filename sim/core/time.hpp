@@ -18,6 +18,18 @@ inline constexpr SimTime kHour = 60 * kMinute;
 inline constexpr SimTime kDay = 24 * kHour;
 inline constexpr SimTime kTimeNever = std::numeric_limits<SimTime>::max();
 
+// The longest duration a scenario may give anywhere, and the longest a drawn
+// sample may last: 3650 days (about 10 years). The clock holds about 292
+// years, so a run of 2 x 3650 days (warm-up and measured time) plus dozens of
+// maximal delays still fits; longer sums saturate (add_saturating).
+inline constexpr SimTime kMaxDuration = 3650 * kDay;
+
+// a + b for times that cannot go below 0 (b >= 0), saturating at kTimeNever
+// instead of overflowing.
+inline constexpr SimTime add_saturating(SimTime a, SimTime b) {
+  return b > 0 && a > kTimeNever - b ? kTimeNever : a + b;
+}
+
 // Rounds a non-negative duration in (fractional) nanoseconds to the nearest
 // integer nanosecond, saturating instead of overflowing.
 // (Adding 0.5 and truncating rounds half up without a libm call; it is exact

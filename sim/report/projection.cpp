@@ -89,6 +89,8 @@ ProjectionPlan plan_projection(const Scenario& sc, const std::vector<Workload*>&
   }
 
   ProjectionPlan plan{BillingPeriod(measured_seconds, month_by_time), {}};
+  // What a workload bills by itself (a schedule's invocations) follows its own factor.
+  for (const auto& f : factors) plan.period.set_usage_to_month("workload:" + f.name, f.to_month);
   // Per service: the factor of the workloads that reach it.
   bool shared_mixed = false;
   std::vector<std::set<std::string>> reach;

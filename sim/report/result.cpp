@@ -43,6 +43,12 @@ Json collect_result(const Scenario& scenario, const BuiltModel& model, double wa
     services[s->name()] = std::move(j);
     s->bill(ledger, plan.period);
   }
+  // What workloads cost by themselves (schedule firings): priced in models/, through the registry.
+  if (scenario.registry != nullptr && scenario.registry->bill_workloads != nullptr) {
+    std::vector<std::uint64_t> arrivals;
+    for (const Workload* w : model.workloads) arrivals.push_back(w->arrived());
+    scenario.registry->bill_workloads(scenario, arrivals, ledger, plan.period);
+  }
   const bool time_based = std::any_of(ledger.items().begin(), ledger.items().end(),
                                       [](const CostItem& i) { return i.basis == CostBasis::time && i.usd != 0; });
   if (plan.projection.available && time_based) plan.projection.note += "; capacity billed by the hour scales with time";

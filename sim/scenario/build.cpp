@@ -29,6 +29,7 @@ BuiltModel build_model(const Scenario& scenario, std::uint64_t replication) {
   options.replication = replication;
   options.warmup = scenario.warmup;
   options.duration = scenario.duration;
+  options.max_events = scenario.max_events;
   m.sim = std::make_unique<Simulation>(options);
   for (const auto& decl : scenario.services) {
     const ServiceBuildContext ctx(scenario, decl, *m.sim);

@@ -1,6 +1,7 @@
 #include "sim/scenario/diagnostics.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -14,10 +15,12 @@ std::string SourceLoc::str() const {
 }
 
 std::string Diagnostic::str() const {
-  std::string out = fmt::format("{}: {}: ", loc.str(), severity == Severity::error ? "error" : "warning");
-  if (!path.empty()) out += path + ": ";
-  out += message;
-  if (!hint.empty()) out += "\n    hint: " + hint;
+  // Escaped here as well, so no message can carry a raw control byte or an
+  // invalid UTF-8 sequence to the terminal, whatever its origin.
+  std::string out = fmt::format("{}: {}: ", escape_text(loc.str()), severity == Severity::error ? "error" : "warning");
+  if (!path.empty()) out += escape_text(path) + ": ";
+  out += escape_text(message);
+  if (!hint.empty()) out += "\n    hint: " + escape_text(hint);
   return out;
 }
 
@@ -101,6 +104,66 @@ std::string quoted_list(const std::vector<std::string>& items) {
     if (i > 0) out += ", ";
     out += "'" + items[i] + "'";
   }
+  return out;
+}
+
+namespace {
+
+// The length of the valid UTF-8 sequence at the start of `s`, or 0.
+std::size_t utf8_sequence(std::string_view s) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  const unsigned char lead = byte(0);
+  std::size_t n = 0;
+  std::uint32_t cp = 0;
+  if (lead >= 0xc2 && lead <= 0xdf) { n = 2; cp = lead & 0x1fu; }
+  else if (lead >= 0xe0 && lead <= 0xef) { n = 3; cp = lead & 0x0fu; }
+  else if (lead >= 0xf0 && lead <= 0xf4) { n = 4; cp = lead & 0x07u; }
+  else return 0;
+  if (s.size() < n) return 0;
+  for (std::size_t i = 1; i < n; ++i) {
+    if ((byte(i) & 0xc0u) != 0x80u) return 0;
+    cp = (cp << 6) | (byte(i) & 0x3fu);
+  }
+  // Overlong forms, UTF-16 surrogates and values beyond U+10FFFF are not UTF-8.
+  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+    return 0;
+  return n;
+}
+
+// Appends the character at the start of `s` (escaped if needed); returns the bytes it used.
+std::size_t append_escaped(std::string_view s, std::string& out) {
+  const auto c = static_cast<unsigned char>(s[0]);
+  if (c >= 0x20 && c < 0x7f) {
+    out += static_cast<char>(c);
+    return 1;
+  }
+  if (c == '\t') { out += "\\t"; return 1; }
+  if (c == '\n') { out += "\\n"; return 1; }
+  if (c == '\r') { out += "\\r"; return 1; }
+  if (c >= 0x80) {
+    if (const std::size_t n = utf8_sequence(s); n > 0) {
+      out.append(s.substr(0, n));
+      return n;
+    }
+  }
+  out += fmt::format("\\x{:02x}", c);
+  return 1;
+}
+
+}  // namespace
+
+std::string escape_text(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) i += append_escaped(text.substr(i), out);
+  return out;
+}
+
+std::string echo(std::string_view text, std::size_t max_chars) {
+  std::string out;
+  std::size_t i = 0;
+  for (std::size_t chars = 0; i < text.size() && chars < max_chars; ++chars) i += append_escaped(text.substr(i), out);
+  if (i < text.size()) out += "...";
   return out;
 }
 

@@ -64,4 +64,12 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
 // "a, b, c" with quotes: 'a', 'b', 'c'
 std::string quoted_list(const std::vector<std::string>& items);
 
+// Input text made safe to print: control bytes and bytes that are not UTF-8
+// become \xNN (a tab \t, a newline \n); valid UTF-8 is kept.
+std::string escape_text(std::string_view text);
+// Input text as a message echoes it: escaped, and cut after `max_chars`
+// characters with "..." so that a long (or binary) value stays readable.
+inline constexpr std::size_t kEchoChars = 60;
+std::string echo(std::string_view text, std::size_t max_chars = kEchoChars);
+
 }  // namespace slsim

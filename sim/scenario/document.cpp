@@ -1,14 +1,26 @@
 #include "sim/scenario/document.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <memory>
-#include <sstream>
+#include <optional>
+#include <system_error>
 
 #include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
+#include "sim/scenario/input_file.hpp"
+
 namespace slsim {
+
+DocNode::DocNode() = default;
+DocNode::~DocNode() = default;
+DocNode::DocNode(const DocNode&) = default;
+DocNode::DocNode(DocNode&&) noexcept = default;
+DocNode& DocNode::operator=(const DocNode&) = default;
+DocNode& DocNode::operator=(DocNode&&) noexcept = default;
 
 const DocNode* DocNode::find(std::string_view key) const {
   for (const auto& [k, v] : entries)
@@ -32,7 +44,7 @@ std::string_view DocNode::kind_name() const {
 }
 
 std::string DocNode::describe() const {
-  if (kind == Kind::scalar) return fmt::format("'{}'", scalar);
+  if (kind == Kind::scalar) return fmt::format("'{}'", echo(scalar));
   return std::string(kind_name());
 }
 
@@ -49,64 +61,133 @@ SourceLoc loc_of(const YAML::Mark& mark, const std::shared_ptr<const std::string
   return loc;
 }
 
-DocNode convert(const YAML::Node& node, const std::shared_ptr<const std::string>& origin, bool override_origin) {
-  DocNode out;
-  out.loc = loc_of(node.Mark(), origin, override_origin);
-  switch (node.Type()) {
-    case YAML::NodeType::Undefined:
-    case YAML::NodeType::Null:
-      out.kind = DocNode::Kind::null;
-      break;
-    case YAML::NodeType::Scalar:
-      out.kind = DocNode::Kind::scalar;
-      out.scalar = node.Scalar();
-      out.quoted = node.Tag() == "!";
-      break;
-    case YAML::NodeType::Sequence:
-      out.kind = DocNode::Kind::seq;
-      for (const auto& item : node) out.items.push_back(convert(item, origin, override_origin));
-      break;
-    case YAML::NodeType::Map:
-      out.kind = DocNode::Kind::map;
-      for (auto it = node.begin(); it != node.end(); ++it) {
-        // Keys are scalars in scenarios; a complex key is shown by its text.
-        std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string("<complex key>");
-        out.key_locs.push_back(loc_of(it->first.Mark(), origin, override_origin));
-        out.entries.emplace_back(std::move(key), convert(it->second, origin, override_origin));
-      }
-      break;
+// A document the loader refuses although it is valid YAML (see the bounds in document.hpp).
+struct DocumentTooLarge {
+  SourceLoc loc;
+  std::string message;
+};
+
+class Converter {
+ public:
+  Converter(std::shared_ptr<const std::string> origin, bool override_origin)
+      : origin_(std::move(origin)), override_origin_(override_origin) {}
+
+  DocNode convert(const YAML::Node& node) {
+    DocNode out;
+    out.loc = loc_of(node.Mark(), origin_, override_origin_);
+    if (++nodes_ > kMaxDocumentNodes)
+      throw DocumentTooLarge{out.loc, fmt::format("the document expands to more than {} nodes (each use of a YAML "
+                                                  "alias counts as a copy); a scenario needs far fewer",
+                                                  kMaxDocumentNodes)};
+    if (static_cast<int>(path_.size()) >= kMaxNestingDepth) throw DocumentTooLarge{out.loc, nesting_message()};
+    // yaml-cpp resolves an alias to the node it names: one that contains the
+    // alias itself would make the tree infinite.
+    for (const YAML::Node& ancestor : path_)
+      if (ancestor.is(node))
+        throw DocumentTooLarge{out.loc, "a YAML alias refers to a node that contains the alias (an endless cycle)"};
+    switch (node.Type()) {
+      case YAML::NodeType::Undefined:
+      case YAML::NodeType::Null:
+        out.kind = DocNode::Kind::null;
+        break;
+      case YAML::NodeType::Scalar:
+        out.kind = DocNode::Kind::scalar;
+        out.scalar = node.Scalar();
+        out.quoted = node.Tag() == "!";
+        break;
+      case YAML::NodeType::Sequence:
+        out.kind = DocNode::Kind::seq;
+        path_.push_back(node);
+        for (const auto& item : node) out.items.push_back(convert(item));
+        path_.pop_back();
+        break;
+      case YAML::NodeType::Map:
+        out.kind = DocNode::Kind::map;
+        path_.push_back(node);
+        for (auto it = node.begin(); it != node.end(); ++it) {
+          // Keys are scalars in scenarios; a complex key is shown by its text.
+          std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string("<complex key>");
+          out.key_locs.push_back(loc_of(it->first.Mark(), origin_, override_origin_));
+          out.entries.emplace_back(std::move(key), convert(it->second));
+        }
+        path_.pop_back();
+        break;
+    }
+    return out;
   }
-  return out;
+
+  static std::string nesting_message() {
+    return fmt::format("invalid YAML: the document nests deeper than {} levels (a scenario needs fewer than ten)",
+                       kMaxNestingDepth);
+  }
+
+ private:
+  std::shared_ptr<const std::string> origin_;
+  bool override_origin_;
+  std::size_t nodes_ = 0;
+  std::vector<YAML::Node> path_;  // the maps and lists that enclose the node being converted
+};
+
+// The first tab in the indentation of a line up to `last_line` (1-based), if any.
+std::optional<std::pair<int, int>> indentation_tab(const std::string& text, int last_line) {
+  int line = 1;
+  bool indent = true;
+  int column = 0;
+  for (const char c : text) {
+    if (line > last_line) break;
+    ++column;
+    if (c == '\n') {
+      ++line;
+      indent = true;
+      column = 0;
+    } else if (indent && c == '\t') {
+      return std::pair{line, column};
+    } else if (c != ' ') {
+      indent = false;
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace
 
 DocNode parse_yaml(const std::string& text, const std::string& origin, Diagnostics& diags) {
   auto origin_ptr = std::make_shared<const std::string>(origin);
+  SourceLoc loc;
+  loc.origin = origin_ptr;
   try {
     const YAML::Node root = YAML::Load(text);
-    return convert(root, origin_ptr, false);
-  } catch (const YAML::Exception& e) {
-    SourceLoc loc;
-    loc.origin = origin_ptr;
+    return Converter(origin_ptr, false).convert(root);
+  } catch (const DocumentTooLarge& e) {
+    diags.error(e.loc, "", e.message);
+  } catch (const YAML::DeepRecursion& e) {
     loc.line = e.mark.line + 1;
     loc.column = e.mark.column + 1;
-    diags.error(loc, "", fmt::format("invalid YAML: {}", e.msg));
-    return DocNode{};
+    diags.error(loc, "", Converter::nesting_message());
+  } catch (const YAML::Exception& e) {
+    loc.line = e.mark.line + 1;
+    loc.column = e.mark.column + 1;
+    // yaml-cpp names a tab in the indentation in several ways, or not at all.
+    if (const auto tab = indentation_tab(text, loc.line + 1)) {
+      loc.line = tab->first;
+      loc.column = tab->second;
+      diags.error(loc, "", "invalid YAML: found a tab character in the indentation: YAML indents with spaces");
+    } else {
+      diags.error(loc, "", fmt::format("invalid YAML: {}", e.msg));
+    }
   }
+  return DocNode{};
 }
 
 DocNode load_yaml_file(const std::string& path, Diagnostics& diags) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  FileText file = read_input_file(path, kMaxScenarioBytes);
+  if (!file.text) {
     SourceLoc loc;
     loc.origin = std::make_shared<const std::string>(path);
-    diags.error(loc, "", "cannot read the file (does it exist?)");
+    diags.error(loc, "", file.missing ? "cannot read the file (does it exist?)" : "this path " + file.error);
     return DocNode{};
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_yaml(text.str(), path, diags);
+  return parse_yaml(*file.text, path, diags);
 }
 
 namespace {
@@ -153,6 +234,10 @@ void apply_override(DocNode& root, const std::string& assignment, Diagnostics& d
   const std::string path = assignment.substr(0, eq);
   const std::string value_text = assignment.substr(eq + 1);
   const auto parts = split_path(path);
+  if (parts.size() > static_cast<std::size_t>(kMaxNestingDepth)) {
+    diags.error(loc, "", fmt::format("the path has more than {} segments", kMaxNestingDepth));
+    return;
+  }
   for (const auto& p : parts) {
     if (p.empty()) {
       diags.error(loc, path, "the path has an empty segment");
@@ -192,8 +277,10 @@ void apply_override(DocNode& root, const std::string& assignment, Diagnostics& d
     if (node->is_seq()) {
       DocNode* next = nullptr;
       if (all_digits(part)) {
-        const auto index = std::stoul(part);
-        if (index < node->items.size()) next = &node->items[index];
+        std::size_t index = 0;
+        const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), index);
+        if (ec == std::errc{} && end == part.data() + part.size() && index < node->items.size())
+          next = &node->items[index];
       } else {
         // An item is picked by its `name`, else by its target `to` (a function's calls).
         std::vector<std::size_t> by_target;
@@ -217,7 +304,7 @@ void apply_override(DocNode& root, const std::string& assignment, Diagnostics& d
           if (const std::string label = item_label(item);
               !label.empty() && std::find(names.begin(), names.end(), label) == names.end())
             names.push_back(label);
-        diags.error(loc, here, fmt::format("'{}' is not an item of {} (items: {})", part,
+        diags.error(loc, here, fmt::format("'{}' is not an item of {} (items: {})", echo(part),
                                            walked.empty() ? "the list" : walked, quoted_list(names)),
                     did_you_mean(part, names));
         return;
@@ -237,7 +324,7 @@ void apply_override(DocNode& root, const std::string& assignment, Diagnostics& d
         if (walked == "services") {
           std::vector<std::string> names;
           for (const auto& [k, v] : node->entries) names.push_back(k);
-          diags.error(loc, here, fmt::format("there is no service '{}'", part), did_you_mean(part, names));
+          diags.error(loc, here, fmt::format("there is no service '{}'", echo(part)), did_you_mean(part, names));
           return;
         }
         node->entries.emplace_back(part, DocNode{});

@@ -2,6 +2,7 @@
 // The scenario as a plain tree of YAML nodes with source positions. Loading
 // goes YAML text -> Document (syntax, positions, duplicate keys kept so they
 // can be reported) -> --set overrides applied -> schema-checked values.
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -12,6 +13,15 @@
 namespace slsim {
 
 struct DocNode {
+  // Declared here and defaulted in document.cpp: DocNode contains vectors of
+  // itself, which clang 14 with libstdc++ 12 only accepts this way.
+  DocNode();
+  ~DocNode();
+  DocNode(const DocNode&);
+  DocNode(DocNode&&) noexcept;
+  DocNode& operator=(const DocNode&);
+  DocNode& operator=(DocNode&&) noexcept;
+
   enum class Kind { null, scalar, map, seq };
   Kind kind = Kind::null;
   std::string scalar;   // the text of a scalar
@@ -32,7 +42,14 @@ struct DocNode {
   std::string describe() const;        // for "found ..." in messages: 'text' or the kind
 };
 
-// Parses YAML text; syntax errors go to `diags` with their position.
+// Bounds on a parsed document: YAML aliases are expanded into copies, so a
+// small text can describe a huge tree ("billion laughs"); a scenario needs a
+// few thousand nodes and fewer than ten levels.
+inline constexpr std::size_t kMaxDocumentNodes = 100'000;
+inline constexpr int kMaxNestingDepth = 256;
+
+// Parses YAML text; syntax errors, alias cycles and documents beyond the
+// bounds above go to `diags` with their position.
 DocNode parse_yaml(const std::string& text, const std::string& origin, Diagnostics& diags);
 // Reads and parses a file; an unreadable file is an error in `diags`.
 DocNode load_yaml_file(const std::string& path, Diagnostics& diags);

@@ -3,6 +3,7 @@
 // them: each type brings its schema, the operations it accepts and a factory.
 // models/registry.cpp defines builtin_services(), one line per type; sim/
 // only declares it, so the engine never includes models/.
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -13,6 +14,7 @@
 
 namespace slsim {
 
+class CostLedger;
 class Simulation;
 struct Scenario;
 struct ServiceDecl;
@@ -68,6 +70,12 @@ struct ServiceRegistry {
   const Schema* account = nullptr;  // the top-level `account:` block
   std::vector<std::string> price_items;  // catalog entries that `pricing:` may override
   std::vector<std::string> regions;      // regions with a price catalog
+  // Optional: bills what workloads cost by themselves (a schedule's firings are
+  // EventBridge Scheduler invocations). `measured_arrivals` holds each
+  // workload's arrivals after warm-up, in scenario order.
+  // Their cost lines are under the service name "workload:NAME".
+  void (*bill_workloads)(const Scenario&, const std::vector<std::uint64_t>& measured_arrivals, CostLedger&,
+                         const BillingPeriod& period) = nullptr;
   const ServiceType* find(std::string_view name) const;
   std::vector<std::string> type_names() const;
 };

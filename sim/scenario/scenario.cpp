@@ -126,19 +126,28 @@ Schema top_level_schema(const ServiceRegistry& registry) {
   ParamSpec duration = spec("duration", ParamType::duration, "simulated time measured after warm-up");
   duration.required = true;
   duration.min = 1;
-  duration.max = 3650.0 * 86400e9;
+  duration.max = static_cast<double>(kMaxDuration);
   ParamSpec warmup = spec("warmup", ParamType::duration, "simulated time before measuring; nothing in it counts");
   warmup.default_text = "0s";
   warmup.min = 0;
-  warmup.max = 3650.0 * 86400e9;
+  warmup.max = static_cast<double>(kMaxDuration);
   ParamSpec seed = spec("seed", ParamType::integer, "random seed");
   seed.default_text = "1";
   seed.min = 0;
   seed.max = 9007199254740992.0;  // 2^53: exact in a double
-  ParamSpec replications = spec("replications", ParamType::integer, "independent runs; >1 gives 95% confidence intervals");
+  ParamSpec replications = spec("replications", ParamType::integer,
+                                "independent runs; >1 gives 95% confidence intervals (at most 10000: each one's "
+                                "result is kept until they are merged)");
   replications.default_text = "1";
   replications.min = 1;
-  replications.max = 100000;
+  replications.max = 10000;
+  ParamSpec max_events = spec("max_events", ParamType::integer,
+                              "a run (each replication) that would process more events than this stops with an "
+                              "error (exit 2) instead of running on: a guard against runaways. The default takes "
+                              "about a minute at 20 million events/s");
+  max_events.default_text = "1000000000";
+  max_events.min = 1;
+  max_events.max = 9007199254740992.0;  // 2^53: exact in a double
   ParamSpec region = spec("region", ParamType::text, "selects the price catalog");
   region.default_text = "us-east-1";
   ParamSpec account = spec("account", ParamType::record, "account-wide quotas and settings");
@@ -146,6 +155,7 @@ Schema top_level_schema(const ServiceRegistry& registry) {
   ParamSpec pricing = spec("pricing", ParamType::map, "overrides of price catalog entries (USD)");
   pricing.element.push_back(spec("price", ParamType::number, "a price in USD"));
   pricing.element[0].min = 0;
+  pricing.element[0].max = 1e6;  // no AWS price comes near; keeps every cost finite
   ParamSpec workloads = spec("workloads", ParamType::list, "sources of requests (at least one)");
   workloads.required = true;
   ParamSpec workload_item = spec("workload", ParamType::record, "a workload");
@@ -165,7 +175,7 @@ Schema top_level_schema(const ServiceRegistry& registry) {
   ParamSpec lesson = spec("lesson", ParamType::record, "teaching notes");
   lesson.record = &lesson_schema();
   ParamSpec description = spec("description", ParamType::text, "what the scenario is about");
-  s.params = {name, description, duration, warmup, seed, replications, region, account, pricing,
+  s.params = {name, description, duration, warmup, seed, replications, max_events, region, account, pricing,
               workloads, services, expect, lesson};
   const std::string not_a_template =
       "slsim reads a scenario, not a CloudFormation or SAM template: write each resource under services: "
@@ -321,6 +331,7 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
   for (const auto& o : options.options) apply_option(root, o, options.overrides, diags);
   Scenario sc;
   sc.file = file;
+  sc.registry = &registry;
   const auto parent = std::filesystem::path(file).parent_path();
   sc.base_dir = parent.empty() ? std::string(".") : parent.string();
   // A rejected override leaves the document as written: check it all the same.
@@ -339,13 +350,15 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
   sc.warmup = r.duration("warmup");
   sc.seed = static_cast<std::uint64_t>(r.integer("seed"));
   sc.replications = static_cast<std::uint32_t>(r.integer("replications"));
+  sc.max_events = static_cast<std::uint64_t>(r.integer("max_events"));
+  if (r.get("max_events").given) sc.max_events_loc = r.get("max_events").loc;
   sc.region = r.text("region");
   if (!registry.regions.empty()) {
     bool known = false;
     for (const auto& region : registry.regions) known = known || region == sc.region;
     const Value& v = r.get("region");
     if (!known)
-      diags.error(v.loc, "region", fmt::format("no price catalog for region '{}' (available: {})", sc.region,
+      diags.error(v.loc, "region", fmt::format("no price catalog for region '{}' (available: {})", echo(sc.region),
                                                quoted_list(registry.regions)),
                   did_you_mean(sc.region, registry.regions));
   }
@@ -354,7 +367,7 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
     bool known = false;
     for (const auto& item : registry.price_items) known = known || item == k;
     if (!known) {
-      diags.error(v.loc, v.path, fmt::format("unknown price item '{}'", k),
+      diags.error(v.loc, v.path, fmt::format("unknown price item '{}'", echo(k)),
                   registry.price_items.empty() ? std::string("this build's price catalog has no items yet")
                                                : keys_hint_for(k, registry.price_items));
       continue;
@@ -370,7 +383,7 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
     d.loc = v.loc;
     if (!valid_name(name))
       diags.error(v.loc, "services." + name,
-                  fmt::format("'{}' is not a valid service name (letters, digits, '_' and '-', starting with a letter)", name));
+                  fmt::format("'{}' is not a valid service name (letters, digits, '_' and '-', starting with a letter)", echo(name)));
     if (v.record) {
       d.type = registry.find(v.record->variant);
       d.params = *v.record;
@@ -385,7 +398,7 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
   const auto check_reference = [&](const std::string& from, const Value& v, const ParamSpec& s, const Record* holder) {
     const ServiceDecl* target = sc.find_service(v.text);
     if (target == nullptr) {
-      diags.error(v.loc, v.path, fmt::format("unknown service '{}'", v.text), did_you_mean(v.text, service_names));
+      diags.error(v.loc, v.path, fmt::format("unknown service '{}'", echo(v.text)), did_you_mean(v.text, service_names));
       return;
     }
     if (target->type != nullptr && !s.ref_types.empty()) {
@@ -420,9 +433,9 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
     if (name_value.present) {
       if (!valid_name(w.name))
         diags.error(name_value.loc, item.path + ".name",
-                    fmt::format("'{}' is not a valid workload name (letters, digits, '_' and '-', starting with a letter)", w.name));
+                    fmt::format("'{}' is not a valid workload name (letters, digits, '_' and '-', starting with a letter)", echo(w.name)));
       else if (!workload_names.insert(w.name).second)
-        diags.error(name_value.loc, item.path + ".name", fmt::format("duplicate workload name '{}'", w.name));
+        diags.error(name_value.loc, item.path + ".name", fmt::format("duplicate workload name '{}'", echo(w.name)));
     }
     const Value& target = w.params.get("target");
     if (target.present) {
@@ -441,7 +454,7 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
           for (const auto& o : type.ops) ok = ok || o == op.text;
           if (!ok)
             diags.error(op.loc, op.path,
-                        fmt::format("'{}' ({}) has no operation '{}' (it has {})", t->name, type.name, op.text, quoted_list(type.ops)),
+                        fmt::format("'{}' ({}) has no operation '{}' (it has {})", t->name, type.name, echo(op.text), quoted_list(type.ops)),
                         type.op_hint(op.text));
           w.op = op.text;
         } else {
@@ -460,7 +473,7 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
             }
           if (!found)
             diags.error(route.loc, route.path,
-                        fmt::format("'{}' has no route '{}' (it has {})", t->name, route.text, quoted_list(names)),
+                        fmt::format("'{}' has no route '{}' (it has {})", t->name, echo(route.text), quoted_list(names)),
                         did_you_mean(route.text, names));
         }
         const Value& invoke = w.params.get("invoke");
@@ -469,7 +482,7 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
             diags.error(invoke.loc, invoke.path, fmt::format("'{}' ({}) cannot be invoked asynchronously", t->name, type.name));
           else if (op.present && op.text != type.async_op)
             diags.error(op.loc, op.path,
-                        fmt::format("'invoke: async' uses the operation '{}', but 'op' says '{}'", type.async_op, op.text));
+                        fmt::format("'invoke: async' uses the operation '{}', but 'op' says '{}'", type.async_op, echo(op.text)));
           else
             w.op = type.async_op;
         }
@@ -529,7 +542,7 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
       for (const auto& n : names) found = found || n == owner;
       if (!found)
         diags.error(x.metric_loc, item.path + ".metric",
-                    fmt::format("there is no {} named '{}'", section == "workloads" ? "workload" : "service", owner),
+                    fmt::format("there is no {} named '{}'", section == "workloads" ? "workload" : "service", echo(owner)),
                     did_you_mean(owner, names));
     }
     sc.expect.push_back(std::move(x));

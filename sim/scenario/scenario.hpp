@@ -58,6 +58,8 @@ struct Scenario {
   SimTime warmup = 0;
   std::uint64_t seed = 1;
   std::uint32_t replications = 1;
+  std::uint64_t max_events = 1'000'000'000;  // per replication (see SimulationOptions::max_events)
+  SourceLoc max_events_loc;                   // where it was set, for the message when a run reaches it
   std::string region;
   Record account;
   std::vector<std::pair<std::string, double>> pricing;
@@ -67,6 +69,7 @@ struct Scenario {
   std::optional<Record> lesson;
   std::vector<TopologyEdge> edges;
   Diagnostics warnings;
+  const ServiceRegistry* registry = nullptr;  // the service types it was loaded with
 
   const ServiceDecl* find_service(std::string_view name) const;
   std::size_t service_index(std::string_view name) const;  // npos when absent

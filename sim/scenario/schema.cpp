@@ -1,14 +1,14 @@
 #include "sim/scenario/schema.hpp"
 
 #include <cmath>
+#include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
+#include "sim/scenario/input_file.hpp"
 #include "sim/scenario/units.hpp"
 
 namespace slsim {
@@ -78,11 +78,35 @@ ParamSpec param(std::string name, ParamType type, std::string unit, std::string 
   return p;
 }
 
+Value::Value() = default;
+Value::~Value() = default;
+Value::Value(const Value&) = default;
+Value::Value(Value&&) noexcept = default;
+Value& Value::operator=(const Value&) = default;
+Value& Value::operator=(Value&&) noexcept = default;
+
 const Value& Record::get(std::string_view name) const {
   for (const auto& [k, v] : fields)
     if (k == name) return v;
   throw std::logic_error(fmt::format("parameter '{}' is not declared in schema '{}'", name,
                                      schema != nullptr ? schema->name : std::string("?")));
+}
+
+std::int64_t Record::integer(std::string_view name) const {
+  const double v = get(name).number;
+  constexpr double kLimit = 9.2e18;  // just inside the int64 range
+  if (!(v == v)) return 0;
+  if (v >= kLimit) return static_cast<std::int64_t>(kLimit);
+  if (v <= -kLimit) return -static_cast<std::int64_t>(kLimit);
+  return static_cast<std::int64_t>(v);
+}
+
+double effective_min(const ParamSpec& spec) { return spec.min; }
+
+double effective_max(const ParamSpec& spec) {
+  if (spec.type == ParamType::duration || spec.type == ParamType::distribution)
+    return std::min(spec.max, static_cast<double>(kMaxDuration));
+  return spec.max;
 }
 
 const Record& Record::record(std::string_view name) const {
@@ -261,7 +285,29 @@ const Schema& distribution_schema() {
 
 // --- the checker ----------------------------------------------------------------
 
+std::string SchemaChecker::bounds_text(const ParamSpec& spec) const {
+  const double lo = effective_min(spec), hi = effective_max(spec);
+  const std::string low = fmt::format("{} {}", spec.min_exclusive ? "above" : "at least", format_value(spec, lo));
+  if (std::isinf(hi)) return low;
+  if (std::isinf(lo)) return fmt::format("at most {}", format_value(spec, hi));
+  if (spec.min_exclusive) return fmt::format("{} and at most {}", low, format_value(spec, hi));
+  return fmt::format("between {} and {}", format_value(spec, lo), format_value(spec, hi));
+}
+
 namespace {
+
+constexpr const char* kMaxDurationHint =
+    "every duration is at most 3650d (about 10 years), so that sums of times stay inside the simulator's "
+    "64-bit nanosecond clock";
+
+// The hint for a value outside [min, max]: the declaration's reason, or the global duration limit.
+std::string range_hint_of(const ParamSpec& spec, double v) {
+  if (!spec.range_hint.empty()) return spec.range_hint;
+  const bool timed = spec.type == ParamType::duration || spec.type == ParamType::distribution;
+  if (timed && v > static_cast<double>(kMaxDuration) && spec.max > static_cast<double>(kMaxDuration))
+    return kMaxDurationHint;
+  return {};
+}
 
 // A variant mapping without its discriminator: another key that names one of
 // the variants ("type: poisson" in an arrival) was most likely meant as it.
@@ -278,17 +324,14 @@ std::string discriminator_hint(const DocNode& node, const ParamSpec& spec, const
 
 }  // namespace
 
-void SchemaChecker::check_range(const DocNode& node, const ParamSpec& spec, const std::string& path,
-                                double v, std::string_view what) {
-  const bool above_min = spec.min_exclusive ? v > spec.min : v >= spec.min;
-  if (above_min && v <= spec.max) return;
-  const std::string low = fmt::format("{} {}", spec.min_exclusive ? "above" : "at least", format_value(spec, spec.min));
-  std::string bounds;
-  if (std::isinf(spec.max)) bounds = low;
-  else if (std::isinf(spec.min)) bounds = fmt::format("at most {}", format_value(spec, spec.max));
-  else if (spec.min_exclusive) bounds = fmt::format("{} and at most {}", low, format_value(spec, spec.max));
-  else bounds = fmt::format("between {} and {}", format_value(spec, spec.min), format_value(spec, spec.max));
-  diags_.error(node.loc, path, fmt::format("expected {} {}, found {}", what, bounds, node.describe()));
+bool SchemaChecker::check_range(const DocNode& node, const ParamSpec& spec, const std::string& path, double v,
+                                std::string_view what) {
+  const double lo = effective_min(spec);
+  const bool above_min = spec.min_exclusive ? v > lo : v >= lo;
+  if (above_min && v <= effective_max(spec)) return true;
+  diags_.error(node.loc, path, fmt::format("expected {} {}, found {}", what, bounds_text(spec), node.describe()),
+               range_hint_of(spec, v));
+  return false;
 }
 
 Value SchemaChecker::default_value(const ParamSpec& spec, const std::string& path) {
@@ -335,8 +378,8 @@ Record SchemaChecker::check_record(const DocNode& node, const Schema& schema, co
       if (const auto it = given.find(key); it != given.end()) {
         const SourceLoc& first = node.key_locs[it->second];
         diags_.error(key_loc, key_path,
-                     first.line > 0 ? fmt::format("duplicate key '{}' (first given at line {})", key, first.line)
-                                    : fmt::format("duplicate key '{}'", key));
+                     first.line > 0 ? fmt::format("duplicate key '{}' (first given at line {})", echo(key), first.line)
+                                    : fmt::format("duplicate key '{}'", echo(key)));
         continue;
       }
       given.emplace(key, i);
@@ -344,7 +387,7 @@ Record SchemaChecker::check_record(const DocNode& node, const Schema& schema, co
       for (const auto& e : allowed_extra) extra = extra || e == key;
       if (extra) continue;
       if (schema.find(key) == nullptr)
-        diags_.error(key_loc, key_path, fmt::format("unknown key '{}'", key), keys_hint(key, schema));
+        diags_.error(key_loc, key_path, fmt::format("unknown key '{}'", echo(key)), keys_hint(key, schema));
     }
   }
   for (const auto& spec : schema.params) {
@@ -403,7 +446,7 @@ Value SchemaChecker::check_value(const DocNode& node, const ParamSpec& spec, con
         if (n == which->scalar) chosen = s;
       if (chosen == nullptr) {
         diags_.error(which->loc, child_path(path, spec.discriminator),
-                     fmt::format("expected one of {}, found '{}'", quoted_list(names), which->scalar),
+                     fmt::format("expected one of {}, found '{}'", quoted_list(names), echo(which->scalar)),
                      did_you_mean(which->scalar, names));
         return v;
       }
@@ -447,7 +490,7 @@ Value SchemaChecker::check_value(const DocNode& node, const ParamSpec& spec, con
         const auto& [key, child] = node.entries[i];
         if (const auto it = seen.find(key); it != seen.end()) {
           diags_.error(node.key_locs[i], child_path(path, key),
-                       fmt::format("duplicate key '{}' (first given at line {})", key, it->second));
+                       fmt::format("duplicate key '{}' (first given at line {})", echo(key), it->second));
           continue;
         }
         seen.emplace(key, node.key_locs[i].line);
@@ -474,6 +517,7 @@ Value SchemaChecker::check_scalar(const DocNode& node, const ParamSpec& spec, co
   }
   const std::string& s = node.scalar;
   v.text = s;
+  v.quoted = node.quoted;
   switch (spec.type) {
     case ParamType::text:
       v.present = true;
@@ -490,7 +534,7 @@ Value SchemaChecker::check_scalar(const DocNode& node, const ParamSpec& spec, co
         v.flag = s == "true";
         v.present = true;
       } else {
-        diags_.error(node.loc, path, fmt::format("expected true or false, found '{}'", s));
+        diags_.error(node.loc, path, fmt::format("expected true or false, found '{}'", echo(s)));
       }
       return v;
     case ParamType::choice: {
@@ -499,7 +543,7 @@ Value SchemaChecker::check_scalar(const DocNode& node, const ParamSpec& spec, co
           v.present = true;
           return v;
         }
-      diags_.error(node.loc, path, fmt::format("expected one of {}, found '{}'", quoted_list(spec.choices), s),
+      diags_.error(node.loc, path, fmt::format("expected one of {}, found '{}'", quoted_list(spec.choices), echo(s)),
                    did_you_mean(s, spec.choices));
       return v;
     }
@@ -507,24 +551,34 @@ Value SchemaChecker::check_scalar(const DocNode& node, const ParamSpec& spec, co
     case ParamType::number:
     case ParamType::probability: {
       const auto n = node.quoted ? std::nullopt : parse_plain_number(s);
+      const auto probability_bounds = [&] {
+        ParamSpec bounded = spec;
+        if (spec.type == ParamType::probability) {
+          bounded.min = std::max(spec.min, 0.0);
+          bounded.max = std::min(spec.max, 1.0);
+        }
+        return bounded;
+      };
       if (!n) {
+        if (!node.quoted && number_overflows(s)) {
+          diags_.error(node.loc, path, fmt::format("expected {} {}, found '{}', a number too large to represent", what,
+                                                   bounds_text(probability_bounds()), echo(s)));
+          return v;
+        }
         std::string hint;
-        if (parse_duration(s).value || parse_size(s).value || parse_rate(s).value)
+        if (spec.type == ParamType::probability && !suggest_probability(s).empty())
+          hint = fmt::format("did you mean {}? (a probability is a number from 0 to 1)", suggest_probability(s));
+        else if (parse_duration(s).value || parse_size(s).value || parse_rate(s).value)
           hint = "this value takes a plain number, without a unit";
-        diags_.error(node.loc, path, fmt::format("expected {}, found '{}'", what, s), hint);
+        diags_.error(node.loc, path, fmt::format("expected {}, found '{}'", what, echo(s)), hint);
         return v;
       }
       if (spec.type == ParamType::integer && *n != std::floor(*n)) {
-        diags_.error(node.loc, path, fmt::format("expected a whole number, found '{}'", s));
+        diags_.error(node.loc, path, fmt::format("expected a whole number, found '{}'", echo(s)));
         return v;
       }
       v.number = *n;
-      ParamSpec bounded = spec;
-      if (spec.type == ParamType::probability) {
-        bounded.min = std::max(spec.min, 0.0);
-        bounded.max = std::min(spec.max, 1.0);
-      }
-      check_range(node, bounded, path, *n, what);
+      check_range(node, probability_bounds(), path, *n, what);
       v.present = true;
       return v;
     }
@@ -535,14 +589,28 @@ Value SchemaChecker::check_scalar(const DocNode& node, const ParamSpec& spec, co
                                   : spec.type == ParamType::rate   ? parse_rate(s)
                                                                    : parse_size(s);
       if (!parsed.value) {
+        if (parsed.overflow) {
+          diags_.error(node.loc, path, fmt::format("expected {} {}, found '{}', a number too large to represent", what,
+                                                   bounds_text(spec), echo(s)),
+                       range_hint_of(spec, kUnbounded));
+          return v;
+        }
         std::string hint;
         if (parse_plain_number(s)) {
           hint = spec.type == ParamType::duration ? fmt::format("write the unit, e.g. {}ms or {}s", s, s)
                  : spec.type == ParamType::rate   ? fmt::format("write the unit, e.g. {}/s", s)
                                                   : fmt::format("write the unit, e.g. {}{}", s,
                                                                 spec.unit.empty() ? "MB" : spec.unit);
+        } else {
+          const std::string fixed = spec.type == ParamType::duration ? suggest_duration(s)
+                                    : spec.type == ParamType::rate   ? suggest_rate(s)
+                                                                     : suggest_size(s);
+          if (!fixed.empty()) hint = fmt::format("did you mean {}?", fixed);
+          // slsim's KB, MB, GB are binary already: say so to someone who wrote MiB.
+          if (!fixed.empty() && spec.type == ParamType::size && s.find("iB") != std::string::npos)
+            hint += " (slsim's sizes are binary: 1 MB = 1024 KB)";
         }
-        diags_.error(node.loc, path, fmt::format("expected {}, found '{}'", parsed.expected, s), hint);
+        diags_.error(node.loc, path, fmt::format("expected {}, found '{}'", parsed.expected, echo(s)), hint);
         return v;
       }
       v.number = *parsed.value;
@@ -590,7 +658,7 @@ Value SchemaChecker::check_distribution(const DocNode& node, const ParamSpec& sp
   } else if (kind == "uniform") {
     if (r.number("min") > r.number("max")) {
       diags_.error(node.loc, path, fmt::format("expected min <= max, found min '{}' and max '{}'",
-                                               r.get("min").text, r.get("max").text));
+                                               echo(r.get("min").text), echo(r.get("max").text)));
       return v;
     }
     v.dist = Distribution::uniform(r.number("min"), r.number("max"));
@@ -607,8 +675,8 @@ Value SchemaChecker::check_distribution(const DocNode& node, const ParamSpec& sp
     } else {
       if (r.number("p99") <= r.number("median")) {
         diags_.error(r.get("p99").loc, child_path(path, "p99"),
-                     fmt::format("expected p99 above the median '{}', found '{}'", r.get("median").text,
-                                 r.get("p99").text));
+                     fmt::format("expected p99 above the median '{}', found '{}'", echo(r.get("median").text),
+                                 echo(r.get("p99").text)));
         return v;
       }
       v.dist = Distribution::lognormal_median_p99(r.number("median"), r.number("p99"));
@@ -633,35 +701,37 @@ Value SchemaChecker::check_distribution(const DocNode& node, const ParamSpec& sp
     } else {
       const Value& file = r.get("file");
       const std::filesystem::path full = std::filesystem::path(base_dir_) / file.text;
-      std::ifstream in(full);
-      if (!in) {
-        diags_.error(file.loc, child_path(path, "file"), fmt::format("cannot read '{}'", full.string()));
+      const FileText content = read_input_file(full.string(), kMaxDataFileBytes);
+      if (!content.text) {
+        diags_.error(file.loc, child_path(path, "file"), fmt::format("'{}' {}", echo(full.string()), content.error));
         return v;
       }
       const std::string unit = r.has("unit") ? r.text("unit") : std::string{};
-      std::string line;
-      int line_no = 0;
-      while (std::getline(in, line)) {
-        ++line_no;
-        const std::string cell = line.substr(0, line.find(','));
+      const std::string error = for_each_data_line(*content.text, [&](std::size_t line_no, std::string_view line) {
         std::string trimmed;
-        for (const char c : cell)
+        for (const char c : line.substr(0, line.find(',')))
           if (c != ' ' && c != '\t' && c != '\r') trimmed += c;
-        if (trimmed.empty() || trimmed[0] == '#') continue;
+        if (trimmed.empty() || trimmed[0] == '#') return std::string{};
         const auto with_unit = parse_duration(unit.empty() ? trimmed : trimmed + unit);
         if (!with_unit.value) {
-          if (line_no == 1 && !parse_plain_number(trimmed)) continue;  // a header line
-          diags_.error(file.loc, child_path(path, "file"),
-                       fmt::format("{}:{}: expected {}, found '{}'", full.string(), line_no,
-                                   unit.empty() ? with_unit.expected + " (or set 'unit' for bare numbers)"
-                                                : std::string("a number"),
-                                   trimmed));
-          return v;
+          if (line_no == 1 && !parse_plain_number(trimmed)) return std::string{};  // a header line
+          if (with_unit.overflow) return fmt::format("found '{}', a number too large to represent", echo(trimmed));
+          return fmt::format("expected {}, found '{}'",
+                             unit.empty() ? with_unit.expected + " (or set 'unit' for bare numbers)"
+                                          : std::string("a number"),
+                             echo(trimmed));
         }
+        if (*with_unit.value > static_cast<double>(kMaxDuration))
+          return fmt::format("expected a duration of at most 3650d, found '{}'", echo(trimmed));
         values.push_back(*with_unit.value);
+        return std::string{};
+      });
+      if (!error.empty()) {
+        diags_.error(file.loc, child_path(path, "file"), fmt::format("{}:{}", echo(full.string()), error));
+        return v;
       }
       if (values.empty()) {
-        diags_.error(file.loc, child_path(path, "file"), fmt::format("'{}' holds no values", full.string()));
+        diags_.error(file.loc, child_path(path, "file"), fmt::format("'{}' holds no values", echo(full.string())));
         return v;
       }
     }
@@ -685,11 +755,12 @@ std::string range_text(const ParamSpec& p) {
     for (const auto& [n, schema] : p.variants) names.push_back(n);
     return fmt::format("{}: {}", p.discriminator, fmt::join(names, " \\| "));
   }
-  const bool lo = !std::isinf(p.min), hi = !std::isinf(p.max);
-  if (lo && p.min_exclusive) return "> " + format_value(p, p.min) + (hi ? ", ≤ " + format_value(p, p.max) : "");
-  if (lo && hi) return format_value(p, p.min) + " to " + format_value(p, p.max);
-  if (lo) return "≥ " + format_value(p, p.min);
-  if (hi) return "≤ " + format_value(p, p.max);
+  const double min = effective_min(p), max = effective_max(p);
+  const bool lo = !std::isinf(min), hi = !std::isinf(max);
+  if (lo && p.min_exclusive) return "> " + format_value(p, min) + (hi ? ", ≤ " + format_value(p, max) : "");
+  if (lo && hi) return format_value(p, min) + " to " + format_value(p, max);
+  if (lo) return "≥ " + format_value(p, min);
+  if (hi) return "≤ " + format_value(p, max);
   return "";
 }
 

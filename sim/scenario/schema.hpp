@@ -69,6 +69,7 @@ struct ParamSpec {
   std::string discriminator;           // variant: e.g. "process"
   std::vector<std::pair<std::string, const Schema*>> variants;
   std::string help;
+  std::string range_hint;  // why the range is what it is: the hint of an out-of-range error
 };
 
 // Another name for a key or an operation (AWS's own: a CloudFormation, SAM or
@@ -84,6 +85,10 @@ bool same_name(std::string_view a, std::string_view b);
 std::string a_or_an(std::string_view word);
 // The alias of `name` in `aliases`, or nullptr.
 const Alias* find_alias(const std::vector<Alias>& aliases, std::string_view name);
+// Every duration (and every value of a distribution) is at most kMaxDuration,
+// whatever its declaration says; these are the bounds the checker applies.
+double effective_min(const ParamSpec& spec);
+double effective_max(const ParamSpec& spec);
 
 struct Schema {
   std::string name;
@@ -98,10 +103,20 @@ struct Record;
 
 // A checked value. Numbers are in base units (ns, bytes, per second).
 struct Value {
+  // Declared here and defaulted in schema.cpp: Value contains vectors of
+  // itself, which clang 14 with libstdc++ 12 only accepts this way.
+  Value();
+  ~Value();
+  Value(const Value&);
+  Value(Value&&) noexcept;
+  Value& operator=(const Value&);
+  Value& operator=(Value&&) noexcept;
+
   ParamType type = ParamType::text;
   bool present = false;    // given in the scenario or filled from a default
   bool defaulted = false;  // filled from the declared default
   bool given = false;      // the key was written (even if its value was rejected)
+  bool quoted = false;     // a scalar written in quotes (its text starts one column after `loc`)
   bool flag = false;
   double number = 0.0;
   std::string text;
@@ -126,7 +141,9 @@ struct Record {
   const Value& get(std::string_view name) const;
   bool has(std::string_view name) const { return get(name).present; }
   double number(std::string_view name) const { return get(name).number; }
-  std::int64_t integer(std::string_view name) const { return static_cast<std::int64_t>(get(name).number); }
+  // Saturates (NaN gives 0): a value outside its declared range has been
+  // reported, but load-time checks may still read it.
+  std::int64_t integer(std::string_view name) const;
   SimTime duration(std::string_view name) const { return round_ns(get(name).number); }
   double rate(std::string_view name) const { return get(name).number; }
   double size(std::string_view name) const { return get(name).number; }
@@ -157,8 +174,9 @@ class SchemaChecker {
  private:
   Value check_scalar(const DocNode& node, const ParamSpec& spec, const std::string& path);
   Value check_distribution(const DocNode& node, const ParamSpec& spec, const std::string& path);
-  void check_range(const DocNode& node, const ParamSpec& spec, const std::string& path, double v,
+  bool check_range(const DocNode& node, const ParamSpec& spec, const std::string& path, double v,
                    std::string_view what);
+  std::string bounds_text(const ParamSpec& spec) const;
 
   Diagnostics& diags_;
   std::string base_dir_;

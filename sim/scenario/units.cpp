@@ -25,6 +25,19 @@ std::optional<double> parse_plain_number(std::string_view text) {
   return v;
 }
 
+bool number_overflows(std::string_view text) {
+  if (text.empty() || text.size() > 64) return false;
+  for (const char c : text) {
+    const bool ok = (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E';
+    if (!ok) return false;
+  }
+  const std::string copy(text);
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(copy.c_str(), &end);
+  return end == copy.c_str() + copy.size() && errno == ERANGE && std::isinf(v);
+}
+
 namespace {
 
 // Splits "12.5ms" into ("12.5", "ms") at the first character that cannot be part of a number.
@@ -54,45 +67,151 @@ constexpr std::array<Unit, 5> kSizeUnits{{{"B", 1.0}, {"KB", 1024.0}, {"MB", 104
 
 }  // namespace
 
+namespace {
+
+// A number with one of `units`: the number in base units, or why not.
+template <std::size_t N>
+ParsedNumber parse_with_unit(std::string_view number, std::string_view unit, const std::array<Unit, N>& units,
+                             const std::string& expected, const char* non_negative, bool divide) {
+  for (const auto& u : units) {
+    if (unit != u.name) continue;
+    if (number_overflows(number)) return {std::nullopt, expected, true};
+    const auto v = parse_plain_number(number);
+    if (!v) return {std::nullopt, expected};
+    if (*v < 0) return {std::nullopt, non_negative};
+    const double base = divide ? *v / u.factor : *v * u.factor;
+    if (!std::isfinite(base)) return {std::nullopt, expected, true};
+    return {base, {}};
+  }
+  return {std::nullopt, expected};
+}
+
+}  // namespace
+
 ParsedNumber parse_duration(std::string_view text) {
   static const std::string expected = "a duration with a unit (ns, us, ms, s, min, h, d), e.g. 250ms";
   const auto [number, unit] = split_unit(text);
-  const auto v = parse_plain_number(number);
-  if (!v || unit.empty()) return {std::nullopt, expected};
-  for (const auto& u : kDurationUnits)
-    if (unit == u.name) {
-      if (*v < 0) return {std::nullopt, "a non-negative duration"};
-      return {*v * u.factor, {}};
-    }
-  return {std::nullopt, expected};
+  return parse_with_unit(number, unit, kDurationUnits, expected, "a non-negative duration", false);
 }
 
 ParsedNumber parse_rate(std::string_view text) {
   static const std::string expected = "a rate like 50/s, 3000/min, 1e6/h or 1/d";
   const auto slash = text.find('/');
   if (slash == std::string_view::npos) return {std::nullopt, expected};
-  const auto v = parse_plain_number(text.substr(0, slash));
-  const std::string_view unit = text.substr(slash + 1);
-  if (!v) return {std::nullopt, expected};
-  for (const auto& u : kRateUnits)
-    if (unit == u.name) {
-      if (*v < 0) return {std::nullopt, "a non-negative rate"};
-      return {*v / u.factor, {}};
-    }
-  return {std::nullopt, expected};
+  return parse_with_unit(text.substr(0, slash), text.substr(slash + 1), kRateUnits, expected, "a non-negative rate",
+                         true);
 }
 
 ParsedNumber parse_size(std::string_view text) {
   static const std::string expected = "a size with a unit (B, KB, MB, GB, TB), e.g. 512MB";
   const auto [number, unit] = split_unit(text);
-  const auto v = parse_plain_number(number);
-  if (!v || unit.empty()) return {std::nullopt, expected};
-  for (const auto& u : kSizeUnits)
-    if (unit == u.name) {
-      if (*v < 0) return {std::nullopt, "a non-negative size"};
-      return {*v * u.factor, {}};
+  return parse_with_unit(number, unit, kSizeUnits, expected, "a non-negative size", false);
+}
+
+// --- suggestions for unit mistakes --------------------------------------------
+
+namespace {
+
+struct Spelling {
+  std::string_view written;    // lower case
+  std::string_view canonical;  // the slsim unit
+};
+
+// Ways people write the units, lower-cased; "m" alone is read as minutes for a
+// duration and as MB for a size.
+constexpr Spelling kDurationSpellings[] = {
+    {"ns", "ns"}, {"nsec", "ns"}, {"nanosecond", "ns"}, {"nanoseconds", "ns"},
+    {"us", "us"}, {"usec", "us"}, {"micros", "us"}, {"µs", "us"}, {"μs", "us"}, {"microsecond", "us"}, {"microseconds", "us"},
+    {"ms", "ms"}, {"msec", "ms"}, {"msecs", "ms"}, {"millis", "ms"}, {"millisecond", "ms"}, {"milliseconds", "ms"},
+    {"s", "s"}, {"sec", "s"}, {"secs", "s"}, {"second", "s"}, {"seconds", "s"},
+    {"m", "min"}, {"min", "min"}, {"mins", "min"}, {"minute", "min"}, {"minutes", "min"},
+    {"h", "h"}, {"hr", "h"}, {"hrs", "h"}, {"hour", "h"}, {"hours", "h"},
+    {"d", "d"}, {"day", "d"}, {"days", "d"}};
+constexpr Spelling kSizeSpellings[] = {
+    {"b", "B"}, {"byte", "B"}, {"bytes", "B"},
+    {"k", "KB"}, {"kb", "KB"}, {"kib", "KB"}, {"kilobyte", "KB"}, {"kilobytes", "KB"},
+    {"m", "MB"}, {"mb", "MB"}, {"mib", "MB"}, {"megabyte", "MB"}, {"megabytes", "MB"},
+    {"g", "GB"}, {"gb", "GB"}, {"gib", "GB"}, {"gigabyte", "GB"}, {"gigabytes", "GB"},
+    {"t", "TB"}, {"tb", "TB"}, {"tib", "TB"}, {"terabyte", "TB"}, {"terabytes", "TB"}};
+// Per what: the rate units slsim knows.
+constexpr Spelling kRateUnitOf[] = {{"s", "s"}, {"min", "min"}, {"h", "h"}, {"d", "d"}};
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+template <std::size_t N>
+std::string_view canonical_unit(std::string_view written, const Spelling (&table)[N]) {
+  const std::string w = lower(trim(written));
+  for (const auto& sp : table)
+    if (w == sp.written) return sp.canonical;
+  return {};
+}
+
+// "10 sec" -> ("10", "sec") when the text starts with a plain number.
+std::optional<std::pair<std::string_view, std::string_view>> number_and_rest(std::string_view text) {
+  text = trim(text);
+  const auto [number, rest] = split_unit(text);
+  if (!parse_plain_number(number) || number.empty()) return std::nullopt;
+  return std::pair{number, trim(rest)};
+}
+
+}  // namespace
+
+std::string suggest_duration(std::string_view text) {
+  const auto parts = number_and_rest(text);
+  if (!parts || parts->second.empty()) return {};
+  const std::string_view unit = canonical_unit(parts->second, kDurationSpellings);
+  if (unit.empty()) return {};
+  std::string fixed = std::string(parts->first) + std::string(unit);
+  return fixed == text ? std::string{} : fixed;
+}
+
+std::string suggest_size(std::string_view text) {
+  const auto parts = number_and_rest(text);
+  if (!parts || parts->second.empty()) return {};
+  const std::string_view unit = canonical_unit(parts->second, kSizeSpellings);
+  if (unit.empty()) return {};
+  std::string fixed = std::string(parts->first) + std::string(unit);
+  return fixed == text ? std::string{} : fixed;
+}
+
+std::string suggest_rate(std::string_view text) {
+  const auto parts = number_and_rest(text);
+  if (!parts || parts->second.empty()) return {};
+  std::string rest = lower(parts->second);
+  // "50 requests per second", "50 req/s", "50/sec", "50 per minute", "50 rps".
+  for (const std::string_view noun : {"requests", "request", "reqs", "req", "calls", "events", "messages", "msgs"})
+    if (rest.rfind(noun, 0) == 0) {
+      rest = std::string(trim(std::string_view(rest).substr(noun.size())));
+      break;
     }
-  return {std::nullopt, expected};
+  std::string_view per;
+  if (rest == "rps") per = "s";
+  else if (rest == "rpm") per = "min";
+  else if (rest == "rph") per = "h";
+  else if (!rest.empty() && rest.front() == '/') per = canonical_unit(std::string_view(rest).substr(1), kDurationSpellings);
+  else if (rest.rfind("per ", 0) == 0) per = canonical_unit(std::string_view(rest).substr(4), kDurationSpellings);
+  if (per.empty() || canonical_unit(per, kRateUnitOf).empty()) return {};
+  std::string fixed = std::string(parts->first) + "/" + std::string(per);
+  return fixed == text ? std::string{} : fixed;
+}
+
+std::string suggest_probability(std::string_view text) {
+  text = trim(text);
+  if (text.empty() || text.back() != '%') return {};
+  const auto v = parse_plain_number(trim(text.substr(0, text.size() - 1)));
+  if (!v || *v < 0 || *v > 100) return {};
+  return format_number(*v / 100.0);
 }
 
 std::string format_number(double v) {

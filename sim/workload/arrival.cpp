@@ -1,11 +1,12 @@
 #include "sim/workload/arrival.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
-#include <fstream>
 
 #include <fmt/format.h>
 
+#include "sim/scenario/input_file.hpp"
 #include "sim/scenario/units.hpp"
 
 namespace slsim {
@@ -20,12 +21,21 @@ ParamSpec spec(std::string name, ParamType type, std::string help) {
   return p;
 }
 
-ParamSpec rate_or_schedule_rate() {
-  ParamSpec p = spec("rate", ParamType::rate, "mean arrival rate (give rate or schedule)");
+constexpr const char* kRateLimitHint =
+    "the clock counts whole nanoseconds: above 1000000/s (gaps under 1 us) rounding each gap to 1 ns would "
+    "distort the rate by more than 0.05%";
+
+// An arrival rate, bounded by what the nanosecond clock resolves faithfully.
+ParamSpec arrival_rate(std::string help) {
+  ParamSpec p = spec("rate", ParamType::rate, std::move(help) + "; at most 1000000/s, the finest the nanosecond clock resolves faithfully");
   p.unit = "/s";
   p.min = 0;
+  p.max = kMaxArrivalRate;
+  p.range_hint = kRateLimitHint;
   return p;
 }
+
+ParamSpec rate_or_schedule_rate() { return arrival_rate("mean arrival rate (give rate or schedule)"); }
 
 const Schema& schedule_step_schema() {
   static const Schema s = [] {
@@ -35,10 +45,8 @@ const Schema& schedule_step_schema() {
     ParamSpec at = spec("at", ParamType::duration, "when this rate starts");
     at.required = true;
     at.min = 0;
-    ParamSpec rate = spec("rate", ParamType::rate, "the rate from then on");
+    ParamSpec rate = arrival_rate("the rate from then on");
     rate.required = true;
-    rate.unit = "/s";
-    rate.min = 0;
     sc.params = {at, rate};
     return sc;
   }();
@@ -69,10 +77,11 @@ const Schema& burst_schema() {
     ParamSpec at = spec("at", ParamType::duration, "when the burst starts");
     at.required = true;
     at.min = 0;
-    ParamSpec count = spec("count", ParamType::integer, "how many requests");
+    ParamSpec count = spec("count", ParamType::integer,
+                           "how many requests (at most 10 million: each one in flight holds about 200 bytes)");
     count.required = true;
     count.min = 1;
-    count.max = 1e9;
+    count.max = 1e7;
     ParamSpec over = spec("over", ParamType::duration, "spread evenly over this long (0s: all at once)");
     over.default_text = "0s";
     over.min = 0;
@@ -82,9 +91,11 @@ const Schema& burst_schema() {
 }
 const Schema& periodic_schema() {
   static const Schema s = [] {
-    ParamSpec every = spec("every", ParamType::duration, "the period (an EventBridge-style schedule)");
+    ParamSpec every = spec("every", ParamType::duration, "the period; at least 1us, as for rates (at most 1000000/s)");
     every.required = true;
-    every.min = 1;
+    every.min = 1e3;
+    every.range_hint = "a period under 1us is a rate above 1000000/s, the highest any workload may have (the "
+                       "nanosecond clock resolves no finer rates faithfully)";
     ParamSpec start = spec("start", ParamType::duration, "the first firing");
     start.default_text = "0s";
     start.min = 0;
@@ -94,14 +105,35 @@ const Schema& periodic_schema() {
 }
 const Schema& trace_schema() {
   static const Schema s = [] {
-    ParamSpec file = spec("file", ParamType::text, "CSV file relative to the scenario");
+    ParamSpec file = spec("file", ParamType::text,
+                          "CSV file relative to the scenario (at most 256 MiB, 10 million lines of up to 4096 "
+                          "characters)");
     file.required = true;
     ParamSpec format = spec("format", ParamType::choice,
-                            "timestamps: one arrival time per line (a duration, or bare seconds); "
-                            "per_minute: one count per line, Poisson within each minute");
+                            "timestamps: one arrival time per line, in order (a duration, or bare seconds; at most "
+                            "3650d); per_minute: one count per line (at most 60000000, i.e. 1000000/s), Poisson "
+                            "within each minute");
     format.choices = {"timestamps", "per_minute"};
     format.default_text = "timestamps";
     return Schema{"arrival: trace", "Replays recorded traffic.", {file, format}};
+  }();
+  return s;
+}
+
+const Schema& schedule_schema() {
+  static const Schema s = [] {
+    ParamSpec expression = spec("expression", ParamType::text,
+                                "an EventBridge schedule expression: cron(minutes hours day-of-month month "
+                                "day-of-week year), rate(value unit) or at(yyyy-mm-ddThh:mm:ss), in UTC");
+    expression.required = true;
+    ParamSpec start = spec("start", ParamType::text,
+                           "the UTC date and time of the run's start (t = 0, warm-up included), e.g. "
+                           "2026-01-05T00:00:00Z; rate() fires first at this instant");
+    start.default_text = kDefaultScheduleStart;
+    return Schema{"arrival: schedule",
+                  "Firings of an EventBridge Scheduler schedule (1-minute precision, UTC), billed as Scheduler "
+                  "invocations.",
+                  {expression, start}};
   }();
   return s;
 }
@@ -143,7 +175,7 @@ const Schema& workload_schema() {
     arrival.discriminator = "process";
     arrival.variants = {{"poisson", &poisson_schema()}, {"constant", &constant_schema()},
                         {"burst", &burst_schema()}, {"periodic", &periodic_schema()},
-                        {"trace", &trace_schema()}};
+                        {"trace", &trace_schema()}, {"schedule", &schedule_schema()}};
     ParamSpec payload = spec("payload", ParamType::size, "request payload size");
     payload.default_text = "1KB";
     payload.unit = "KB";
@@ -169,6 +201,110 @@ const Schema& workload_schema() {
     return sc;
   }();
   return s;
+}
+
+void ArrivalProcess::read_trace(const Record& r, const std::string& base_dir, Diagnostics& diags, ArrivalProcess& p) {
+  const Value& file = r.get("file");
+  const std::filesystem::path full = std::filesystem::path(base_dir) / file.text;
+  const std::string name = echo(full.string());
+  const FileText content = read_input_file(full.string(), kMaxDataFileBytes);
+  if (!content.text) {
+    diags.error(file.loc, file.path, fmt::format("'{}' {}", name, content.error));
+    return;
+  }
+  const bool per_minute = r.text("format") == "per_minute";
+  constexpr double kMaxPerMinute = kMaxArrivalRate * 60;
+  std::vector<SimTime> times;
+  std::size_t rows = 0;
+  const std::string error = for_each_data_line(*content.text, [&](std::size_t line_no, std::string_view line) {
+    std::string cell;
+    for (const char c : line.substr(0, line.find(',')))
+      if (c != ' ' && c != '\t' && c != '\r') cell += c;
+    if (cell.empty() || cell[0] == '#') return std::string{};
+    const auto bare = parse_plain_number(cell);
+    if (per_minute) {
+      if (!bare || *bare < 0) {
+        if (line_no == 1 && !bare && !number_overflows(cell)) return std::string{};  // a header
+        return fmt::format("expected a count of arrivals in the minute (a number from 0 to {}), found '{}'",
+                           format_number(kMaxPerMinute), echo(cell));
+      }
+      if (*bare > kMaxPerMinute)
+        return fmt::format("expected at most {} arrivals in a minute (1000000/s, the finest rate the clock resolves "
+                           "faithfully), found '{}'",
+                           format_number(kMaxPerMinute), echo(cell));
+      if (static_cast<double>(rows + 1) * 60.0 > static_cast<double>(kMaxDuration) / 1e9)
+        return std::string("the trace is longer than 3650d, the longest a run can be");
+      p.segments_.push_back({static_cast<SimTime>(rows) * kMinute, *bare / 60e9});
+      ++rows;
+      return std::string{};
+    }
+    const auto d = bare ? ParsedNumber{*bare * 1e9, {}} : parse_duration(cell);
+    if (!d.value || *d.value < 0) {
+      if (line_no == 1 && !bare && !d.overflow && d.expected.find("non-negative") == std::string::npos)
+        return std::string{};  // a header
+      if (d.overflow || number_overflows(cell)) return fmt::format("found '{}', a number too large to represent", echo(cell));
+      return fmt::format("expected a time from 0 (a duration, or bare seconds), found '{}'", echo(cell));
+    }
+    if (*d.value > static_cast<double>(kMaxDuration))
+      return fmt::format("expected a time of at most 3650d (the longest a run can be), found '{}'", echo(cell));
+    const SimTime t = round_ns(*d.value);
+    if (!times.empty() && t < times.back())
+      return fmt::format("the times must not decrease: found '{}' after {}", echo(cell),
+                         format_duration(static_cast<double>(times.back())));
+    times.push_back(t);
+    ++rows;
+    return std::string{};
+  });
+  if (!error.empty()) {
+    diags.error(file.loc, file.path, fmt::format("{}:{}", name, error));
+    return;
+  }
+  if (rows == 0) {
+    diags.error(file.loc, file.path,
+                fmt::format("'{}' holds no {}: a trace needs at least one line of data", name,
+                            per_minute ? "counts" : "arrival times"));
+    return;
+  }
+  if (per_minute) {
+    p.kind_ = Kind::poisson;
+    p.recorded_ = true;
+    p.segments_.push_back({static_cast<SimTime>(p.segments_.size()) * kMinute, 0.0});
+  } else {
+    p.kind_ = Kind::trace;
+    p.times_ = std::make_shared<const std::vector<SimTime>>(std::move(times));
+  }
+}
+
+void ArrivalProcess::read_schedule(const Record& r, Diagnostics& diags, ArrivalProcess& p) {
+  p.kind_ = Kind::schedule;
+  const Value& start = r.get("start");
+  if (const auto instant = parse_utc_instant(start.text)) {
+    p.start_unix_s_ = *instant;
+  } else if (start.present) {
+    std::string hint = fmt::format("e.g. {} (schedules run in UTC)", kDefaultScheduleStart);
+    if (start.text.size() == 19 && parse_utc_instant(start.text + "Z"))
+      hint = fmt::format("schedules run in UTC: did you mean {}Z?", echo(start.text));
+    else if (start.text.size() > 19 && (start.text[19] == '+' || start.text[19] == '-'))
+      hint = "schedules run in UTC: convert the time and end it with Z, e.g. 2026-01-05T00:00:00Z";
+    diags.error(start.loc, start.path,
+                fmt::format("expected a UTC date and time from 1970 to 2199 like {}, found '{}'", kDefaultScheduleStart,
+                            echo(start.text)),
+                hint);
+  }
+  const Value& expression = r.get("expression");
+  if (!expression.present) return;  // already reported
+  p.expression_ = expression.text;
+  ScheduleExpression::Error error;
+  auto parsed = ScheduleExpression::parse(expression.text, error);
+  if (!parsed) {
+    SourceLoc loc = expression.loc;
+    // Point at the offending part when the expression sits on one line.
+    if (loc.line > 0 && expression.text.find('\n') == std::string::npos)
+      loc.column += static_cast<int>(error.offset) + (expression.quoted ? 1 : 0);
+    diags.error(loc, expression.path, error.message, error.hint);
+    return;
+  }
+  p.schedule_ = std::make_shared<const ScheduleExpression>(std::move(*parsed));
 }
 
 ArrivalProcess ArrivalProcess::from_record(const Record& r, const std::string& base_dir, Diagnostics& diags) {
@@ -217,51 +353,9 @@ ArrivalProcess ArrivalProcess::from_record(const Record& r, const std::string& b
     p.every_ = r.duration("every");
     p.at_ = r.duration("start");
   } else if (process == "trace") {
-    const Value& file = r.get("file");
-    const std::filesystem::path full = std::filesystem::path(base_dir) / file.text;
-    std::ifstream in(full);
-    if (!in) {
-      diags.error(file.loc, file.path, fmt::format("cannot read '{}'", full.string()));
-      return p;
-    }
-    const bool per_minute = r.text("format") == "per_minute";
-    std::vector<SimTime> times;
-    std::string line;
-    int line_no = 0;
-    while (std::getline(in, line)) {
-      ++line_no;
-      std::string cell;
-      for (const char c : line.substr(0, line.find(',')))
-        if (c != ' ' && c != '\t' && c != '\r') cell += c;
-      if (cell.empty() || cell[0] == '#') continue;
-      const auto bare = parse_plain_number(cell);
-      if (per_minute) {
-        if (!bare || *bare < 0) {
-          if (line_no == 1) continue;  // header
-          diags.error(file.loc, file.path, fmt::format("{}:{}: expected a count, found '{}'", full.string(), line_no, cell));
-          return p;
-        }
-        p.segments_.push_back({static_cast<SimTime>(p.segments_.size()) * kMinute, *bare / 60e9});
-      } else {
-        const auto d = bare ? ParsedNumber{*bare * 1e9, {}} : parse_duration(cell);
-        if (!d.value) {
-          if (line_no == 1) continue;  // header
-          diags.error(file.loc, file.path,
-                      fmt::format("{}:{}: expected a time (a duration, or bare seconds), found '{}'", full.string(), line_no, cell));
-          return p;
-        }
-        times.push_back(round_ns(*d.value));
-      }
-    }
-    if (per_minute) {
-      p.kind_ = Kind::poisson;
-      p.recorded_ = true;
-      p.segments_.push_back({static_cast<SimTime>(p.segments_.size()) * kMinute, 0.0});
-    } else {
-      p.kind_ = Kind::trace;
-      std::sort(times.begin(), times.end());
-      p.times_ = std::make_shared<const std::vector<SimTime>>(std::move(times));
-    }
+    read_trace(r, base_dir, diags, p);
+  } else if (process == "schedule") {
+    read_schedule(r, diags, p);
   }
   return p;
 }
@@ -318,8 +412,36 @@ SimTime ArrivalProcess::next(Rng& rng) {
       if (!times_ || emitted_ >= times_->size()) return kTimeNever;
       return (*times_)[emitted_++];
     }
+    case Kind::schedule: {
+      if (started_ && last_ == kTimeNever) return kTimeNever;
+      last_ = schedule_at_or_after(started_ ? last_ + 1 : 0);
+      started_ = true;
+      return last_;
+    }
   }
   return kTimeNever;
+}
+
+SimTime ArrivalProcess::schedule_at_or_after(SimTime t) const {
+  if (!schedule_) return kTimeNever;
+  // Calendar seconds are whole: the first second at or after t.
+  const std::int64_t from = start_unix_s_ + (t + kSecond - 1) / kSecond;
+  const auto fire = schedule_->first_at_or_after(from, start_unix_s_);
+  if (!fire) return kTimeNever;
+  // Years end at 2199, so this stays far inside the clock.
+  return (*fire - start_unix_s_) * kSecond;
+}
+
+std::optional<double> ArrivalProcess::firings_per_30_days() const {
+  constexpr SimTime kWindow = 30 * kDay;
+  if (kind_ == Kind::periodic)
+    return at_ < kWindow ? std::ceil(static_cast<double>(kWindow - at_) / static_cast<double>(every_)) : 0.0;
+  if (kind_ != Kind::schedule) return std::nullopt;
+  double firings = 0;
+  SimTime t = schedule_at_or_after(0);
+  for (; t < kWindow; t = schedule_at_or_after(t + 1)) ++firings;
+  if (t == kTimeNever) return std::nullopt;  // nothing after the 30 days: it does not repeat
+  return firings;
 }
 
 double ArrivalProcess::expected_count(SimTime horizon) const {
@@ -342,9 +464,18 @@ double ArrivalProcess::expected_count(SimTime horizon) const {
       if (!times_) return 0;
       return static_cast<double>(std::lower_bound(times_->begin(), times_->end(), horizon) - times_->begin());
     }
+    case Kind::schedule: {
+      double firings = 0;
+      for (SimTime t = schedule_at_or_after(0); t < horizon; t = schedule_at_or_after(t + 1)) ++firings;
+      return firings;
+    }
   }
   return 0;
 }
+
+namespace {
+std::string p_quote(const std::string& expression) { return fmt::format("schedule {}", expression); }
+}  // namespace
 
 ArrivalProcess::Recurrence ArrivalProcess::recurrence() const {
   using R = Recurrence::Kind;
@@ -362,6 +493,9 @@ ArrivalProcess::Recurrence ArrivalProcess::recurrence() const {
               fmt::format("every {}", format_duration(static_cast<double>(every_)))};
     case Kind::trace:
       return {R::steady, 0, "recorded traffic"};
+    case Kind::schedule:
+      if (const auto firings = firings_per_30_days()) return {R::per_firing, *firings, p_quote(expression_)};
+      return {R::one_off, 0, fmt::format("a one-time schedule ({})", expression_)};
   }
   return {};
 }
