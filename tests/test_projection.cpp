@@ -101,7 +101,8 @@ TEST_CASE("projection: none without a basis, and the note says why", "[cost][pro
         "services:\n  job: {type: lambda, duration: 4min, timeout: 15min}\n");
     REQUIRE(r.find_path("cost.monthly_usd")->is_null());
     REQUIRE(basis(r) == "none");
-    REQUIRE(note(r) == "no 30-day projection: 'nightly' (every 1d) did not fire in the measured window");
+    REQUIRE(note(r) == "no 30-day projection: 'nightly' (every 1d) did not fire in the measured window (measure a window "
+                    "that holds a firing)");
   }
   SECTION("a designed rate schedule") {
     const Json r = run_scenario_text(

@@ -69,7 +69,8 @@ ProjectionPlan plan_projection(const Scenario& sc, const std::vector<Workload*>&
         } else {
           f.projectable = false;
           f.to_month = month_by_time;
-          f.text = fmt::format("'{}' ({}) did not fire in the measured window", f.name, rec.what);
+          f.text = fmt::format("'{}' ({}) did not fire in the measured window (measure a window that holds a firing)",
+                               f.name, rec.what);
         }
         break;
       case RKind::one_off:
