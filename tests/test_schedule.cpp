@@ -258,3 +258,19 @@ TEST_CASE("schedule: the free tier is the account's, shared by every schedule", 
   // Projected: each schedule's window cost times its own firings ratio gives back the month.
   REQUIRE(metric(r, "cost.monthly_usd") == Approx(month_usd).epsilon(1e-12));
 }
+
+TEST_CASE("schedule: a function fired synchronously by a schedule gets a warning", "[schedule][loader]") {
+  const auto warnings_of = [](const std::string& invoke) {
+    const Scenario sc = load_scenario_text(
+        "name: s\nduration: 1d\nworkloads:\n"
+        "  - {name: nightly, target: job" + invoke + ", arrival: {process: schedule, expression: \"cron(0 3 * * ? *)\"}}\n"
+        "services:\n  job: {type: lambda, duration: 1s}\n",
+        "t.yaml", builtin_services());
+    return sc.warnings.str();
+  };
+  REQUIRE(warnings_of("") ==
+          "t.yaml:4:5: warning: workloads.nightly.invoke: 'nightly' is fired by a schedule, but invoked synchronously: "
+          "EventBridge Scheduler invokes job asynchronously (its retries and on_failure apply)\n"
+          "    hint: add 'invoke: async' to the workload\n");
+  REQUIRE(warnings_of(", invoke: async").empty());
+}

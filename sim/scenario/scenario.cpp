@@ -486,6 +486,14 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
           else
             w.op = type.async_op;
         }
+        // EventBridge schedules hand their target an event: a function is invoked asynchronously.
+        if (w.params.has("arrival") && w.params.record("arrival").variant == "schedule" && !type.async_op.empty() &&
+            w.op != type.async_op && !(op.present && !op.defaulted))
+          sc.warnings.warning(w.loc, item.path + ".invoke",
+                              fmt::format("'{}' is fired by a schedule, but invoked synchronously: EventBridge Scheduler "
+                                          "invokes {} asynchronously (its retries and on_failure apply)",
+                                          w.name, t->name),
+                              "add 'invoke: async' to the workload");
         if (!sc.edges.empty() && sc.edges.back().from == "workload:" + w.name) sc.edges.back().op = w.op;
       }
     }
