@@ -487,7 +487,8 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
             w.op = type.async_op;
         }
         // EventBridge schedules hand their target an event: a function is invoked asynchronously.
-        if (w.params.has("arrival") && w.params.record("arrival").variant == "schedule" && !type.async_op.empty() &&
+        const Value& arrival = w.params.get("arrival");
+        if (arrival.record != nullptr && arrival.record->variant == "schedule" && !type.async_op.empty() &&
             w.op != type.async_op && !(op.present && !op.defaulted))
           sc.warnings.warning(w.loc, item.path + ".invoke",
                               fmt::format("'{}' is fired by a schedule, but invoked synchronously: EventBridge Scheduler "
