@@ -48,6 +48,25 @@ class Pool {
     return Handle::make(index, slot.generation);
   }
 
+  // A slot holding a default-constructed object, to be filled in place (no
+  // temporary copy on the hot path); its handle through `out`.
+  T& emplace(Handle& out) {
+    std::uint32_t index;
+    if (free_head_ != kNone) {
+      index = free_head_;
+      free_head_ = slots_[index].next_free;
+    } else {
+      index = static_cast<std::uint32_t>(slots_.size());
+      slots_.push_back(Slot{});
+    }
+    Slot& slot = slots_[index];
+    slot.value = T{};
+    slot.live = true;
+    ++live_;
+    out = Handle::make(index, slot.generation);
+    return slot.value;
+  }
+
   // nullptr when the handle is stale or null.
   T* get(Handle h) {
     if (h.index() >= slots_.size()) return nullptr;

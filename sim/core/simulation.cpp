@@ -56,7 +56,8 @@ ComponentId Simulation::add(std::unique_ptr<Component> component) {
 
 RequestHandle Simulation::new_request(std::uint32_t workload, std::uint64_t key,
                                       std::uint32_t payload_bytes, std::uint16_t route, ComponentId owner) {
-  Request r;
+  RequestHandle h;
+  Request& r = requests_.emplace(h);  // filled in place: one request per arrival
   r.id = next_request_id_++;
   r.arrival = now_;
   r.key = key;
@@ -67,7 +68,7 @@ RequestHandle Simulation::new_request(std::uint32_t workload, std::uint64_t key,
   r.owner = owner;
   r.measured = now_ >= options_.warmup;
   if (r.measured) ++accounting_.arrived;
-  return requests_.alloc(r);
+  return h;
 }
 
 void Simulation::release(RequestHandle h) {
