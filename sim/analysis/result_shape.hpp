@@ -10,8 +10,8 @@ namespace slsim {
 
 struct Scenario;
 
-// The result JSON of the scenario's model as built, before any event (numbers
-// are placeholders), merged as a batch when there are several replications:
+// The result JSON of the scenario's model as built, before any event (its
+// numbers mean nothing yet), merged as a batch when there are several replications:
 // every key a run reports. Needs every service type to have a factory.
 Json result_shape(const Scenario& scenario);
 

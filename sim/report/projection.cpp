@@ -32,12 +32,12 @@ std::set<std::string> reachable_services(const Scenario& sc, const std::string& 
   std::map<std::string, std::vector<std::string>> out;
   for (const auto& e : sc.edges) out[e.from].push_back(e.to);
   std::set<std::string> seen;
-  std::deque<std::string> todo{"workload:" + workload};
-  while (!todo.empty()) {
-    const std::string v = todo.front();
-    todo.pop_front();
+  std::deque<std::string> frontier{"workload:" + workload};
+  while (!frontier.empty()) {
+    const std::string v = frontier.front();
+    frontier.pop_front();
     for (const auto& next : out[v])
-      if (seen.insert(next).second) todo.push_back(next);
+      if (seen.insert(next).second) frontier.push_back(next);
   }
   return seen;
 }

@@ -152,10 +152,10 @@ std::string service_line(const Figures& f, const Json& metrics, const std::strin
     }
   } else {
     // No list declared: every non-zero number.
-    std::vector<std::pair<std::string, const Json*>> todo{{"", &metrics}};
-    while (!todo.empty()) {
-      const auto [prefix, node] = todo.back();
-      todo.pop_back();
+    std::vector<std::pair<std::string, const Json*>> frontier{{"", &metrics}};
+    while (!frontier.empty()) {
+      const auto [prefix, node] = frontier.back();
+      frontier.pop_back();
       std::vector<std::pair<std::string, const Json*>> children;
       for (const auto& [k, v] : node->items()) {
         const std::string key = prefix.empty() ? k : prefix + "." + k;
@@ -163,7 +163,7 @@ std::string service_line(const Figures& f, const Json& metrics, const std::strin
         else if (v.is_object()) children.emplace_back(key, &v);
         else if (v.is_number()) add_scalar(key);
       }
-      todo.insert(todo.end(), children.rbegin(), children.rend());
+      frontier.insert(frontier.end(), children.rbegin(), children.rend());
     }
   }
   if (cells.empty()) return "idle (no activity in the window)";
