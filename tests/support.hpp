@@ -23,6 +23,16 @@ inline Json run_scenario_text(const std::string& yaml, std::uint64_t replication
   return r;
 }
 
+// The full diagnostic text of a load that must fail, or "(no error)".
+inline std::string load_error(const std::string& text, const LoadOptions& options = {}) {
+  try {
+    load_scenario_text(text, "t.yaml", builtin_services(), options);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
 inline double metric(const Json& r, const std::string& path) {
   const Json* v = r.find_path(path);
   return v != nullptr && v->is_number() ? v->as_double() : std::nan("");

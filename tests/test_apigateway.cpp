@@ -37,15 +37,6 @@ double num(const Json& r, const std::string& path) {
 
 void require_balanced(const Json& r) { REQUIRE(r.find_path("accounting.balanced")->as_bool()); }
 
-std::string load_error(const std::string& text) {
-  try {
-    load_scenario_text(text, "t.yaml", builtin_services());
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
 // Two routes, each to its own backend; `workload_extra` may name a route.
 std::string routes_scenario(const std::string& workload_extra) {
   return "name: routes\n"                                                      // 1

@@ -13,43 +13,12 @@
 
 #include <catch2/catch.hpp>
 
+#include "cli_runner.hpp"
+
+using namespace slsim::testing;
+
 namespace {
 
-struct Ran {
-  int exit_code = -1;
-  std::string out, err;
-  double seconds = 0;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-Ran slsim(const std::string& args) {
-  static int counter = 0;
-  const std::string stem = fmt::format("/tmp/slsim_cli_input_{}_{}", ::getpid(), counter++);
-  const std::string cmd = fmt::format("cd '{}' && timeout 20 '{}' {} >{}.out 2>{}.err", SLSIM_SOURCE_DIR, SLSIM_BINARY,
-                                      args, stem, stem);
-  const auto start = std::chrono::steady_clock::now();
-  const int status = std::system(cmd.c_str());
-  Ran r;
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = slurp(stem + ".out");
-  r.err = slurp(stem + ".err");
-  std::remove((stem + ".out").c_str());
-  std::remove((stem + ".err").c_str());
-  return r;
-}
-
-std::string write_temp(const std::string& name, const std::string& text) {
-  const std::string path = fmt::format("/tmp/slsim_cli_input_{}_{}", ::getpid(), name);
-  std::ofstream(path, std::ios::binary) << text;
-  return path;
-}
 
 std::string scenario(const std::string& arrival, const std::string& latency = "10ms") {
   return "name: t\nduration: 1h\nworkloads:\n  - name: w\n    target: api\n    arrival: " + arrival +
@@ -59,7 +28,7 @@ std::string scenario(const std::string& arrival, const std::string& latency = "1
 // Exit 2 with exactly `message` on stderr, in well under the timeout (a
 // loaded machine gets some slack over the one second these take).
 void require_refused(const std::string& args, const std::string& message) {
-  const Ran r = slsim(args);
+  const Ran r = run_slsim(args);
   INFO(args);
   REQUIRE(r.err == message);
   REQUIRE(r.exit_code == 2);

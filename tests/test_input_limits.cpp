@@ -37,15 +37,6 @@ std::string with_arrival(const std::string& arrival, const std::string& duration
          "  api: {type: external, latency: 10ms}\n";   // 8
 }
 
-std::string load_error(const std::string& text, const LoadOptions& options = {}) {
-  try {
-    load_scenario_text(text, "t.yaml", builtin_services(), options);
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
 std::string load_file_error(const std::string& path) {
   try {
     load_scenario(path, builtin_services());

@@ -86,15 +86,6 @@ Run run(const std::string& yaml, const ServiceRegistry& registry = builtin_servi
   return r;
 }
 
-std::string load_error(const std::string& yaml) {
-  try {
-    load_scenario_text(yaml, "t.yaml", builtin_services());
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
 // Per partition key, the request ids of the processed records are increasing
 // (ids grow in arrival order, and every put here happens at arrival), and the
 // key always maps to the same lane.

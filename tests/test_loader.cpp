@@ -4,10 +4,13 @@
 
 #include <catch2/catch.hpp>
 
+#include "support.hpp"
+
 #include "sim/scenario/scenario.hpp"
 #include "sim/scenario/units.hpp"
 
 using namespace slsim;
+using namespace slsim::testing;
 
 namespace {
 
@@ -24,16 +27,6 @@ std::string scenario_with(const std::string& service_body, const std::string& wo
          "  partner_api:\n"
          "    type: external\n" +
          service_body;
-}
-
-// The full diagnostic text of a load that must fail.
-std::string load_error(const std::string& text, const LoadOptions& options = {}) {
-  try {
-    load_scenario_text(text, "t.yaml", builtin_services(), options);
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace

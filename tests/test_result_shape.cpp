@@ -15,6 +15,7 @@
 #include "sim/scenario/scenario.hpp"
 
 using namespace slsim;
+using namespace slsim::testing;
 
 namespace {
 
@@ -33,15 +34,6 @@ std::set<std::string> key_paths(const Json& j) {
   std::set<std::string> out;
   key_paths(j, "", out);
   return out;
-}
-
-std::string load_error(const std::string& text, const LoadOptions& options = {}) {
-  try {
-    load_scenario_text(text, "t.yaml", builtin_services(), options);
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 const std::string kHead =

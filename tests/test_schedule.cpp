@@ -50,15 +50,6 @@ std::vector<SimTime> firings(const std::string& expression, std::size_t n, const
   return out;
 }
 
-std::string load_error(const std::string& text) {
-  try {
-    load_scenario_text(text, "t.yaml", builtin_services());
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
 std::string expression_error(const std::string& expression) {
   return load_error(schedule_scenario(fmt::format("{{process: schedule, expression: \"{}\"}}", expression)));
 }

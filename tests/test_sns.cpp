@@ -58,7 +58,8 @@ Run run(const std::string& yaml, std::uint64_t replication = 0) {
   return r;
 }
 
-std::string load_error(const std::string& yaml) {
+// Loads with the test-only queue type registered beside the built-in ones.
+std::string load_error_with_test_types(const std::string& yaml) {
   try {
     load_scenario_text(yaml, "t.yaml", test_registry());
   } catch (const InputError& e) {
@@ -301,16 +302,16 @@ TEST_CASE("sns: load errors for subscribers", "[sns][loader]") {
       "workloads: [{name: w, target: topic, arrival: {process: constant, rate: 1/s}}]\n"
       "services:\n";
   // A subscriber of the wrong type.
-  REQUIRE(load_error(head + "  topic: {type: sns, subscribers: [{to: api}]}\n  api: {type: external}\n") ==
+  REQUIRE(load_error_with_test_types(head + "  topic: {type: sns, subscribers: [{to: api}]}\n  api: {type: external}\n") ==
           "t.yaml:5:41: error: services.topic.subscribers.0.to: 'api' is an external, but to must be one of sqs or "
           "lambda\n");
   // A FIFO topic cannot deliver to a function.
-  REQUIRE(load_error(head + "  topic: {type: sns, fifo: true, subscribers: [{to: fn}]}\n"
+  REQUIRE(load_error_with_test_types(head + "  topic: {type: sns, fifo: true, subscribers: [{to: fn}]}\n"
                             "  fn: {type: lambda, duration: 1ms}\n") ==
           "t.yaml:5:53: error: services.topic.subscribers.0.to: a FIFO topic delivers only to SQS queues, but 'fn' is "
           "a lambda\n    hint: subscribe a queue and let it trigger the function\n");
   // A FIFO queue only takes a FIFO topic's messages.
-  REQUIRE(load_error(head + "  topic: {type: sns, subscribers: [{to: q}]}\n  q: {type: sqs, fifo: true}\n") ==
+  REQUIRE(load_error_with_test_types(head + "  topic: {type: sns, subscribers: [{to: q}]}\n  q: {type: sqs, fifo: true}\n") ==
           "t.yaml:5:41: error: services.topic.subscribers.0.to: 'q' is a FIFO queue, which only a FIFO topic can "
           "deliver to\n    hint: set 'fifo: true' on the topic, or subscribe a standard queue\n");
   // A FIFO topic delivers to a standard queue without ordering guarantees: a warning.
@@ -319,12 +320,12 @@ TEST_CASE("sns: load errors for subscribers", "[sns][loader]") {
           "it with best-effort ordering and at-least-once delivery\n"
           "    hint: subscribe a FIFO queue for strict ordering and deduplication\n");
   // The DLQ must match the topic's kind.
-  REQUIRE(load_error(head + "  topic: {type: sns, fifo: true, subscribers: [{to: q, dlq: d}]}\n"
+  REQUIRE(load_error_with_test_types(head + "  topic: {type: sns, fifo: true, subscribers: [{to: q, dlq: d}]}\n"
                             "  q: {type: sqs, fifo: true}\n  d: {type: sqs}\n") ==
           "t.yaml:5:61: error: services.topic.subscribers.0.dlq: the dead-letter queue of a FIFO topic's subscription "
           "must be a FIFO queue, but 'd' is a standard queue\n");
   // One subscription per endpoint.
-  REQUIRE(load_error(head + "  topic: {type: sns, subscribers: [{to: q}, {to: q, filter: 0.5}]}\n  q: {type: sqs}\n") ==
+  REQUIRE(load_error_with_test_types(head + "  topic: {type: sns, subscribers: [{to: q}, {to: q, filter: 0.5}]}\n  q: {type: sqs}\n") ==
           "t.yaml:5:50: error: services.topic.subscribers.1.to: 'q' is already subscribed to this topic\n"
           "    hint: SNS keeps one subscription per endpoint; combine the filters into one fraction\n");
 }

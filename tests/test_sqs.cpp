@@ -33,15 +33,6 @@ ObservedRun run_observed(const std::string& yaml, const std::string& observed, s
   return out;
 }
 
-std::string load_error(const std::string& yaml) {
-  try {
-    load_scenario_text(yaml, "t.yaml", builtin_services());
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
-
 
 }  // namespace
 
