@@ -28,7 +28,7 @@ using CallHandle = Handle;
 struct Request {
   std::uint64_t id = 0;          // unique within a run, in arrival order
   SimTime arrival = 0;           // when it entered the system (ns)
-  std::uint64_t key = 0;         // popularity rank from the workload's key model (0 = hottest)
+  std::uint64_t key = 0;         // the item it reads or writes: a popularity rank (0 = hottest) when its workload has `keys:`, else a key of its own (unkeyed_key)
   std::uint32_t payload_bytes = 0;
   std::uint32_t workload = 0;    // index of the workload that created it
   ComponentId owner = kNoComponent;  // told by request_ended() when the request ends (kNoComponent: nobody)

@@ -23,7 +23,9 @@ void Workload::schedule_next(Simulation& sim) {
 }
 
 std::uint64_t Workload::draw_key() {
-  if (config_.key_count == 0) return 0;
+  // Without a key model every request is an item of its own: it never meets a
+  // cached copy, and spreads evenly over a table's partitions.
+  if (config_.key_count == 0) return unkeyed_key(config_.index, next_unkeyed_++);
   if (zipf_) return zipf_->sample(key_rng_);
   return key_rng_.below(config_.key_count);
 }

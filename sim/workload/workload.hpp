@@ -26,9 +26,15 @@ struct WorkloadConfig {
   std::uint16_t op = 0;         // the target's operation index
   std::uint16_t route = 0;
   std::uint32_t payload_bytes = 1024;
-  std::uint64_t key_count = 0;  // 0: no key model (every request has key 0)
+  std::uint64_t key_count = 0;  // 0: no key model (every request a distinct key: unkeyed_key)
   double zipf = 0;              // 0: uniform keys
 };
+
+// The key of the n-th request of a workload without `keys:`: distinct from
+// every other request's and from every keyed request's (keys below 2^63).
+inline std::uint64_t unkeyed_key(std::uint32_t workload, std::uint64_t n) {
+  return (std::uint64_t{1} << 63) | (static_cast<std::uint64_t>(workload & 0x7ffffu) << 44) | (n & ((std::uint64_t{1} << 44) - 1));
+}
 
 class Workload final : public Component {
  public:
@@ -61,6 +67,7 @@ class Workload final : public Component {
   Rng arrival_rng_;
   Rng key_rng_;
   std::optional<ZipfSampler> zipf_;
+  std::uint64_t next_unkeyed_ = 0;
   Counter arrived_, succeeded_, failed_, throttled_, timed_out_;
   LatencyHistogram latency_, latency_failed_, completion_;
   // Measured requests that ended, by final outcome (in_flight = arrived - their sum).

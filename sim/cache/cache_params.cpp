@@ -1,0 +1,44 @@
+#include "sim/cache/cache_params.hpp"
+
+#include <fmt/format.h>
+
+namespace slsim {
+
+std::vector<ParamSpec> cache_params(const std::string& default_ttl, const std::string& what) {
+  ParamSpec hit_ratio = param("hit_ratio", ParamType::probability, "", "",
+                              fmt::format("configured hits: each lookup hits with this probability and the keys are "
+                                          "ignored (give this or capacity_items)"));
+  ParamSpec capacity = param("capacity_items", ParamType::integer, "", "",
+                             fmt::format("emergent hits: the cache holds at most this many {}s, least recently used "
+                                         "evicted first; hits come from the workloads' `keys:` (give this or hit_ratio)",
+                                         what));
+  capacity.min = 1;
+  capacity.max = 1e8;
+  capacity.range_hint = "a simulated cache keeps one entry per item it holds";
+  ParamSpec ttl = param("ttl", ParamType::duration, "s", default_ttl,
+                        fmt::format("emergent hits: a cached {} expires this long after it was loaded (0s: never)", what));
+  ttl.min = 0;
+  return {hit_ratio, capacity, ttl};
+}
+
+CacheConfig cache_config(const Record& r) {
+  CacheConfig c;
+  if (r.has("hit_ratio")) c.hit_ratio = r.number("hit_ratio");
+  if (r.has("capacity_items")) c.capacity_items = static_cast<std::uint64_t>(r.integer("capacity_items"));
+  c.ttl = r.duration("ttl");
+  return c;
+}
+
+void check_cache_params(const Record& r, Diagnostics& diags) {
+  const Value& ratio = r.get("hit_ratio");
+  const Value& capacity = r.get("capacity_items");
+  if (ratio.given && capacity.given) {
+    diags.error(capacity.loc, capacity.path, "give either hit_ratio or capacity_items, not both",
+                "hit_ratio fixes the hits; capacity_items lets them emerge from the workloads' keys");
+  } else if (!ratio.given && !capacity.given) {
+    diags.error(r.loc, r.path, "a cache needs hit_ratio or capacity_items",
+                "e.g. hit_ratio: 0.8, or capacity_items: 100000 with the workloads' keys: {count, zipf}");
+  }
+}
+
+}  // namespace slsim
