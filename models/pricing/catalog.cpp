@@ -60,6 +60,19 @@ const std::vector<PriceEntry>& us_east_1() {
       {"scheduler.free_tier.invocations", 14.0e6, "invocations/month", "§8: 14M free per month (UNCONFIRMED)"},
       {"firehose.ingest_gb", 0.029, "GB", "§6: first 500 TB per month, records rounded up to 5 KB (partly UNCONFIRMED)"},
       {"ses.message", 1.0e-4, "message", "§9: $0.10 per 1,000 e-mails (UNCONFIRMED)"},
+      // DynamoDB and DAX (§13): on-demand request units since 1 Nov 2024; provisioned capacity by the hour.
+      {"dynamodb.read_request_unit", 1.25e-7, "RRU", "§13.6: $0.125 per 1M read request units"},
+      {"dynamodb.write_request_unit", 6.25e-7, "WRU", "§13.6: $0.625 per 1M write request units"},
+      {"dynamodb.rcu_hour", 0.00013, "RCU-hour", "§13.6: provisioned read capacity"},
+      {"dynamodb.wcu_hour", 0.00065, "WCU-hour", "§13.6: provisioned write capacity"},
+      {"dynamodb.free_tier.rcu", 25, "RCU", "§13.6: 25 RCU of provisioned capacity free, all month"},
+      {"dynamodb.free_tier.wcu", 25, "WCU", "§13.6: 25 WCU of provisioned capacity free, all month"},
+      {"dynamodb.stream_read_request", 2.0e-7, "request", "§13.6: $0.02 per 100K stream read requests (not billed for Lambda triggers, UNCONFIRMED)"},
+      {"dax.t3.small.hour", 0.04, "node-hour", "§13.5"},
+      {"dax.t3.medium.hour", 0.08, "node-hour", "§13.5: UNCONFIRMED"},
+      {"dax.r5.large.hour", 0.269, "node-hour", "§13.5"},
+      {"dax.r5.xlarge.hour", 0.538, "node-hour", "§13.5: UNCONFIRMED"},
+      {"dax.r5.2xlarge.hour", 1.076, "node-hour", "§13.5: UNCONFIRMED"},
       // S3 (§7): no AWS price page was checked for these; they are AWS's us-east-1 list
       // prices as remembered, all UNCONFIRMED: override them with `pricing:`.
       {"s3.standard.gb_month", 0.023, "GB-month", "UNCONFIRMED"},

@@ -55,6 +55,18 @@ class TokenBucket {
     return true;
   }
 
+  // A new rate and capacity from `now` on (a table's capacity changed): the
+  // time before `now` is credited at the old rate; a level above the new
+  // capacity is cut to it.
+  void reconfigure(SimTime now, double rate_per_s, std::int64_t burst) {
+    refill(now);
+    const std::int64_t level = level_;
+    const SimTime last = last_;
+    *this = TokenBucket(rate_per_s, burst);
+    level_ = level < capacity_ ? level : capacity_;
+    last_ = last;
+  }
+
   // The level in tokens after refilling to `now` (reporting and tests).
   double tokens(SimTime now) {
     refill(now);

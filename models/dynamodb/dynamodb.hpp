@@ -1,0 +1,15 @@
+#pragma once
+// `dynamodb`: an Amazon DynamoDB table. Capacity units from item size and
+// consistency; provisioned capacity (token buckets keeping up to 300 s of
+// unused capacity, target-tracking auto scaling) or on-demand (twice the
+// previous peak at once); partitions that cap a hot key at 3000 RCU / 1000 WCU
+// per second; the caller's SDK retries with full-jitter backoff; an optional
+// DAX cluster (item and query caches on the shared cache model); cost.
+// See models/dynamodb/README.md and docs/model-assumptions.md §13.
+#include "sim/scenario/registry.hpp"
+
+namespace slsim::models {
+
+ServiceType dynamodb_type();
+
+}  // namespace slsim::models
