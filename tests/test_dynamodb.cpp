@@ -1,0 +1,248 @@
+// DynamoDB: capacity-unit arithmetic, configured DAX hits, provisioned token
+// buckets with and without burst, auto scaling's alarm delay, on-demand's
+// previous peak, a hot partition, and the SDK's retries. Statistical checks use
+// fixed seeds; each tolerance is stated with the sample size it comes from.
+#include <cmath>
+#include <string>
+
+#include <fmt/format.h>
+
+#include <catch2/catch.hpp>
+
+#include "models/dynamodb/capacity.hpp"
+#include "support.hpp"
+
+using namespace slsim;
+using namespace slsim::testing;
+using namespace slsim::models::dynamodb;
+
+namespace {
+
+// A table called directly by a workload (no function in between).
+std::string direct(const std::string& arrival, const std::string& op, const std::string& table,
+                   const std::string& duration = "10min", const std::string& extra_workload = "") {
+  return fmt::format(R"(name: t
+duration: {}
+workloads:
+  - {{name: w, target: table, op: {}, arrival: {}{}}}
+services:
+  table: {}
+)",
+                     duration, op, arrival, extra_workload, table);
+}
+
+}  // namespace
+
+TEST_CASE("dynamodb: capacity units per item size and consistency", "[dynamodb]") {
+  // Half-RCU: eventual 0.5, strong 1, transactional 2 RCU per started 4 KB.
+  const std::uint64_t kb = 1024;
+  CHECK(read_half_units(1 * kb, Consistency::eventual) == 1);
+  CHECK(read_half_units(4 * kb, Consistency::eventual) == 1);
+  CHECK(read_half_units(5 * kb, Consistency::eventual) == 2);
+  CHECK(read_half_units(9 * kb, Consistency::eventual) == 3);
+  CHECK(read_half_units(1 * kb, Consistency::strong) == 2);
+  CHECK(read_half_units(4 * kb, Consistency::strong) == 2);
+  CHECK(read_half_units(5 * kb, Consistency::strong) == 4);
+  CHECK(read_half_units(9 * kb, Consistency::strong) == 6);
+  CHECK(read_half_units(1 * kb, Consistency::transactional) == 4);
+  CHECK(read_half_units(4 * kb, Consistency::transactional) == 4);
+  CHECK(read_half_units(5 * kb, Consistency::transactional) == 8);
+  CHECK(read_half_units(9 * kb, Consistency::transactional) == 12);
+  // WCU: 1 per started 1 KB, 2 in a transaction.
+  CHECK(write_units(1 * kb, false) == 1);
+  CHECK(write_units(4 * kb, false) == 4);
+  CHECK(write_units(5 * kb, false) == 5);
+  CHECK(write_units(9 * kb, false) == 9);
+  CHECK(write_units(1 * kb, true) == 2);
+  CHECK(write_units(4 * kb, true) == 8);
+  CHECK(write_units(5 * kb, true) == 10);
+  CHECK(write_units(9 * kb, true) == 18);
+  CHECK(write_units(1 * kb + 1, false) == 2);
+  // Partitions: 3000 RCU and 1000 WCU each, as a linear mix.
+  CHECK(partitions_for(3000, 0) == 1);
+  CHECK(partitions_for(3001, 0) == 2);
+  CHECK(partitions_for(0, 10000) == 10);
+  CHECK(partitions_for(1500, 500) == 1);
+  CHECK(partitions_for(1500, 501) == 2);
+}
+
+TEST_CASE("dynamodb: consumed units in a run are the arithmetic times the calls", "[dynamodb]") {
+  struct Case {
+    const char* size;
+    const char* consistency;
+    const char* op;
+    double rcu_per_call;
+    double wcu_per_call;
+  };
+  const Case cases[] = {
+      {"5KB", "strong", "get", 2, 0},          {"9KB", "eventual", "get", 1.5, 0},
+      {"1KB", "transactional", "get", 2, 0},   {"1KB", "eventual", "query", 1.5, 0},  // 10 items = 10 KB as a whole
+      {"5KB", "eventual", "put", 0, 5},        {"5KB", "transactional", "put", 0, 10},
+      {"1KB", "eventual", "transact", 0, 4},   {"3KB", "strong", "batch_get", 25 * 1.0, 0},
+      {"2KB", "eventual", "batch_write", 0, 50},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.size, c.consistency, c.op);
+    const Json r = run_scenario_text(
+        direct("{process: constant, rate: 10/s}", c.op,
+               fmt::format("{{type: dynamodb, item_size: {}, consistency: {}, capacity: {{mode: on_demand}}}}", c.size,
+                           c.consistency),
+               "1min"));
+    const double calls = metric(r, "services.table.requests");
+    CHECK(calls == 600);
+    CHECK(metric(r, "services.table.throttles") == 0);
+    CHECK(metric(r, "services.table.consumed_rcu") == c.rcu_per_call * calls);
+    CHECK(metric(r, "services.table.consumed_wcu") == c.wcu_per_call * calls);
+  }
+}
+
+TEST_CASE("dynamodb: a configured DAX hit ratio h gives hits h and RCU (1-h) x reads x units", "[dynamodb]") {
+  const Json r = run_scenario_text(direct("{process: poisson, rate: 200/s}", "get",
+                                          "{type: dynamodb, item_size: 6KB, dax: {hit_ratio: 0.8}}", "5min"));
+  const double reads = metric(r, "services.table.reads");
+  const double hits = metric(r, "services.table.dax.hits");
+  REQUIRE(reads > 50000);
+  // Binomial(reads, 0.8): 5 standard errors.
+  const double se = std::sqrt(0.8 * 0.2 / reads);
+  CHECK(std::abs(hits / reads - 0.8) < 5 * se);
+  // Misses read the table: 6 KB eventually consistent = 2 blocks x 0.5 RCU, exactly.
+  CHECK(metric(r, "services.table.consumed_rcu") == (reads - hits) * 1.0);
+  CHECK(metric(r, "services.table.dax.misses") == reads - hits);
+  // Hits answer at DAX's latency (500us), misses add the table's (4ms).
+  CHECK(metric(r, "services.table.latency_ms.p50") == Approx(0.5).epsilon(0.01));
+  CHECK(metric(r, "services.table.latency_ms.p90") == Approx(4.5).epsilon(0.01));
+}
+
+TEST_CASE("dynamodb: strongly consistent reads bypass DAX", "[dynamodb]") {
+  const Json r = run_scenario_text(direct("{process: constant, rate: 10/s}", "get",
+                                          "{type: dynamodb, consistency: strong, dax: {hit_ratio: 1}}", "1min"));
+  CHECK(metric(r, "services.table.dax.reads") == 0);
+  CHECK(metric(r, "services.table.consumed_rcu") == 600);
+}
+
+TEST_CASE("dynamodb: twice the provisioned capacity, no burst, no retries: half is throttled", "[dynamodb]") {
+  // 200 strongly consistent 4 KB reads per second on 100 RCU.
+  const Json r = run_scenario_text(direct(
+      "{process: constant, rate: 200/s}", "get",
+      "{type: dynamodb, item_size: 4KB, consistency: strong, capacity: {mode: provisioned, rcu: 100, wcu: 1, burst: "
+      "false}, client_retries: {max_attempts: 1}}"));
+  const double reads = metric(r, "services.table.reads");
+  CHECK(reads == 120000);
+  // Deterministic arrivals: the bucket (1 s of capacity) admits 100/s plus its initial fill.
+  CHECK(metric(r, "services.table.throttles") / reads == Approx(0.5).margin(0.002));
+  CHECK(metric(r, "services.table.failed") == metric(r, "services.table.throttles"));
+  CHECK(metric(r, "services.table.throttled_by.table") == metric(r, "services.table.throttles"));
+  CHECK(metric(r, "services.table.consumed_rcu") == Approx(100.0 * 600).margin(101));
+}
+
+TEST_CASE("dynamodb: a short spike that fits in 300 s of saved capacity is absorbed", "[dynamodb]") {
+  // 100 RCU, base load 40 reads/s; a spike of 15000 reads over 50 s (300/s more)
+  // needs 13000 RCU above capacity: less than the 30000 saved in 300 s.
+  const std::string arrival = "{process: constant, rate: 40/s}";
+  const std::string spike = "\n  - {name: spike, target: table, op: get, arrival: {process: burst, at: 6min, count: "
+                            "15000, over: 50s}}";
+  const auto table = [](const char* burst) {
+    return fmt::format("{{type: dynamodb, item_size: 4KB, consistency: strong, capacity: {{mode: provisioned, rcu: "
+                       "100, wcu: 1, burst: {}}}, client_retries: {{max_attempts: 1}}}}",
+                       burst);
+  };
+  std::string with_burst = direct(arrival, "get", table("true"));
+  std::string without = direct(arrival, "get", table("false"));
+  with_burst.replace(with_burst.find("services:"), 0, spike.substr(1) + "\n");
+  without.replace(without.find("services:"), 0, spike.substr(1) + "\n");
+  const Json absorbed = run_scenario_text(with_burst);
+  const Json refused = run_scenario_text(without);
+  CHECK(metric(absorbed, "services.table.reads") == 40 * 600 + 15000);
+  CHECK(metric(absorbed, "services.table.throttles") == 0);
+  // Without burst the spike's excess over 100 RCU is refused: 15000 - 60 x 50 s, give or take one bucket.
+  CHECK(metric(refused, "services.table.throttles") == Approx(15000 - 60 * 50).margin(200));
+}
+
+TEST_CASE("dynamodb: auto scaling raises capacity only after its alarm and update delay", "[dynamodb]") {
+  // 50 writes/s, then 300/s from 10 min on, on 100 WCU (target 70%).
+  const Json r = run_scenario_text(direct(
+      "{process: constant, schedule: [{at: 0s, rate: 50/s}, {at: 10min, rate: 300/s}]}", "put",
+      "{type: dynamodb, capacity: {mode: provisioned, rcu: 10, wcu: 100, burst: false, auto_scaling: {min: 100, max: "
+      "2000, target_utilization: 0.7, scale_out_after: 2min, update_delay: 2min}}, client_retries: {max_attempts: 1}}",
+      "30min"));
+  const Json* changes = r.find_path("services.table.scaling.changes");
+  REQUIRE(changes != nullptr);
+  REQUIRE(changes->size() >= 1);
+  const double first = metric(r, "services.table.scaling.changes.0.at_s");
+  // Overload from 600 s; two full minutes above target (ticks at 660 and 720 s), then 2 min to apply.
+  CHECK(first == Approx(840));
+  CHECK(metric(r, "services.table.scaling.changes.0.wcu") > 100);
+  // Throttles happen before the first change, none once capacity caught up.
+  CHECK(metric(r, "services.table.throttles") > 0);
+  CHECK(metric(r, "services.table.capacity.wcu.final") >= 300 / 0.7);
+  CHECK(metric(r, "services.table.capacity.wcu.final") <= 2000);
+  // Reads were idle: their capacity stays at its minimum (no decrease below 100... reads have min 100 too).
+  CHECK(metric(r, "services.table.scaling.increases") >= 1);
+}
+
+TEST_CASE("dynamodb: on-demand serves traffic that doubles every peak_delay, not an instant 4x jump", "[dynamodb]") {
+  // Previous peak 50 RRU/s: 100 strongly consistent reads per second at once.
+  const std::string table = "{type: dynamodb, item_size: 4KB, consistency: strong, capacity: {mode: on_demand, "
+                            "previous_peak: {rru: 50/s, wru: 0/s}, peak_delay: 1min}, client_retries: {max_attempts: 1}}";
+  const Json doubling = run_scenario_text(direct(
+      "{process: constant, schedule: [{at: 0s, rate: 100/s}, {at: 1min, rate: 200/s}, {at: 2min, rate: 400/s}, "
+      "{at: 3min, rate: 800/s}, {at: 4min, rate: 1600/s}]}",
+      "get", table, "5min"));
+  CHECK(metric(doubling, "services.table.reads") == 60 * (100 + 200 + 400 + 800 + 1600));
+  CHECK(metric(doubling, "services.table.throttles") == 0);
+  CHECK(metric(doubling, "services.table.capacity.ready_rru_per_s") >= 1600);
+
+  // 4x the previous peak at once: half is refused until the new peak is a minute old.
+  const Json jump = run_scenario_text(direct(
+      "{process: constant, schedule: [{at: 0s, rate: 100/s}, {at: 2min, rate: 400/s}]}", "get", table, "5min"));
+  CHECK(metric(jump, "services.table.throttles") == Approx(200 * 60).epsilon(0.03));
+}
+
+TEST_CASE("dynamodb: one hot key throttles even with table capacity to spare", "[dynamodb]") {
+  // One key written 1500 times a second; its partition takes 1000 WCU/s.
+  const Json r = run_scenario_text(direct(
+      "{process: constant, rate: 1500/s}, keys: {count: 1}", "put",
+      "{type: dynamodb, capacity: {mode: provisioned, rcu: 10, wcu: 10000}, client_retries: {max_attempts: 1}}",
+      "1min"));
+  // 10000 WCU + 10 RCU need 10.003 partitions' worth: 11.
+  CHECK(metric(r, "services.table.partitions.count") == 11);
+  const double writes = metric(r, "services.table.writes");
+  CHECK(writes == Approx(90000).margin(1));
+  // A third, less the partition's initial second of capacity (1000 WCU).
+  CHECK(metric(r, "services.table.throttles") == Approx(500 * 60 - 1000).margin(5));
+  CHECK(metric(r, "services.table.throttled_by.partition") == metric(r, "services.table.throttles"));
+  CHECK(metric(r, "services.table.partitions.hottest_share") == 1);
+  // The same load over many keys passes.
+  const Json spread = run_scenario_text(direct(
+      "{process: constant, rate: 1500/s}, keys: {count: 100000}", "put",
+      "{type: dynamodb, capacity: {mode: provisioned, rcu: 10, wcu: 10000}, client_retries: {max_attempts: 1}}",
+      "1min"));
+  CHECK(metric(spread, "services.table.throttles") == 0);
+}
+
+TEST_CASE("dynamodb: SDK retries fail q^n of the calls and the caller pays for the waits", "[dynamodb]") {
+  const double q = 0.3;
+  const Json r = run_scenario_text(R"(name: t
+duration: 10min
+workloads:
+  - {name: w, target: fn, arrival: {process: poisson, rate: 100/s}}
+services:
+  fn: {type: lambda, memory: 128MB, duration: 10ms, calls: [{to: table, op: get}]}
+  table:
+    type: dynamodb
+    latency: {get: 4ms}
+    injected_throttles: 0.3
+    client_retries: {max_attempts: 3, base: 50ms, cap: 20s}
+)");
+  const double calls = metric(r, "services.table.requests");
+  REQUIRE(calls > 50000);
+  const double p = q * q * q;
+  // Binomial(calls, q^3): 5 standard errors.
+  CHECK(std::abs(metric(r, "services.table.failed") / calls - p) < 5 * std::sqrt(p * (1 - p) / calls));
+  CHECK(metric(r, "services.table.retries") / calls == Approx(q + q * q).margin(5 * std::sqrt(0.5 / calls)));
+  // Each attempt takes 4 ms; retry k waits U(0, 50 ms x 2^(k-1)): 25 ms then 50 ms on average.
+  const double expected_ms = 10 + 4 + q * (4 + 25) + q * q * (4 + 50);
+  // The mean wait has a standard deviation under 30 ms per call: 5 SE < 0.7 ms.
+  CHECK(metric(r, "services.fn.duration_ms.mean") == Approx(expected_ms).margin(0.7));
+  CHECK(metric(r, "workloads.w.failed") == metric(r, "services.table.failed"));
+}
