@@ -302,7 +302,8 @@ TEST_CASE("loader: AWS action names get a hint to the operation", "[diagnostics]
                                    "  table: {type: external}\n")) ==
           "t.yaml:8:29: error: services.fn.calls.0.op: 'table' (external) has no operation 'GetItem' (it has "
           "'call')\n"
-          "    hint: an external service stands in for this dependency; its one operation is 'call'\n");
+          "    hint: a DynamoDB table is its own type: declare it with 'type: dynamodb' and call it with op 'get'; an "
+          "external service's one operation is 'call'\n");
   // A known operation in another case.
   REQUIRE(load_error(function_with("    duration: 10ms\n    calls: [{to: mail, op: Send}]\n", "  mail: {type: ses}\n")) ==
           "t.yaml:8:28: error: services.fn.calls.0.op: 'mail' (ses) has no operation 'Send' (it has 'send')\n"

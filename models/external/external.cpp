@@ -2,6 +2,8 @@
 
 #include <memory>
 
+#include <fmt/format.h>
+
 #include "sim/core/simulation.hpp"
 #include "sim/scenario/build.hpp"
 #include "sim/stats/counter.hpp"
@@ -128,12 +130,20 @@ ServiceType external_type() {
   t.table = {"requests", "throttles", "errors", "concurrency.max", "concurrency.mean", "latency_ms", "latency_failed_ms"};
   t.schema = &external_schema();
   t.ops = {"call"};
-  // DynamoDB and HTTP APIs are not modelled yet: an external service stands in for them.
+  // A DynamoDB action on an external service: the table is a type of its own.
+  const auto table = [](const char* op) {
+    return fmt::format("a DynamoDB table is its own type: declare it with 'type: dynamodb' and call it with op '{}'; "
+                       "an external service's one operation is 'call'",
+                       op);
+  };
+  // HTTP methods: an external service stands in for an HTTP API.
   const std::string stand_in = "an external service stands in for this dependency; its one operation is 'call'";
-  t.op_aliases = {{"GetItem", stand_in},      {"PutItem", stand_in},      {"UpdateItem", stand_in},
-                  {"DeleteItem", stand_in},   {"Query", stand_in},        {"Scan", stand_in},
-                  {"BatchGetItem", stand_in}, {"BatchWriteItem", stand_in}, {"GET", stand_in},
-                  {"POST", stand_in},         {"PUT", stand_in},          {"DELETE", stand_in}};
+  t.op_aliases = {{"GetItem", table("get")},           {"PutItem", table("put")},
+                  {"UpdateItem", table("update")},     {"DeleteItem", table("delete")},
+                  {"Query", table("query")},           {"Scan", table("query")},
+                  {"BatchGetItem", table("batch_get")}, {"BatchWriteItem", table("batch_write")},
+                  {"GET", stand_in},                   {"POST", stand_in},
+                  {"PUT", stand_in},                   {"DELETE", stand_in}};
   t.build = &make_service<External>;
   return t;
 }
