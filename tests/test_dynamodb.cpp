@@ -3,13 +3,18 @@
 // previous peak, a hot partition, and the SDK's retries. Statistical checks use
 // fixed seeds; each tolerance is stated with the sample size it comes from.
 #include <cmath>
+#include <map>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include <catch2/catch.hpp>
 
 #include "models/dynamodb/capacity.hpp"
+#include "models/dynamodb/dynamodb.hpp"
+#include "sim/core/simulation.hpp"
 #include "support.hpp"
 
 using namespace slsim;
@@ -245,4 +250,85 @@ services:
   // The mean wait has a standard deviation under 30 ms per call: 5 SE < 0.7 ms.
   CHECK(metric(r, "services.fn.duration_ms.mean") == Approx(expected_ms).margin(0.7));
   CHECK(metric(r, "workloads.w.failed") == metric(r, "services.table.failed"));
+}
+
+namespace {
+
+struct StreamRun {
+  std::unique_ptr<Scenario> scenario;
+  BuiltModel model;
+  Json result;
+  std::vector<models::StreamRecordEnd> ends;  // of the table named "table"
+};
+
+StreamRun run_stream(const std::string& yaml) {
+  StreamRun r;
+  r.scenario = std::make_unique<Scenario>(load_scenario_text(yaml, "t.yaml", builtin_services()));
+  r.model = build_model(*r.scenario, 0);
+  for (Service* s : r.model.services)
+    if (s->name() == "table") models::dynamodb_observe_stream(*s, &r.ends);
+  r.model.sim->run();
+  r.result = collect_result(*r.scenario, r.model, 0.0);
+  for (Service* s : r.model.services)
+    if (s->name() == "table") models::dynamodb_observe_stream(*s, nullptr);
+  return r;
+}
+
+std::string stream_scenario(const std::string& consumer_fn, const std::string& consumer_extra) {
+  return fmt::format(R"(name: t
+duration: 2min
+workloads:
+  - {{name: w, target: table, op: put, arrival: {{process: poisson, rate: 200/s}}, keys: {{count: 40}}}}
+services:
+  table:
+    type: dynamodb
+    latency: {{put: 6ms}}
+    stream: {{consumer: {{function: fn, batch_size: 5{}}}}}
+  fn: {}
+  dead: {{type: sqs}}
+)",
+                     consumer_extra, consumer_fn);
+}
+
+}  // namespace
+
+TEST_CASE("dynamodb streams: per-item order is kept while failed batches are retried", "[dynamodb][streams]") {
+  const StreamRun r = run_stream(stream_scenario("{type: lambda, duration: 2ms, errors: 0.3}", ", bisect_batch_on_error: true"));
+  std::map<std::uint64_t, std::uint64_t> last_id;
+  std::map<std::uint64_t, std::uint32_t> lane_of;
+  std::size_t processed = 0;
+  for (const auto& e : r.ends) {
+    const auto [lane, fresh] = lane_of.emplace(e.partition_key, e.lane);
+    CHECK(lane->second == e.lane);  // an item always maps to the same shard
+    if (e.fate != Outcome::succeeded) continue;
+    ++processed;
+    const auto [it, first] = last_id.emplace(e.partition_key, e.request_id);
+    if (!first) {
+      CHECK(e.request_id > it->second);  // processed in write order
+      it->second = e.request_id;
+    }
+  }
+  CHECK(processed > 20000);
+  CHECK(lane_of.size() == 40);
+  CHECK(metric(r.result, "services.table.stream.retries") > 1000);
+  CHECK(metric(r.result, "services.table.stream.shards") == 4);  // a new on-demand table's 4 partitions
+  CHECK(balanced(r.result));
+}
+
+TEST_CASE("dynamodb streams: a batch that always fails blocks its shard until its retries run out", "[dynamodb][streams]") {
+  // Blocks for good: nothing is processed, the backlog is every record.
+  const StreamRun blocked = run_stream(stream_scenario("{type: lambda, duration: 2ms, errors: 1}", ""));
+  CHECK(metric(blocked.result, "services.table.stream.processed") == 0);
+  // (A write still inside its 6 ms at the end has no record yet.)
+  CHECK(metric(blocked.result, "services.table.stream.backlog.final") ==
+        Approx(metric(blocked.result, "services.table.writes")).margin(2));
+  CHECK(metric(blocked.result, "services.table.stream.iterator_age_ms.max") > 100000);
+  // With max_retry_attempts 2 each batch is tried 3 times, then goes to the on-failure queue.
+  const StreamRun drained =
+      run_stream(stream_scenario("{type: lambda, duration: 2ms, errors: 1}", ", max_retry_attempts: 2, on_failure: dead"));
+  const double batches = metric(drained.result, "services.table.stream.batches");
+  CHECK(metric(drained.result, "services.table.stream.retries") == Approx(batches * 2 / 3).margin(8));
+  CHECK(metric(drained.result, "services.table.stream.to_on_failure") >= metric(drained.result, "services.table.writes") - 40);
+  CHECK(metric(drained.result, "services.dead.sent") == metric(drained.result, "services.table.stream.on_failure_messages"));
+  CHECK(balanced(drained.result));
 }

@@ -5,12 +5,14 @@
 #include <cmath>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "models/dynamodb/capacity.hpp"
 #include "models/dynamodb/schema.hpp"
 #include "models/pricing/catalog.hpp"
+#include "models/streams/stream_mapping.hpp"
 #include "sim/cache/cache_params.hpp"
 #include "sim/cache/item_cache.hpp"
 #include "sim/core/pool.hpp"
@@ -90,11 +92,12 @@ class DynamoDb final : public Service {
   void bill(CostLedger& ledger, const BillingPeriod& period) const override;
 
   bool provisioned() const { return provisioned_; }
+  StreamMapping* stream() { return stream_.get(); }
   // Capacity-hours of the measured window: {RCU-hours, WCU-hours}.
   std::pair<double, double> capacity_hours() const;
 
  private:
-  enum : std::uint16_t { kAttempt = kFirstComponentEvent, kDone, kMinuteTick, kApplyRead, kApplyWrite };
+  enum : std::uint16_t { kAttempt = kFirstComponentEvent, kDone, kMinuteTick, kApplyRead, kApplyWrite, kStreamEvents };
 
   void attempt(Simulation& sim, Handle h);
   // Half-RCU (reads) or WCU (writes) of the table part of an attempt, filling
@@ -104,6 +107,9 @@ class DynamoDb final : public Service {
   void take_table(Simulation& sim, bool read, std::uint64_t units);
   void throttled(Simulation& sim, Handle h, SimTime latency);
   void done(Simulation& sim, Handle h);
+  std::uint32_t items_written(std::uint8_t op) const {
+    return op == kBatchWrite ? std::min<std::uint32_t>(per_batch_, 25) : op == kTransact ? per_transaction_ : 1;
+  }
   SimTime op_latency(std::uint8_t op) { return latency_[op].sample_ns(latency_rng_); }
   SimTime dax_latency() { return dax_latency_dist_.sample_ns(dax_latency_rng_); }
   void set_partitions(SimTime now, std::uint32_t n);
@@ -149,6 +155,8 @@ class DynamoDb final : public Service {
   TokenBucket dax_bucket_;
   Rng latency_rng_, backoff_rng_, injected_rng_, dax_latency_rng_;
   DynamoAccount* account_ = nullptr;
+  // DynamoDB Streams: one shard per partition at build time (§13.7).
+  std::unique_ptr<StreamMapping> stream_;
 
   // Statistics of the measured period.
   Counter requests_, reads_, writes_, throttles_, retries_, failed_, succeeded_;
@@ -237,6 +245,11 @@ DynamoDb::DynamoDb(const ServiceBuildContext& ctx)
     const double rate = d.rate("node_reads_per_second") * static_cast<double>(dax_nodes_);
     dax_bucket_ = TokenBucket(rate, static_cast<std::int64_t>(std::max(1.0, rate)));
   }
+  if (p.has("stream")) {
+    // Change records are kept 24 h (§13.7).
+    stream_ = std::make_unique<StreamMapping>(ctx, partitions_, 24 * kHour, &p.record("stream").record("consumer"),
+                                              kStreamEvents);
+  }
   account_ = &ctx.sim().extension<DynamoAccount>();
   account_->tables.push_back(this);
 }
@@ -247,6 +260,7 @@ void DynamoDb::start(Simulation& sim) {
   read_.min_seen = read_.capacity;
   write_.min_seen = write_.capacity;
   if (auto_scaling_) sim.schedule_at(kMinute, id(), kMinuteTick);
+  if (stream_) stream_->bind(id());
 }
 
 void DynamoDb::set_partitions(SimTime now, std::uint32_t n) {
@@ -262,6 +276,7 @@ void DynamoDb::set_partitions(SimTime now, std::uint32_t n) {
 }
 
 void DynamoDb::handle(Simulation& sim, const Event& e) {
+  if (stream_ && stream_->handle(sim, e)) return;
   switch (e.kind) {
     case kCallEvent: {
       const CallHandle call{e.data};
@@ -453,9 +468,7 @@ void DynamoDb::done(Simulation& sim, Handle h) {
         for (std::uint32_t i = 0; i < per_batch_; ++i) item_cache_->fill(item_key(key, i), now);
     } else if (!is_read(c.op)) {
       // Write-through: the item cache holds the written item; the query cache is not invalidated.
-      const std::uint32_t n = c.op == kBatchWrite ? std::min<std::uint32_t>(per_batch_, 25)
-                              : c.op == kTransact  ? per_transaction_
-                                                   : 1;
+      const std::uint32_t n = items_written(c.op);
       for (std::uint32_t i = 0; i < n; ++i) item_cache_->fill(item_key(key, i), now);
     }
   }
@@ -464,6 +477,16 @@ void DynamoDb::done(Simulation& sim, Handle h) {
     latency_hist_.record(now - info.delivered);
   } else {
     failed_latency_hist_.record(now - info.delivered);
+  }
+  if (stream_ && c.status == CallStatus::ok && !is_read(c.op)) {
+    // One change record per written item, in the order written; the answer
+    // goes out once the last is stored (before a batch starts at this instant).
+    const std::uint64_t key = sim.request(info.request).key;
+    const std::uint32_t n = items_written(c.op);
+    const auto bytes = static_cast<std::uint32_t>(item_bytes_);
+    for (std::uint32_t i = 0; i + 1 < n; ++i) stream_->append(sim, info.request, item_key(key, i), bytes);
+    stream_->append(sim, info.request, item_key(key, n - 1), bytes, [&] { sim.reply(c.call, c.status); });
+    return;
   }
   sim.reply(c.call, c.status);
 }
@@ -542,6 +565,7 @@ void DynamoDb::reset_statistics(SimTime now) {
                      &by_partition_, &by_injected_, &by_dax_, &read_half_units_, &write_units_, &increases_,
                      &decreases_, &dax_reads_})
     c->reset();
+  if (stream_) stream_->reset_statistics(now);
   std::fill(partition_units_.begin(), partition_units_.end(), 0);
   std::fill(partition_throttles_.begin(), partition_throttles_.end(), 0);
   read_.gauge.reset(now);
@@ -558,7 +582,10 @@ void DynamoDb::reset_statistics(SimTime now) {
   window_start_ = now;
 }
 
-void DynamoDb::finish(Simulation& sim) { end_ = sim.now(); }
+void DynamoDb::finish(Simulation& sim) {
+  end_ = sim.now();
+  if (stream_) stream_->finish(sim);
+}
 
 std::pair<double, double> DynamoDb::capacity_hours() const {
   if (!provisioned_) return {0, 0};
@@ -640,6 +667,11 @@ void DynamoDb::report(Json& out, double measured_seconds) const {
   }
   out["latency_ms"] = latency_json(latency_hist_);
   out["latency_failed_ms"] = latency_json(failed_latency_hist_);
+  if (stream_) {
+    Json& st = out["stream"];
+    st["shards"] = static_cast<std::uint64_t>(stream_->lanes());
+    stream_->report(st);
+  }
 }
 
 void DynamoDb::bill(CostLedger& ledger, const BillingPeriod& period) const {
@@ -684,7 +716,8 @@ ServiceType dynamodb_type() {
   t.summary = "a DynamoDB table: capacity units, provisioned (burst, auto scaling) or on-demand capacity, hot "
               "partitions, SDK retries, DAX, cost";
   t.table = {"reads", "writes", "throttles", "retries", "failed", "consumed_rcu", "consumed_wcu", "dax.hit_ratio",
-             "partitions.max_utilization", "latency_ms", "latency_failed_ms"};
+             "partitions.max_utilization", "latency_ms", "latency_failed_ms", "stream.processed", "stream.retries",
+             "stream.to_on_failure", "stream.dropped", "stream.backlog.max", "stream.iterator_age_ms"};
   t.schema = &dynamodb_schema();
   t.ops = {kOpNames.begin(), kOpNames.end()};
   t.op_aliases = {{"GetItem", "write 'get'"},           {"PutItem", "write 'put'"},
@@ -695,7 +728,18 @@ ServiceType dynamodb_type() {
                   {"TransactGetItems", "write 'get' with consistency: transactional"}};
   t.build = &make_service<DynamoDb>;
   t.check = &check_dynamodb;
+  // Writes feed the stream's consumer (and its on-failure destination).
+  t.forwards = {{"put", {"consumer", "on_failure"}},         {"update", {"consumer", "on_failure"}},
+                {"delete", {"consumer", "on_failure"}},      {"batch_write", {"consumer", "on_failure"}},
+                {"transact", {"consumer", "on_failure"}}};
   return t;
+}
+
+void dynamodb_observe_stream(Service& table, std::vector<StreamRecordEnd>* sink) {
+  auto* t = dynamic_cast<DynamoDb*>(&table);
+  if (t == nullptr || t->stream() == nullptr)
+    throw std::logic_error("dynamodb_observe_stream: '" + table.name() + "' is not a dynamodb table with a stream");
+  t->stream()->observe(sink);
 }
 
 }  // namespace slsim::models

@@ -6,10 +6,19 @@
 // per second; the caller's SDK retries with full-jitter backoff; an optional
 // DAX cluster (item and query caches on the shared cache model); cost.
 // See models/dynamodb/README.md and docs/model-assumptions.md §13.
+#include <vector>
+
+#include "models/streams/stream_mapping.hpp"
 #include "sim/scenario/registry.hpp"
 
 namespace slsim::models {
 
 ServiceType dynamodb_type();
+
+// --- Test accessor (for tests only; the CLI never uses it) -----------------
+// Makes the stream of `table` (a dynamodb service with `stream:`) append every
+// change record's end to `sink`; nullptr stops it. Throws std::logic_error for
+// any other service.
+void dynamodb_observe_stream(Service& table, std::vector<StreamRecordEnd>* sink);
 
 }  // namespace slsim::models

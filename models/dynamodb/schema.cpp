@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "models/streams/stream_mapping.hpp"
 #include "sim/cache/cache_params.hpp"
 #include "sim/scenario/units.hpp"
 
@@ -166,6 +167,21 @@ const Schema& dax_schema() {
   return s;
 }
 
+const Schema& stream_schema() {
+  static const Schema s = [] {
+    ParamSpec consumer = param("consumer", ParamType::record, "", "", "the Lambda event source mapping (as for kinesis)");
+    consumer.record = &stream_consumer_schema();
+    consumer.required = true;
+    return Schema{"stream",
+                  "DynamoDB Streams: every write becomes a change record, kept 24 h, read in order per item by a "
+                  "Lambda consumer.",
+                  {consumer},
+                  {{"stream_view_type", "not modelled: a change record's size is the item size"},
+                   {"stream_enabled", "a stream is on when 'stream:' is given"}}};
+  }();
+  return s;
+}
+
 }  // namespace
 
 const Schema& dynamodb_schema() {
@@ -200,9 +216,11 @@ const Schema& dynamodb_schema() {
                                "extra throttling: each attempt is throttled with this probability (to study retries)");
     ParamSpec dax = param("dax", ParamType::record, "", "", "optional DAX cluster");
     dax.record = &dax_schema();
+    ParamSpec stream = param("stream", ParamType::record, "", "", "optional DynamoDB Streams with a Lambda consumer");
+    stream.record = &stream_schema();
     return Schema{"dynamodb", "An Amazon DynamoDB table, with optional DAX and Streams.",
                   {capacity, item_size, consistency, per_query, per_batch, per_transaction, partitions, latency, retries,
-                   injected, dax},
+                   injected, dax, stream},
                   {{"billing_mode", "write 'capacity: {mode: on_demand}' or 'capacity: {mode: provisioned, rcu: 100, wcu: 50}'"},
                    {"provisioned_throughput", "write 'capacity: {mode: provisioned, rcu: 100, wcu: 50}'"},
                    {"read_capacity_units", "write 'capacity: {mode: provisioned, rcu: 100, wcu: 50}'"},
@@ -220,6 +238,7 @@ const Schema& dynamodb_schema() {
 void check_dynamodb(const ServiceDecl& d, const Scenario& /*sc*/, Diagnostics& diags) {
   const Record& p = d.params;
   if (p.has("dax")) check_cache_params(p.record("dax"), diags);
+  if (p.has("stream")) check_stream_consumer(p.record("stream").record("consumer"), 24 * 3600e9, "24h", diags);
   const Value& cap = p.get("capacity");
   if (cap.present && cap.record && cap.record->variant == "provisioned" && cap.record->has("auto_scaling")) {
     const Record& a = cap.record->record("auto_scaling");

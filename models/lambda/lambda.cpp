@@ -31,6 +31,7 @@ struct DownstreamCall {
   std::uint16_t op = 0;
   double probability = 1;
   bool chains = false;  // an asynchronous hand-off (invoke_async, send, publish): one more link in the chain
+  bool per_record = false;  // made once per record of a batch invocation
 };
 
 struct Invocation {
@@ -43,6 +44,7 @@ struct Invocation {
   SimTime handler_start = 0;
   SimTime init_ns = 0;
   std::uint16_t next_call = 0;
+  std::uint32_t repeats_left = 0;  // further calls of a per-record call still to make
   bool cold = false;
 };
 
@@ -183,7 +185,8 @@ Lambda::Lambda(const ServiceBuildContext& ctx)
     const ServiceDecl* decl = ctx.scenario().find_service(target);
     const std::string op = c.has("op") ? c.text("op") : decl->type->ops.front();
     const bool chains = op == "invoke_async" || op == "send" || op == "publish";
-    calls_.push_back({ctx.id_of(target), ctx.op_index(target, op), c.number("probability"), chains});
+    calls_.push_back({ctx.id_of(target), ctx.op_index(target, op), c.number("probability"), chains,
+                      c.text("per") == "record"});
   }
   if (p.has("async")) {
     const Record& a = p.record("async");
@@ -444,9 +447,14 @@ void Lambda::begin_handler(Simulation& sim, Handle h) {
 
 void Lambda::continue_calls(Simulation& sim, Handle h) {
   Invocation& inv = invocations_.at(h);
-  while (inv.next_call < calls_.size()) {
-    const DownstreamCall& c = calls_[inv.next_call++];
-    // One draw per declared call, taken or not, so the stream does not depend on outcomes.
+  while (inv.next_call < calls_.size() || inv.repeats_left > 0) {
+    // A per-record call repeats for each further record of the batch (the
+    // call carries the batch's request: its first record's).
+    const bool repeat = inv.repeats_left > 0;
+    const DownstreamCall& c = repeat ? calls_[inv.next_call - 1u] : calls_[inv.next_call++];
+    if (repeat) --inv.repeats_left;
+    else if (c.per_record) inv.repeats_left = inv.items - 1;
+    // One draw per call made or not, so the stream does not depend on outcomes.
     if (!call_rng_.bernoulli(c.probability)) continue;
     if (c.chains) {
       Request& r = sim.request(inv.request);

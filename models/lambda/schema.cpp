@@ -90,8 +90,12 @@ const Schema& lambda_call_schema() {
     to.edge_op_name = "op";
     ParamSpec op = param("op", ParamType::text, "", "", "the operation (the target's default when omitted)");
     ParamSpec probability = param("probability", ParamType::probability, "", "1", "chance that an invocation makes this call");
+    ParamSpec per = param("per", ParamType::choice, "", "invocation",
+                          "invocation: one call per invocation; record: one call per record of a batch invocation "
+                          "(from a queue or stream), one after the other");
+    per.choices = {"invocation", "record"};
     return Schema{"lambda call", "A synchronous call made by the handler, in order; the function stays busy and billed while it waits.",
-                  {to, op, probability},
+                  {to, op, probability, per},
                   {{"target", "write 'to: SERVICE' (the service's name under services:)"},
                    {"function_name", "write 'to: FUNCTION' (the function's name under services:)"},
                    {"operation", "write 'op', e.g. op: put"},

@@ -67,7 +67,6 @@ const std::vector<PriceEntry>& us_east_1() {
       {"dynamodb.wcu_hour", 0.00065, "WCU-hour", "§13.6: provisioned write capacity"},
       {"dynamodb.free_tier.rcu", 25, "RCU", "§13.6: 25 RCU of provisioned capacity free, all month"},
       {"dynamodb.free_tier.wcu", 25, "WCU", "§13.6: 25 WCU of provisioned capacity free, all month"},
-      {"dynamodb.stream_read_request", 2.0e-7, "request", "§13.6: $0.02 per 100K stream read requests (not billed for Lambda triggers, UNCONFIRMED)"},
       {"dax.t3.small.hour", 0.04, "node-hour", "§13.5"},
       {"dax.t3.medium.hour", 0.08, "node-hour", "§13.5: UNCONFIRMED"},
       {"dax.r5.large.hour", 0.269, "node-hour", "§13.5"},
