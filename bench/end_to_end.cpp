@@ -3,6 +3,9 @@
 // its own. Targets (issue 3): SimFaaS reference < 0.3 s, SimFaaS concurrency
 // cap < 1 s, 10^7 requests through API Gateway -> Lambda < 10 s with memory
 // that does not grow with the request count (1e6 vs 1e7 requests compared).
+// Issue 9: 10^7 reads through API Gateway -> Lambda -> DAX -> DynamoDB over
+// 10^6 Zipf keys with a 10^5-item cache < 15 s, memory set by the cache size
+// (1e6 vs 1e7 requests, and a 10^6-item cache, compared).
 //
 // Usage: end_to_end [--quick]   (--quick: shorter durations, a smoke run)
 #include <sys/resource.h>
@@ -86,12 +89,17 @@ int main(int argc, char** argv) {
   if (quick) {
     cases = {{dir + "simfaas-reference.yaml", {"duration=100000s"}, "SimFaaS reference (1e5 s)", 0},
              {dir + "simfaas-concurrency-cap.yaml", {"duration=100s"}, "SimFaaS concurrency cap (100 s)", 0},
-             {dir + "api-lambda-10m.yaml", {"duration=100s"}, "API GW -> Lambda, 1e5 requests", 0}};
+             {dir + "api-lambda-10m.yaml", {"duration=100s"}, "API GW -> Lambda, 1e5 requests", 0},
+             {dir + "api-lambda-dax-10m.yaml", {"duration=100s"}, "... -> DAX -> DynamoDB, 1e5 requests", 0}};
   } else {
     cases = {{dir + "simfaas-reference.yaml", {}, "SimFaaS reference (~9e5 requests)", 0.3},
              {dir + "simfaas-concurrency-cap.yaml", {}, "SimFaaS concurrency cap (~1e6 requests)", 1.0},
              {dir + "api-lambda-10m.yaml", {"duration=1000s"}, "API GW -> Lambda, 1e6 requests", 0},
-             {dir + "api-lambda-10m.yaml", {}, "API GW -> Lambda, 1e7 requests", 10.0}};
+             {dir + "api-lambda-10m.yaml", {}, "API GW -> Lambda, 1e7 requests", 10.0},
+             {dir + "api-lambda-dax-10m.yaml", {"duration=1000s"}, "... -> DAX -> DynamoDB, 1e6 requests", 0},
+             {dir + "api-lambda-dax-10m.yaml", {}, "... -> DAX -> DynamoDB, 1e7 requests", 15.0},
+             {dir + "api-lambda-dax-10m.yaml", {"services.items.dax.capacity_items=1000000"},
+              "... 1e7 requests, 1e6-item cache", 0}};
   }
   fmt::print("{:<42} | {:>8} | {:>12} | {:>12} | {:>12} | {:>8} | {}\n", "scenario", "wall s", "requests",
              "requests/s", "events/s", "RSS MiB", "target");
@@ -108,14 +116,24 @@ int main(int argc, char** argv) {
     fmt::print("{:<42} | {:>8.3f} | {:>12.0f} | {:>12.0f} | {:>12.0f} | {:>8.1f} | {}\n", c.label, m.wall_s, m.requests,
                m.requests / m.wall_s, m.events / m.wall_s, m.rss_mib, target);
   }
-  if (!quick && results.size() == 4 && results[2].ok && results[3].ok) {
-    // Anything kept per request (a request slot, an event, a sample) costs 24 bytes or
-    // more; buffers that reach a slightly higher peak in a longer run cost far less.
-    const double extra_bytes = (results[3].rss_mib - results[2].rss_mib) * 1048576.0;
-    const double per_request = extra_bytes / (results[3].requests - results[2].requests);
-    fmt::print("\nmemory from 1e6 to 1e7 requests: {:.1f} -> {:.1f} MiB, {:.2f} bytes per extra request: {}\n",
-               results[2].rss_mib, results[3].rss_mib, per_request,
+  // Anything kept per request (a request slot, an event, a sample) costs 24 bytes or
+  // more; buffers that reach a slightly higher peak in a longer run cost far less.
+  const auto compare = [&](std::size_t small, std::size_t large, const char* what) {
+    if (quick || results.size() <= large || !results[small].ok || !results[large].ok) return;
+    const double extra_bytes = (results[large].rss_mib - results[small].rss_mib) * 1048576.0;
+    const double per_request = extra_bytes / (results[large].requests - results[small].requests);
+    fmt::print("\n{}: memory from 1e6 to 1e7 requests: {:.1f} -> {:.1f} MiB, {:.2f} bytes per extra request: {}\n",
+               what, results[small].rss_mib, results[large].rss_mib, per_request,
                per_request < 4 ? "does not grow with the request count (PASS)" : "GROWS with the request count (MISS)");
+  };
+  compare(2, 3, "API GW -> Lambda");
+  compare(4, 5, "API GW -> Lambda -> DAX -> DynamoDB");
+  if (!quick && results.size() == 7 && results[5].ok && results[6].ok) {
+    // The same 1e7 requests with ten times the cache: the difference is the
+    // cache (an entry is 32 bytes plus 4 to 8 of hash bucket), up to the
+    // distinct keys the run loads.
+    fmt::print("DAX cache of 1e5 vs 1e6 items (1e7 requests): {:.1f} -> {:.1f} MiB\n", results[5].rss_mib,
+               results[6].rss_mib);
   }
   return 0;
 }
