@@ -1,6 +1,7 @@
 // The one place that lists the service types: one line per type.
 #include "models/account.hpp"
 #include "models/apigateway/apigateway.hpp"
+#include "models/elasticache/elasticache.hpp"
 #include "models/eventbridge/eventbridge.hpp"
 #include "models/eventbridge/scheduler.hpp"
 #include "models/external/external.hpp"
@@ -33,6 +34,7 @@ const ServiceRegistry& builtin_services() {
     r.types.push_back(models::eventbridge_type());
     r.types.push_back(models::firehose_type());
     r.types.push_back(models::ses_type());
+    r.types.push_back(models::elasticache_type());
     return r;
   }();
   return registry;
