@@ -520,7 +520,7 @@ class ApiGateway final : public Service {
 ServiceType apigateway_type() {
   ServiceType t;
   t.name = "apigateway";
-  t.summary = "an API Gateway stage: stage and account throttling, overhead latency, integration timeout, routes";
+  t.summary = "an API Gateway stage: stage and account throttling, overhead latency, integration timeout, routes, cache";
   t.table = {"requests",   "throttles",    "timeouts",        "errors",     "backend_throttles",
              "cache.hits", "cache.misses", "cache.hit_ratio", "latency_ms", "latency_failed_ms"};
   t.schema = &apigateway_schema();
