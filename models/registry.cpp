@@ -2,6 +2,7 @@
 #include "models/account.hpp"
 #include "models/apigateway/apigateway.hpp"
 #include "models/dynamodb/dynamodb.hpp"
+#include "models/elasticache/elasticache.hpp"
 #include "models/eventbridge/eventbridge.hpp"
 #include "models/eventbridge/scheduler.hpp"
 #include "models/external/external.hpp"
@@ -35,6 +36,7 @@ const ServiceRegistry& builtin_services() {
     r.types.push_back(models::firehose_type());
     r.types.push_back(models::ses_type());
     r.types.push_back(models::dynamodb_type());
+    r.types.push_back(models::elasticache_type());
     return r;
   }();
   return registry;

@@ -1,7 +1,9 @@
 #include "models/apigateway/apigateway.hpp"
 
+#include <cmath>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,6 +11,8 @@
 
 #include "sim/core/token_bucket.hpp"
 #include "models/pricing/catalog.hpp"
+#include "sim/cache/cache_params.hpp"
+#include "sim/cache/item_cache.hpp"
 #include "sim/core/pool.hpp"
 #include "sim/core/simulation.hpp"
 #include "sim/scenario/build.hpp"
@@ -27,6 +31,17 @@ constexpr std::uint64_t kHttpMeterBytes = 512 * 1024;
 constexpr SimTime kHttpMaxTimeout = 30 * kSecond;
 // REST APIs: 29 s unless raised through a quota (Regional and private APIs only).
 constexpr SimTime kRestDefaultMaxTimeout = 29 * kSecond;
+// The stage cache sizes AWS offers, in GB as AWS writes them (docs/model-assumptions.md §14.2).
+constexpr double kCacheSizesGB[] = {0.5, 1.6, 6.1, 13.5, 28.4, 58.2, 118, 237};
+constexpr double kGB = 1073741824.0;
+
+// The offered size `bytes` is (within rounding), as its index, or -1.
+int cache_size_index(double bytes) {
+  for (int i = 0; i < static_cast<int>(std::size(kCacheSizesGB)); ++i)
+    if (std::fabs(bytes / kGB - kCacheSizesGB[i]) <= 1e-9 * kCacheSizesGB[i]) return i;
+  return -1;
+}
+std::string cache_size_text(int i) { return fmt::format("{}GB", kCacheSizesGB[i]); }
 
 
 const Schema& throttle_schema() {
@@ -67,6 +82,33 @@ const Schema& route_schema() {
   return s;
 }
 
+const Schema& stage_cache_schema() {
+  static const Schema s = [] {
+    ParamSpec size = param("size", ParamType::size, "GB", "0.5GB",
+                           "the cache AWS provisions: 0.5GB, 1.6GB, 6.1GB, 13.5GB, 28.4GB, 58.2GB, 118GB or 237GB. It "
+                           "sets the hourly price; how many responses it holds is capacity_items");
+    std::vector<ParamSpec> params = {size};
+    for (ParamSpec& p : cache_params("300s", "response")) {
+      if (p.name == "ttl") {
+        p.help = "how long a cached response is served after it was loaded, at most 3600s; 0s turns caching off "
+                 "(every lookup misses, with hit_ratio too)";
+        p.max = 3600e9;
+        p.range_hint = "API Gateway's cache TTL is 0 to 3600 seconds";
+      }
+      params.push_back(p);
+    }
+    return Schema{"cache", "The stage cache of a REST API: GET responses served without calling the backend.", params,
+                  {{"cache_cluster_size", "write 'size' with its unit, e.g. size: 0.5GB"},
+                   {"cache_cluster_enabled", "a 'cache:' block turns the cache on; leave it out for none"},
+                   {"caching_enabled", "a 'cache:' block turns the cache on; leave it out for none"},
+                   {"cache_ttl_in_seconds", "write 'ttl' with its unit, e.g. ttl: 300s"},
+                   {"ttl_in_seconds", "write 'ttl' with its unit, e.g. ttl: 300s"},
+                   {"cache_data_encrypted", "not modelled: leave it out"},
+                   {"require_authorization_for_cache_control", "not modelled: leave it out"}}};
+  }();
+  return s;
+}
+
 const Schema& apigateway_schema() {
   static const Schema s = [] {
     ParamSpec kind = param("kind", ParamType::choice, "", "rest", "rest (REST API) or http (HTTP API): prices and timeout limit");
@@ -95,8 +137,12 @@ const Schema& apigateway_schema() {
     route_item.record = &route_schema();
     routes.element.push_back(route_item);
     routes.record = &route_schema();
+    ParamSpec cache = param("cache", ParamType::record, "", "",
+                            "optional stage cache (REST APIs only): GET requests whose (route, key) is cached are "
+                            "answered after `latency` without calling the backend");
+    cache.record = &stage_cache_schema();
     return Schema{"apigateway", "An Amazon API Gateway stage (REST or HTTP API) with throttling and an integration timeout.",
-                  {kind, throttle, latency, timeout, integration, routes},
+                  {kind, throttle, latency, timeout, integration, routes, cache},
                   {{"throttling_rate_limit", "write 'throttle: {rate: 1000/s, burst: 500}'"},
                    {"throttling_burst_limit", "write 'throttle: {rate: 1000/s, burst: 500}'"},
                    {"rate_limit", "write 'throttle: {rate: 1000/s, burst: 500}'"},
@@ -108,7 +154,10 @@ const Schema& apigateway_schema() {
                    {"integration_uri", "write 'integration: SERVICE' (the backend's name under services:)"},
                    {"target", "write 'integration: SERVICE' (the backend's name under services:)"},
                    {"route_key", "write 'routes: [{route: GET /todos, to: SERVICE}]'"},
-                   {"stage_name", "a service's name is its key under services:, e.g. services: {api: {type: apigateway}}"}}};
+                   {"stage_name", "a service's name is its key under services:, e.g. services: {api: {type: apigateway}}"},
+                   {"cache_cluster_enabled", "write 'cache: {size: 0.5GB, ttl: 300s, hit_ratio: 0.5}' (REST APIs only)"},
+                   {"cache_cluster_size", "write 'cache: {size: 0.5GB, ...}' (REST APIs only)"},
+                   {"caching_enabled", "write 'cache: {size: 0.5GB, ttl: 300s, hit_ratio: 0.5}' (REST APIs only)"}}};
   }();
   return s;
 }
@@ -119,6 +168,32 @@ std::vector<std::string> route_names(const ServiceDecl& d) {
   for (const Value& item : d.params.list("routes"))
     if (item.record) out.push_back(item.record->text("route"));
   return out;
+}
+
+// The stage cache: REST APIs only, a size AWS offers, hit_ratio or capacity_items.
+void check_stage_cache(const Record& p, Diagnostics& diags) {
+  const Value& cache = p.get("cache");
+  if (!cache.present || !cache.record) return;
+  if (p.text("kind") == "http") {
+    diags.error(cache.loc, cache.path, "HTTP APIs have no stage cache (only REST APIs do)",
+                "use kind: rest for a cached API, or leave 'cache:' out");
+    return;
+  }
+  const Record& c = *cache.record;
+  const Value& size = c.get("size");
+  if (cache_size_index(size.number) < 0) {
+    std::string sizes;
+    for (int i = 0; i < static_cast<int>(std::size(kCacheSizesGB)); ++i) sizes += (i > 0 ? ", " : "") + cache_size_text(i);
+    int larger = 0;
+    while (larger < static_cast<int>(std::size(kCacheSizesGB)) && kCacheSizesGB[larger] * kGB < size.number) ++larger;
+    const std::string hint = larger < static_cast<int>(std::size(kCacheSizesGB))
+                                 ? fmt::format("the smallest size that holds {} is {}", size.text, cache_size_text(larger))
+                                 : "237GB is the largest";
+    diags.error(size.loc, size.path,
+                fmt::format("expected one of the stage cache sizes API Gateway offers ({}), found '{}'", sizes, size.text),
+                hint);
+  }
+  check_cache_params(c, diags);
 }
 
 void check(const ServiceDecl& d, const Scenario& sc, Diagnostics& diags) {
@@ -165,6 +240,7 @@ void check(const ServiceDecl& d, const Scenario& sc, Diagnostics& diags) {
                   fmt::format("a REST API's integration timeout above 29s ({}) needs a quota increase", timeout.text),
                   "available for Regional and private REST APIs only, and AWS may lower the account throttle in exchange");
   }
+  check_stage_cache(p, diags);
 }
 
 class ApiGateway;
@@ -187,7 +263,17 @@ struct InFlight {
   CallHandle client;          // the caller's call, answered exactly once
   SimTime arrival = 0;        // when the request reached the API
   std::uint32_t backend = 0;  // index into backends_
+  bool fill = false;          // a cache miss: an ok answer is cached under `cache_key`
+  std::uint64_t cache_key = 0;
 };
+
+// The stage cache's key of a request: (route, request key). Keyed requests
+// have keys below 10^12 < 2^40 (the workload's `keys.count` limit), so the
+// route goes above them; an unkeyed request's key (top bit set) is unique to
+// the request and never meets another's anyway.
+std::uint64_t stage_cache_key(std::uint32_t route, std::uint64_t key) {
+  return key >> 63 != 0 ? key : (static_cast<std::uint64_t>(route) << 40) | key;
+}
 
 class ApiGateway final : public Service {
  public:
@@ -216,6 +302,18 @@ class ApiGateway final : public Service {
       }
       for (double& c : cumulative_) c /= total;
       route_counts_.assign(backends_.size(), Counter{});
+    }
+    if (p.has("cache")) {
+      const Record& c = p.record("cache");
+      CacheConfig config = cache_config(c);
+      // A TTL of 0 turns API Gateway's caching off: every lookup misses (docs/model-assumptions.md §14.2).
+      if (c.duration("ttl") == 0) config = CacheConfig{0.0, 0, 0};
+      cache_.emplace(config, ctx.sim().rng("service." + ctx.name() + ".cache"));
+      // Only GET is cached; with one integration every request counts as a GET.
+      for (const std::string& route : route_names_) cacheable_.push_back(route.rfind("GET ", 0) == 0);
+      if (route_names_.empty()) cacheable_.push_back(true);
+      const int size = cache_size_index(c.size("size"));
+      cache_hour_usd_ = PriceCatalog(ctx.scenario())("apigateway.cache." + cache_size_text(size < 0 ? 0 : size));
     }
 
     ApiAccount& account = ctx.sim().extension<ApiAccount>();
@@ -263,6 +361,7 @@ class ApiGateway final : public Service {
     backend_throttles_.reset();
     late_replies_.reset();
     billable_.reset();
+    if (cache_) cache_->reset_statistics();
     for (Counter& c : route_counts_) c.reset();
     latency_hist_.reset();
     failed_latency_hist_.reset();
@@ -279,6 +378,7 @@ class ApiGateway final : public Service {
     out["errors"] = errors_.value;
     out["backend_throttles"] = backend_throttles_.value;
     out["late_replies"] = late_replies_.value;
+    if (cache_) cache_->report(out["cache"]);
     out["latency_ms"] = latency_json(latency_hist_);                  // 2xx answers
     out["latency_failed_ms"] = latency_json(failed_latency_hist_);    // 429, 5xx and 504 answers
     if (!route_names_.empty()) {
@@ -296,6 +396,11 @@ class ApiGateway final : public Service {
       if (api->http() == http_) shared.push_back({static_cast<double>(api->billable()), period.usage_to_month(api->name())});
     const double mine = static_cast<double>(billable_.value);
     ledger.add(name(), "requests", mine, "requests", shared_tiered_cost(mine, shared, tiers_, free_per_month_));
+    // The stage cache is billed by the hour, used or not (docs/model-assumptions.md §14.2).
+    if (cache_) {
+      const double hours = period.measured_seconds() / 3600.0;
+      ledger.add(name(), "cache hours", hours, "cache-hours", hours * cache_hour_usd_, CostBasis::time);
+    }
   }
 
  private:
@@ -340,7 +445,18 @@ class ApiGateway final : public Service {
   }
 
   void on_forward(Simulation& sim, Handle h) {
-    const InFlight& f = in_flight_.at(h);
+    InFlight& f = in_flight_.at(h);
+    if (cache_ && cacheable_[f.backend]) {
+      // Hits are answered by the stage without calling the backend (they were
+      // throttled and billed like any request: docs/model-assumptions.md §14.2).
+      const std::uint64_t key = stage_cache_key(f.backend, sim.request(sim.call_info(f.client).request).key);
+      if (cache_->lookup(key, sim.now())) {
+        answer(sim, h, CallStatus::ok);
+        return;
+      }
+      f.fill = true;
+      f.cache_key = key;
+    }
     const Backend& target = backends_[f.backend];
     sim.call(id(), target.id, target.op, sim.call_info(f.client).request, h.bits);
     // The integration timeout runs from the moment the backend is called.
@@ -354,7 +470,9 @@ class ApiGateway final : public Service {
       return;
     }
     switch (status) {
-      case CallStatus::ok: break;
+      case CallStatus::ok:
+        if (f->fill) cache_->fill(f->cache_key, sim.now());
+        break;
       case CallStatus::throttled: backend_throttles_.add(); break;
       case CallStatus::error: errors_.add(); break;
       case CallStatus::timeout: timeouts_.add(); break;
@@ -385,6 +503,9 @@ class ApiGateway final : public Service {
   std::vector<Backend> backends_;       // one (integration) or one per route
   std::vector<std::string> route_names_;
   std::vector<double> cumulative_;      // normalised cumulative route weights (empty: integration)
+  std::optional<ItemCache> cache_;      // the stage cache, when configured
+  std::vector<bool> cacheable_;         // per backend index: its route is a GET (the integration: always)
+  double cache_hour_usd_ = 0;
   Pool<InFlight> in_flight_;
   std::vector<Tier> tiers_;
   double free_per_month_ = 0;
@@ -399,8 +520,9 @@ class ApiGateway final : public Service {
 ServiceType apigateway_type() {
   ServiceType t;
   t.name = "apigateway";
-  t.summary = "an API Gateway stage: stage and account throttling, overhead latency, integration timeout, routes";
-  t.table = {"requests", "throttles", "timeouts", "errors", "backend_throttles", "latency_ms", "latency_failed_ms"};
+  t.summary = "an API Gateway stage: stage and account throttling, overhead latency, integration timeout, routes, cache";
+  t.table = {"requests",   "throttles",    "timeouts",        "errors",     "backend_throttles",
+             "cache.hits", "cache.misses", "cache.hit_ratio", "latency_ms", "latency_failed_ms"};
   t.schema = &apigateway_schema();
   t.ops = {"request"};
   const std::string route = "an API's one operation is 'request'; choose a route with 'route:', e.g. route: GET /todos";

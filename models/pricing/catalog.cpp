@@ -97,6 +97,29 @@ const std::vector<PriceEntry>& us_east_1() {
       {"s3.deep_archive.put", 5.0e-5, "request", "UNCONFIRMED"},
       {"s3.deep_archive.get", 1.0e-4, "request", "UNCONFIRMED: standard restore request"},
       {"s3.deep_archive.retrieval_gb", 0.02, "GB", "UNCONFIRMED: standard restore"},
+      // Caches (§14). ElastiCache nodes per engine and node type, billed per node-hour
+      // (§14.1): Redis OSS and Memcached cost the same, Valkey's price is derived as 20%
+      // below theirs. The API Gateway stage cache per size, billed per hour (§14.2).
+      {"elasticache.redis.cache.t4g.micro", 0.016, "node-hour", "§14.1 (UNCONFIRMED)"},
+      {"elasticache.redis.cache.t4g.small", 0.032, "node-hour", "§14.1 (UNCONFIRMED)"},
+      {"elasticache.redis.cache.r6g.large", 0.206, "node-hour", "§14.1 (UNCONFIRMED)"},
+      {"elasticache.redis.cache.r7g.large", 0.219, "node-hour", "§14.1 (UNCONFIRMED)"},
+      {"elasticache.memcached.cache.t4g.micro", 0.016, "node-hour", "§14.1 (UNCONFIRMED)"},
+      {"elasticache.memcached.cache.t4g.small", 0.032, "node-hour", "§14.1 (UNCONFIRMED)"},
+      {"elasticache.memcached.cache.r6g.large", 0.206, "node-hour", "§14.1 (UNCONFIRMED)"},
+      {"elasticache.memcached.cache.r7g.large", 0.219, "node-hour", "§14.1 (UNCONFIRMED)"},
+      {"elasticache.valkey.cache.t4g.micro", 0.0128, "node-hour", "§14.1: derived, 20% below Redis OSS (UNCONFIRMED)"},
+      {"elasticache.valkey.cache.t4g.small", 0.0256, "node-hour", "§14.1: derived, 20% below Redis OSS (UNCONFIRMED)"},
+      {"elasticache.valkey.cache.r6g.large", 0.165, "node-hour", "§14.1: derived, 20% below Redis OSS (UNCONFIRMED)"},
+      {"elasticache.valkey.cache.r7g.large", 0.175, "node-hour", "§14.1: derived, 20% below Redis OSS (UNCONFIRMED)"},
+      {"apigateway.cache.0.5GB", 0.020, "cache-hour", "§14.2"},
+      {"apigateway.cache.1.6GB", 0.038, "cache-hour", "§14.2 (UNCONFIRMED)"},
+      {"apigateway.cache.6.1GB", 0.200, "cache-hour", "§14.2 (UNCONFIRMED)"},
+      {"apigateway.cache.13.5GB", 0.250, "cache-hour", "§14.2 (UNCONFIRMED)"},
+      {"apigateway.cache.28.4GB", 0.500, "cache-hour", "§14.2 (UNCONFIRMED)"},
+      {"apigateway.cache.58.2GB", 1.000, "cache-hour", "§14.2 (UNCONFIRMED)"},
+      {"apigateway.cache.118GB", 1.900, "cache-hour", "§14.2 (UNCONFIRMED)"},
+      {"apigateway.cache.237GB", 3.800, "cache-hour", "§14.2 (UNCONFIRMED)"},
   };
   return prices;
 }
