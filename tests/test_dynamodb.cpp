@@ -170,19 +170,22 @@ TEST_CASE("dynamodb: auto scaling raises capacity only after its alarm and updat
       "{type: dynamodb, capacity: {mode: provisioned, rcu: 10, wcu: 100, burst: false, auto_scaling: {min: 100, max: "
       "2000, target_utilization: 0.7, scale_out_after: 2min, update_delay: 2min}}, client_retries: {max_attempts: 1}}",
       "30min"));
-  const Json* changes = r.find_path("services.table.scaling.changes");
-  REQUIRE(changes != nullptr);
-  REQUIRE(changes->size() >= 1);
-  const double first = metric(r, "services.table.scaling.changes.0.at_s");
   // Overload from 600 s; two full minutes above target (ticks at 660 and 720 s), then 2 min to apply.
-  CHECK(first == Approx(840));
-  CHECK(metric(r, "services.table.scaling.changes.0.wcu") > 100);
+  CHECK(metric(r, "services.table.scaling.first_increase_s") == Approx(840));
+  // The timeline: 30 one-minute steps; 100 WCU until 14 min, more from then on.
+  CHECK(metric(r, "services.table.scaling.timeline.step_s") == 60);
+  CHECK(r.find_path("services.table.scaling.timeline.wcu")->size() == 30);
+  CHECK(metric(r, "services.table.scaling.timeline.wcu.13") == 100);
+  CHECK(metric(r, "services.table.scaling.timeline.wcu.14") > 100);
   // Throttles happen before the first change, none once capacity caught up.
   CHECK(metric(r, "services.table.throttles") > 0);
   CHECK(metric(r, "services.table.capacity.wcu.final") >= 300 / 0.7);
   CHECK(metric(r, "services.table.capacity.wcu.final") <= 2000);
-  // Reads were idle: their capacity stays at its minimum (no decrease below 100... reads have min 100 too).
   CHECK(metric(r, "services.table.scaling.increases") >= 1);
+  // The mean capacity is the timeline's mean (equal steps).
+  double sum = 0;
+  for (int i = 0; i < 30; ++i) sum += metric(r, fmt::format("services.table.scaling.timeline.wcu.{}", i));
+  CHECK(sum / 30 == Approx(metric(r, "services.table.capacity.wcu.mean")).epsilon(1e-9));
 }
 
 TEST_CASE("dynamodb: on-demand serves traffic that doubles every peak_delay, not an instant 4x jump", "[dynamodb]") {

@@ -38,8 +38,10 @@ bool is_read(std::uint8_t op) { return op == kGet || op == kQuery || op == kBatc
 
 // Provisioned burst: up to 300 s of unused capacity (docs/model-assumptions.md §13.2).
 constexpr std::int64_t kBurstSeconds = 300;
-// Capacity changes listed in the report (the count beyond is still reported).
-constexpr std::size_t kMaxListedChanges = 200;
+// The capacity timeline under auto scaling: at most this many equal steps of
+// whole minutes over the measured window (a fixed shape, so replications
+// average point by point).
+constexpr SimTime kMaxTimelineSteps = 120;
 
 // The key of item i of a batch (item 0 is the request's own key).
 std::uint64_t item_key(std::uint64_t key, std::uint32_t i) {
@@ -163,8 +165,12 @@ class DynamoDb final : public Service {
   Counter by_table_, by_partition_, by_injected_, by_dax_;
   Counter read_half_units_, write_units_, increases_, decreases_, dax_reads_;
   std::uint64_t ready_max_ = 0;  // on-demand: highest units served at once (half-RCU per second)
-  std::vector<std::tuple<double, std::int64_t, std::int64_t>> changes_;  // (at seconds, rcu, wcu)
-  std::uint64_t unlisted_changes_ = 0;
+  std::optional<double> first_increase_s_;  // from the window's start
+  // Time-weighted capacity per timeline step: RCU x seconds and WCU x seconds.
+  SimTime step_ = kMinute;
+  std::vector<double> rcu_area_, wcu_area_;
+  SimTime accrued_to_ = 0;
+  void accrue(SimTime now);
   LatencyHistogram latency_hist_, failed_latency_hist_;
   SimTime window_start_ = 0, end_ = 0;
 };
@@ -259,7 +265,16 @@ void DynamoDb::start(Simulation& sim) {
   write_.gauge.set(0, static_cast<double>(write_.capacity));
   read_.min_seen = read_.capacity;
   write_.min_seen = write_.capacity;
-  if (auto_scaling_) sim.schedule_at(kMinute, id(), kMinuteTick);
+  if (auto_scaling_) {
+    sim.schedule_at(kMinute, id(), kMinuteTick);
+    const SimTime window = sim.end() - sim.warmup_end();
+    const SimTime minutes = std::max<SimTime>(1, (window + kMinute - 1) / kMinute);
+    step_ = ((minutes + kMaxTimelineSteps - 1) / kMaxTimelineSteps) * kMinute;
+    const auto steps = static_cast<std::size_t>((window + step_ - 1) / step_);
+    rcu_area_.assign(steps, 0.0);
+    wcu_area_.assign(steps, 0.0);
+    window_start_ = accrued_to_ = sim.warmup_end();
+  }
   if (stream_) stream_->bind(id());
 }
 
@@ -527,10 +542,26 @@ void DynamoDb::scale(Simulation& sim, ScaledDimension& d, bool read) {
   sim.schedule_in(update_delay_, id(), read ? kApplyRead : kApplyWrite);
 }
 
+void DynamoDb::accrue(SimTime now) {
+  // Adds the capacity in force over [accrued_to_, now) to the steps it covers.
+  SimTime t = std::max(accrued_to_, window_start_);
+  accrued_to_ = std::max(accrued_to_, now);
+  while (t < now) {
+    const auto step = static_cast<std::size_t>((t - window_start_) / step_);
+    if (step >= rcu_area_.size()) return;
+    const SimTime until = std::min(now, window_start_ + static_cast<SimTime>(step + 1) * step_);
+    const double seconds = static_cast<double>(until - t) / 1e9;
+    rcu_area_[step] += static_cast<double>(read_.capacity) * seconds;
+    wcu_area_[step] += static_cast<double>(write_.capacity) * seconds;
+    t = until;
+  }
+}
+
 void DynamoDb::apply(Simulation& sim, bool read) {
   const SimTime now = sim.now();
   ScaledDimension& d = read ? read_ : write_;
   if (d.pending < 0) return;
+  accrue(now);
   const std::int64_t before = d.capacity;
   d.capacity = d.pending;
   d.pending = -1;
@@ -539,6 +570,7 @@ void DynamoDb::apply(Simulation& sim, bool read) {
     decreases_.add();
   } else {
     increases_.add();
+    if (now >= window_start_ && !first_increase_s_) first_increase_s_ = static_cast<double>(now - window_start_) / 1e9;
   }
   d.min_seen = std::min(d.min_seen, d.capacity);
   d.gauge.set(now, static_cast<double>(d.capacity));
@@ -549,12 +581,6 @@ void DynamoDb::apply(Simulation& sim, bool read) {
     const std::uint32_t need =
         dynamodb::partitions_for(static_cast<double>(read_.capacity), static_cast<double>(write_.capacity));
     if (need > partitions_) set_partitions(now, need);  // partitions split, never merge
-  }
-  if (now >= window_start_) {
-    if (changes_.size() < kMaxListedChanges)
-      changes_.emplace_back(static_cast<double>(now - window_start_) / 1e9, read_.capacity, write_.capacity);
-    else
-      ++unlisted_changes_;
   }
 }
 
@@ -573,8 +599,7 @@ void DynamoDb::reset_statistics(SimTime now) {
   read_.min_seen = read_.capacity;
   write_.min_seen = write_.capacity;
   if (peak_) ready_max_ = peak_->ready();
-  changes_.clear();
-  unlisted_changes_ = 0;
+  first_increase_s_.reset();
   if (item_cache_) item_cache_->reset_statistics();
   if (query_cache_) query_cache_->reset_statistics();
   latency_hist_.reset();
@@ -584,6 +609,7 @@ void DynamoDb::reset_statistics(SimTime now) {
 
 void DynamoDb::finish(Simulation& sim) {
   end_ = sim.now();
+  if (auto_scaling_) accrue(end_);
   if (stream_) stream_->finish(sim);
 }
 
@@ -622,16 +648,19 @@ void DynamoDb::report(Json& out, double measured_seconds) const {
       Json& s = out["scaling"];
       s["increases"] = increases_.value;
       s["decreases"] = decreases_.value;
-      Json list = Json::array();
-      for (const auto& [at, rcu, wcu] : changes_) {
-        Json change = Json::object();
-        change["at_s"] = at;
-        change["rcu"] = rcu;
-        change["wcu"] = wcu;
-        list.push_back(std::move(change));
+      s["first_increase_s"] = first_increase_s_ ? Json(*first_increase_s_) : Json(nullptr);
+      // The mean capacity of each step of the window (the last step may be shorter).
+      Json& timeline = s["timeline"];
+      timeline["step_s"] = static_cast<double>(step_) / 1e9;
+      Json rcu = Json::array(), wcu = Json::array();
+      for (std::size_t i = 0; i < rcu_area_.size(); ++i) {
+        const SimTime from = window_start_ + static_cast<SimTime>(i) * step_;
+        const double seconds = static_cast<double>(std::min(from + step_, std::max(end_, from + 1)) - from) / 1e9;
+        rcu.push_back(rcu_area_[i] / seconds);
+        wcu.push_back(wcu_area_[i] / seconds);
       }
-      s["changes"] = std::move(list);
-      s["changes_not_listed"] = unlisted_changes_;
+      timeline["rcu"] = std::move(rcu);
+      timeline["wcu"] = std::move(wcu);
     }
   } else {
     // What the table served at once: twice its previous peak, in RRU/s (or a third of that in WRU/s).

@@ -3,6 +3,9 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <map>
+#include <string>
+#include <utility>
 #include <mutex>
 #include <thread>
 
@@ -33,15 +36,17 @@ double student_t_975(unsigned df) {
 
 namespace {
 
-// Collects pointers to the numeric leaves of each run, in the order of the
-// first run's structure, so the statistics are one Eigen matrix pass.
-void collect_leaves(const Json& node, std::vector<const Json*>& out) {
+// Collects the numeric leaves of a run with their paths, in the order of its
+// structure. Runs are matched by path, not position: a leaf that one
+// replication reports as null (a ratio of nothing) must not shift the others.
+void collect_leaves(const Json& node, const std::string& path, std::vector<std::pair<std::string, double>>& out) {
   if (node.is_number()) {
-    out.push_back(&node);
+    out.emplace_back(path, node.as_double());
   } else if (node.is_object()) {
-    for (const auto& [k, v] : node.items()) collect_leaves(v, out);
+    for (const auto& [k, v] : node.items()) collect_leaves(v, path + "." + k, out);
   } else if (node.is_array()) {
-    for (const auto& e : node.elements()) collect_leaves(e, out);
+    std::size_t i = 0;
+    for (const auto& e : node.elements()) collect_leaves(e, path + "." + std::to_string(i++), out);
   }
 }
 
@@ -85,22 +90,35 @@ void collect_bools_and(const Json& node, std::vector<bool>& out, std::size_t& i,
 Json merge_replications(const std::vector<Json>& runs) {
   if (runs.empty()) return Json::object();
   if (runs.size() == 1) return runs[0];
-  std::vector<const Json*> first;
-  collect_leaves(runs[0], first);
+  std::vector<std::pair<std::string, double>> first;
+  collect_leaves(runs[0], "", first);
   const auto leaves = static_cast<Eigen::Index>(first.size());
   const auto reps = static_cast<Eigen::Index>(runs.size());
-  Eigen::MatrixXd m(reps, leaves);  // one row per replication, one column per metric
+  Eigen::MatrixXd m(reps, leaves);  // one row per replication, one column per metric (NaN: absent or null)
   for (Eigen::Index r = 0; r < reps; ++r) {
-    std::vector<const Json*> leaf;
-    collect_leaves(runs[static_cast<std::size_t>(r)], leaf);
-    for (Eigen::Index c = 0; c < leaves; ++c)
-      m(r, c) = c < static_cast<Eigen::Index>(leaf.size()) ? leaf[static_cast<std::size_t>(c)]->as_double() : std::nan("");
+    std::vector<std::pair<std::string, double>> leaf;
+    collect_leaves(runs[static_cast<std::size_t>(r)], "", leaf);
+    const std::map<std::string, double> by_path(leaf.begin(), leaf.end());
+    for (Eigen::Index c = 0; c < leaves; ++c) {
+      const auto it = by_path.find(first[static_cast<std::size_t>(c)].first);
+      m(r, c) = it != by_path.end() ? it->second : std::nan("");
+    }
   }
-  const Eigen::VectorXd mean = m.colwise().mean();
-  const Eigen::MatrixXd centered = m.rowwise() - mean.transpose();
-  const Eigen::VectorXd variance = centered.array().square().colwise().sum() / static_cast<double>(reps - 1);
-  const double t = student_t_975(static_cast<unsigned>(reps - 1));
-  const Eigen::VectorXd half_width = (variance.array().sqrt() * (t / std::sqrt(static_cast<double>(reps)))).matrix();
+  // Mean and 95% half-width of each column over the replications that have it.
+  Eigen::VectorXd mean(leaves), half_width(leaves);
+  for (Eigen::Index c = 0; c < leaves; ++c) {
+    double sum = 0;
+    Eigen::Index n = 0;
+    for (Eigen::Index r = 0; r < reps; ++r)
+      if (!std::isnan(m(r, c))) sum += m(r, c), ++n;
+    mean[c] = n > 0 ? sum / static_cast<double>(n) : std::nan("");
+    double ss = 0;
+    for (Eigen::Index r = 0; r < reps; ++r)
+      if (!std::isnan(m(r, c))) ss += (m(r, c) - mean[c]) * (m(r, c) - mean[c]);
+    half_width[c] = n > 1 ? std::sqrt(ss / static_cast<double>(n - 1)) * student_t_975(static_cast<unsigned>(n - 1)) /
+                                std::sqrt(static_cast<double>(n))
+                          : std::nan("");
+  }
 
   std::vector<bool> bools;
   for (std::size_t r = 0; r < runs.size(); ++r) {
