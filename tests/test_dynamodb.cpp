@@ -335,3 +335,32 @@ TEST_CASE("dynamodb streams: a batch that always fails blocks its shard until it
   CHECK(metric(drained.result, "services.dead.sent") == metric(drained.result, "services.table.stream.on_failure_messages"));
   CHECK(balanced(drained.result));
 }
+
+TEST_CASE("dynamodb: load-time checks of DAX and its keys", "[dynamodb]") {
+  const std::string base = R"(name: t
+duration: 1min
+workloads:
+  - {name: w, target: fn, arrival: {process: poisson, rate: 10/s}}
+services:
+  fn: {type: lambda, duration: 5ms, calls: [{to: table, op: get}]}
+  table:
+    type: dynamodb
+)";
+  // Emergent hits need keys: a warning names the workload that has none.
+  const Scenario keyless = load_scenario_text(base + "    dax: {capacity_items: 1000}\n", "t.yaml", builtin_services());
+  CHECK(keyless.warnings.str() ==
+        "t.yaml:9:27: warning: services.table.dax.capacity_items: workload 'w' reaches this cache without `keys:`: each "
+        "of its requests is an item of its own, so it never hits\n"
+        "    hint: give the workload keys, e.g. keys: {count: 100000, zipf: 1.0}, or the cache a hit_ratio\n");
+  CHECK(load_scenario_text(base + "    dax: {hit_ratio: 0.5}\n", "t.yaml", builtin_services()).warnings.str().empty());
+  // Exactly one of hit_ratio and capacity_items.
+  CHECK(load_error(base + "    dax: {nodes: 3}\n") ==
+        "t.yaml:9:10: error: services.table.dax: a cache needs hit_ratio or capacity_items\n"
+        "    hint: e.g. hit_ratio: 0.8, or capacity_items: 100000 with the workloads' keys: {count, zipf}\n");
+  // The capacity mode's keys go in the capacity block.
+  CHECK(load_error(base + "    rcu: 100\n") ==
+        "t.yaml:9:5: error: services.table.rcu: unknown key 'rcu'\n"
+        "    hint: the capacity is a block: capacity: {mode: provisioned, rcu: 100, wcu: 50}\n");
+  CHECK(load_error(base + "    capacity: {mode: provisioned, rcu: 100, wcu: 10, auto_scaling: {min: 500, max: 100}}\n") ==
+        "t.yaml:9:74: error: services.table.capacity.auto_scaling.min: auto scaling min (500) is above its max (100)\n");
+}

@@ -1,6 +1,12 @@
 #include "sim/cache/cache_params.hpp"
 
+#include <deque>
+#include <map>
+#include <set>
+
 #include <fmt/format.h>
+
+#include "sim/scenario/scenario.hpp"
 
 namespace slsim {
 
@@ -38,6 +44,48 @@ void check_cache_params(const Record& r, Diagnostics& diags) {
   } else if (!ratio.given && !capacity.given) {
     diags.error(r.loc, r.path, "a cache needs hit_ratio or capacity_items",
                 "e.g. hit_ratio: 0.8, or capacity_items: 100000 with the workloads' keys: {count, zipf}");
+  }
+}
+
+namespace {
+
+// The `capacity_items` values given in a record and the records inside it.
+void find_emergent(const Record& r, std::vector<const Value*>& out) {
+  for (const auto& [name, v] : r.fields) {
+    if (!v.given) continue;
+    if (name == "capacity_items" && v.type == ParamType::integer) out.push_back(&v);
+    else if (v.record) find_emergent(*v.record, out);
+  }
+}
+
+}  // namespace
+
+void warn_caches_without_keys(const Scenario& sc, Diagnostics& diags) {
+  std::map<std::string, std::vector<std::string>> next;
+  for (const auto& e : sc.edges) next[e.from].push_back(e.to);
+  for (const auto& d : sc.services) {
+    std::vector<const Value*> caches;
+    find_emergent(d.params, caches);
+    if (caches.empty()) continue;
+    for (const auto& w : sc.workloads) {
+      if (w.params.has("keys")) continue;
+      // Does this workload's traffic reach the service?
+      std::set<std::string> seen;
+      std::deque<std::string> frontier{"workload:" + w.name};
+      while (!frontier.empty() && seen.count(d.name) == 0) {
+        const std::string v = frontier.front();
+        frontier.pop_front();
+        for (const auto& n : next[v])
+          if (seen.insert(n).second) frontier.push_back(n);
+      }
+      if (seen.count(d.name) == 0) continue;
+      for (const Value* c : caches)
+        diags.warning(c->loc, c->path,
+                      fmt::format("workload '{}' reaches this cache without `keys:`: each of its requests is an item "
+                                  "of its own, so it never hits",
+                                  w.name),
+                      "give the workload keys, e.g. keys: {count: 100000, zipf: 1.0}, or the cache a hit_ratio");
+    }
   }
 }
 

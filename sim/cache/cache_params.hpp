@@ -21,4 +21,10 @@ CacheConfig cache_config(const Record& r);
 // hit_ratio and capacity_items is given.
 void check_cache_params(const Record& r, Diagnostics& diags);
 
+struct Scenario;
+// Warns, for every cache whose hits emerge from keys (a `capacity_items`
+// anywhere in a service's parameters), about each workload that reaches the
+// service without `keys:`: its requests are distinct items and never hit.
+void warn_caches_without_keys(const Scenario& sc, Diagnostics& diags);
+
 }  // namespace slsim

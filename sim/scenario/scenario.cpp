@@ -11,6 +11,7 @@
 #include "sim/scenario/document.hpp"
 #include "sim/scenario/merge_keys.hpp"
 #include "sim/scenario/topology.hpp"
+#include "sim/cache/cache_params.hpp"
 #include "sim/workload/arrival.hpp"
 
 namespace slsim {
@@ -578,6 +579,7 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
                                 cycle.path));
     }
   }
+  warn_caches_without_keys(sc, diags);
   return sc;
 }
 
