@@ -318,7 +318,8 @@ TEST_CASE("elasticache: node hours are billed per node type and engine", "[cache
 
 TEST_CASE("elasticache: load errors", "[cache][elasticache]") {
   const std::string head =
-      "name: t\nduration: 1s\nworkloads: [{name: w, target: c, arrival: {process: constant, rate: 1/s}}]\nservices:\n";
+      "name: t\nduration: 1s\nworkloads: [{name: w, target: c, arrival: {process: constant, rate: 1/s}, keys: {count: 9}}]\n"
+      "services:\n";
   CHECK(load_error(head + "  c: {type: elasticache, backend: c, hit_ratio: 0.5}\n") ==
         "t.yaml:5:6: warning: services: the services 'c' form a cycle: requests may loop (c -[backend: get]-> c)\n"
         "t.yaml:5:35: error: services.c.backend: 'c' cannot be its own backend\n"

@@ -53,7 +53,9 @@ namespace {
 void find_emergent(const Record& r, std::vector<const Value*>& out) {
   for (const auto& [name, v] : r.fields) {
     if (!v.given) continue;
-    if (name == "capacity_items" && v.type == ParamType::integer) out.push_back(&v);
+    // (With a hit_ratio too, the record has its own error.)
+    const bool ratio_too = r.schema != nullptr && r.schema->find("hit_ratio") != nullptr && r.get("hit_ratio").given;
+    if (name == "capacity_items" && v.type == ParamType::integer && !ratio_too) out.push_back(&v);
     else if (v.record) find_emergent(*v.record, out);
   }
 }
