@@ -364,3 +364,27 @@ services:
   CHECK(load_error(base + "    capacity: {mode: provisioned, rcu: 100, wcu: 10, auto_scaling: {min: 500, max: 100}}\n") ==
         "t.yaml:9:74: error: services.table.capacity.auto_scaling.min: auto scaling min (500) is above its max (100)\n");
 }
+
+TEST_CASE("lambda: a per-record call is made once per record of a batch", "[dynamodb][lambda]") {
+  // An SQS consumer with batches of up to 10 writes every record; a per-invocation call writes once per batch.
+  const auto run = [](const char* per) {
+    return run_scenario_text(fmt::format(R"(name: t
+duration: 2min
+workloads:
+  - {{name: w, target: q, arrival: {{process: constant, rate: 100/s}}}}
+services:
+  q: {{type: sqs, consumer: {{function: fn, batch_size: 10, batch_window: 1s}}}}
+  fn: {{type: lambda, duration: 1ms, calls: [{{to: table, op: put, per: {}}}]}}
+  table: {{type: dynamodb}}
+)",
+                                         per));
+  };
+  const Json per_record = run("record");
+  const Json per_invocation = run("invocation");
+  // (A batch still in its handler at the end has made no call yet.)
+  CHECK(metric(per_record, "services.table.writes") == Approx(metric(per_record, "services.q.deleted")).margin(10));
+  CHECK(metric(per_record, "services.table.writes") > 11000);
+  CHECK(metric(per_invocation, "services.table.writes") ==
+        Approx(metric(per_invocation, "services.fn.invocations")).margin(1));
+  CHECK(metric(per_invocation, "services.fn.invocations") < metric(per_invocation, "services.q.deleted") / 5);
+}
