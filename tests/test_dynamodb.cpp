@@ -200,6 +200,26 @@ TEST_CASE("dynamodb: on-demand serves traffic that doubles every peak_delay, not
   CHECK(metric(doubling, "services.table.throttles") == 0);
   CHECK(metric(doubling, "services.table.capacity.ready_rru_per_s") >= 1600);
 
+  // The same at AWS's pace, with the default peak_delay: doubling every 30 minutes.
+  const Json half_hourly = run_scenario_text(direct(
+      "{process: constant, schedule: [{at: 0s, rate: 10/s}, {at: 30min, rate: 20/s}, {at: 60min, rate: 40/s}, "
+      "{at: 90min, rate: 80/s}, {at: 120min, rate: 160/s}]}",
+      "get",
+      "{type: dynamodb, item_size: 4KB, consistency: strong, capacity: {mode: on_demand, previous_peak: {rru: 5/s, "
+      "wru: 0/s}}, client_retries: {max_attempts: 1}}",
+      "150min"));
+  CHECK(metric(half_hourly, "services.table.reads") == Approx(1800 * (10 + 20 + 40 + 80 + 160)).margin(1));
+  CHECK(metric(half_hourly, "services.table.throttles") == 0);
+  // Twice as fast (doubling every 15 minutes): each step after the first is throttled for a while.
+  const Json quarter_hourly = run_scenario_text(direct(
+      "{process: constant, schedule: [{at: 0s, rate: 10/s}, {at: 15min, rate: 20/s}, {at: 30min, rate: 40/s}, "
+      "{at: 45min, rate: 80/s}]}",
+      "get",
+      "{type: dynamodb, item_size: 4KB, consistency: strong, capacity: {mode: on_demand, previous_peak: {rru: 5/s, "
+      "wru: 0/s}}, client_retries: {max_attempts: 1}}",
+      "60min"));
+  CHECK(metric(quarter_hourly, "services.table.throttles") > 1000);
+
   // 4x the previous peak at once: half is refused until the new peak is a minute old.
   const Json jump = run_scenario_text(direct(
       "{process: constant, schedule: [{at: 0s, rate: 100/s}, {at: 2min, rate: 400/s}]}", "get", table, "5min"));
