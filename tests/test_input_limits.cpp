@@ -348,6 +348,12 @@ TEST_CASE("units: unit mistakes get a did-you-mean", "[units]") {
   REQUIRE(suggest_duration("2 hours") == "2h");
   REQUIRE(suggest_duration("1.5 Days") == "1.5d");
   REQUIRE(suggest_duration("250 millis") == "250ms");
+  // Compound durations become one unit.
+  REQUIRE(suggest_duration("12h15min") == "735min");
+  REQUIRE(suggest_duration("1h 30m") == "90min");
+  REQUIRE(suggest_duration("1m30s") == "90s");
+  REQUIRE(suggest_duration("2h0min") == "2h");
+  REQUIRE(suggest_duration("12h15").empty());  // a number without its unit
   REQUIRE(suggest_duration("10s").empty());  // already right
   REQUIRE(suggest_duration("ten seconds").empty());
   REQUIRE(suggest_size("128 MB") == "128MB");

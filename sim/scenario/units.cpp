@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <utility>
@@ -167,8 +168,31 @@ std::optional<std::pair<std::string_view, std::string_view>> number_and_rest(std
 
 }  // namespace
 
+// "12h15min", "1h 30m": two or more number-unit pairs, as one duration in one unit.
+std::string suggest_compound_duration(std::string_view text) {
+  text = trim(text);
+  double total = 0;
+  int pairs = 0;
+  while (!text.empty()) {
+    std::size_t i = 0;
+    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) != 0 || text[i] == '.')) ++i;
+    std::size_t j = i;
+    while (j < text.size() && std::isalpha(static_cast<unsigned char>(text[j])) != 0) ++j;
+    const auto number = parse_plain_number(text.substr(0, i));
+    const std::string_view unit = canonical_unit(text.substr(i, j - i), kDurationSpellings);
+    if (i == 0 || j == i || !number || unit.empty()) return {};
+    for (const auto& u : kDurationUnits)
+      if (u.name == unit) total += *number * u.factor;
+    ++pairs;
+    text = trim(text.substr(j));
+  }
+  return pairs >= 2 ? format_duration(total) : std::string{};
+}
+
 std::string suggest_duration(std::string_view text) {
   const auto parts = number_and_rest(text);
+  if (parts && !parts->second.empty() && canonical_unit(parts->second, kDurationSpellings).empty())
+    return suggest_compound_duration(text);
   if (!parts || parts->second.empty()) return {};
   const std::string_view unit = canonical_unit(parts->second, kDurationSpellings);
   if (unit.empty()) return {};

@@ -324,6 +324,8 @@ ArrivalProcess ArrivalProcess::from_record(const Record& r, const std::string& b
     SimTime previous = -1;
     for (const auto& step : r.list("schedule")) {
       if (!step.record) continue;
+      // A step whose time was rejected has its own error; the order cannot be judged past it.
+      if (!step.record->get("at").present) return;
       const SimTime at = step.record->duration("at");
       if (at <= previous) {
         diags.error(step.loc, step.path, fmt::format("schedule steps must be in increasing 'at' order, found {} after {}",
