@@ -41,12 +41,21 @@ inline std::uint64_t write_units(std::uint64_t bytes, bool transactional) {
   return blocks * (transactional ? 2 : 1);
 }
 
+// The most partitions a simulated table gets (the `partitions` parameter's
+// maximum): each costs a token bucket and two counters.
+inline constexpr std::uint32_t kMaxPartitions = 100000;
+
 // Partitions a provisioned table needs for its capacity (§13.2): each serves
 // at most 3000 RCU and 1000 WCU per second, as a linear mix.
 inline std::uint32_t partitions_for(double rcu, double wcu) {
   const double need = rcu / static_cast<double>(kPartitionRcu) + wcu / static_cast<double>(kPartitionWcu);
   const double n = need <= 1 ? 1.0 : std::ceil(need - 1e-9);
-  return static_cast<std::uint32_t>(std::min(n, 1e6));
+  return static_cast<std::uint32_t>(std::min(n, static_cast<double>(kMaxPartitions)));
+}
+// Partitions an on-demand table needs to serve `ready` half-RCU equivalents per second.
+inline std::uint32_t partitions_for_ready(std::uint64_t ready) {
+  return static_cast<std::uint32_t>(
+      std::clamp<std::uint64_t>(ceil_div(ready, kPartitionHalfRcuPerSecond), 1, kMaxPartitions));
 }
 
 // The on-demand table's previous peak (§13.3). It serves at once up to twice

@@ -228,8 +228,7 @@ DynamoDb::DynamoDb(const ServiceBuildContext& ctx)
     const std::uint64_t ready = std::max<std::uint64_t>(1, peak_->ready());
     demand_bucket_ = TokenBucket(static_cast<double>(ready), static_cast<std::int64_t>(ready));
     ready_max_ = ready;
-    partitions_ = static_cast<std::uint32_t>(
-        std::max<std::uint64_t>(1, dynamodb::ceil_div(ready, dynamodb::kPartitionHalfRcuPerSecond)));
+    partitions_ = dynamodb::partitions_for_ready(ready);
   }
   if (p.has("partitions")) {
     partitions_ = static_cast<std::uint32_t>(p.integer("partitions"));
@@ -362,7 +361,7 @@ void DynamoDb::retune_on_demand(SimTime now) {
   demand_bucket_.reconfigure(now, static_cast<double>(ready), static_cast<std::int64_t>(ready));
   ready_max_ = std::max(ready_max_, ready);
   if (!fixed_partitions_) {
-    const auto need = static_cast<std::uint32_t>(dynamodb::ceil_div(ready, dynamodb::kPartitionHalfRcuPerSecond));
+    const std::uint32_t need = dynamodb::partitions_for_ready(ready);
     if (need > partitions_) set_partitions(now, need);
   }
 }
