@@ -19,8 +19,8 @@ std::vector<ParamSpec> cache_params(const std::string& default_ttl, const std::s
                                          "evicted first; hits come from the workloads' `keys:` (give this or hit_ratio)",
                                          what));
   capacity.min = 1;
-  capacity.max = 1e8;
-  capacity.range_hint = "a simulated cache keeps one entry per item it holds";
+  capacity.max = 1e7;
+  capacity.range_hint = "the simulated cache keeps about 40 bytes per item it holds (10 million: 400 MB)";
   ParamSpec ttl = param("ttl", ParamType::duration, "s", default_ttl,
                         fmt::format("emergent hits: a cached {} expires this long after it was loaded (0s: never)", what));
   ttl.min = 0;
