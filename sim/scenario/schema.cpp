@@ -749,7 +749,9 @@ std::string range_text(const ParamSpec& p) {
   if (p.type == ParamType::choice) return fmt::format("{}", fmt::join(p.choices, " \\| "));
   if (p.type == ParamType::reference)
     return p.ref_types.empty() ? std::string("any service") : fmt::format("{}", fmt::join(p.ref_types, " \\| "));
-  if (p.type == ParamType::probability) return "0 to 1";
+  if (p.type == ParamType::probability)
+    return fmt::format("{} to {}", format_number(std::isinf(p.min) ? 0.0 : std::max(0.0, p.min)),
+                       format_number(std::isinf(p.max) ? 1.0 : std::min(1.0, p.max)));
   if (p.type == ParamType::variant && !p.variants.empty()) {
     std::vector<std::string> names;
     for (const auto& [n, schema] : p.variants) names.push_back(n);
