@@ -1,0 +1,11 @@
+#pragma once
+// The subcommands that live in files of their own (sim/cli/NAME.cpp): each
+// declares itself on the application and hands back how to run it (see
+// cli::Command). cli.cpp adds them in the order below.
+#include <CLI/CLI.hpp>
+
+#include "sim/cli/common.hpp"
+
+namespace slsim::cli {
+
+}  // namespace slsim::cli
