@@ -85,6 +85,8 @@ class Converter {
     for (const YAML::Node& ancestor : path_)
       if (ancestor.is(node))
         throw DocumentTooLarge{out.loc, "a YAML alias refers to a node that contains the alias (an endless cycle)"};
+    // yaml-cpp reports "?" for an untagged node and "!" for a quoted scalar.
+    if (const std::string& tag = node.Tag(); tag.size() > 1 && tag[0] == '!') out.tag = tag;
     switch (node.Type()) {
       case YAML::NodeType::Undefined:
       case YAML::NodeType::Null:

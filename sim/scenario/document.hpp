@@ -26,6 +26,7 @@ struct DocNode {
   Kind kind = Kind::null;
   std::string scalar;   // the text of a scalar
   bool quoted = false;  // written in quotes: always a string
+  std::string tag;      // an explicit local tag such as `!Ref` (CloudFormation's short forms); "" when none
   std::vector<std::pair<std::string, DocNode>> entries;  // a map's keys in file order (duplicates kept)
   std::vector<SourceLoc> key_locs;                       // parallel to entries
   std::vector<DocNode> items;                            // a sequence
