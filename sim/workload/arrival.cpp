@@ -111,8 +111,8 @@ const Schema& trace_schema() {
     file.required = true;
     ParamSpec format = spec("format", ParamType::choice,
                             "timestamps: one arrival time per line, in order (a duration, or bare seconds; at most "
-                            "3650d); per_minute: one count per line (at most 60000000, i.e. 1000000/s), Poisson "
-                            "within each minute");
+                            "3650d); per_minute: one whole count per line (at most 60000000, i.e. 1000000/s), "
+                            "exactly that many arrivals at random times within each minute");
     format.choices = {"timestamps", "per_minute"};
     format.default_text = "timestamps";
     return Schema{"arrival: trace", "Replays recorded traffic.", {file, format}};
@@ -215,6 +215,7 @@ void ArrivalProcess::read_trace(const Record& r, const std::string& base_dir, Di
   const bool per_minute = r.text("format") == "per_minute";
   constexpr double kMaxPerMinute = kMaxArrivalRate * 60;
   std::vector<SimTime> times;
+  std::vector<std::uint64_t> counts;
   std::size_t rows = 0;
   const std::string error = for_each_data_line(*content.text, [&](std::size_t line_no, std::string_view line) {
     std::string cell;
@@ -223,9 +224,9 @@ void ArrivalProcess::read_trace(const Record& r, const std::string& base_dir, Di
     if (cell.empty() || cell[0] == '#') return std::string{};
     const auto bare = parse_plain_number(cell);
     if (per_minute) {
-      if (!bare || *bare < 0) {
+      if (!bare || *bare < 0 || *bare != std::floor(*bare)) {
         if (line_no == 1 && !bare && !number_overflows(cell)) return std::string{};  // a header
-        return fmt::format("expected a count of arrivals in the minute (a number from 0 to {}), found '{}'",
+        return fmt::format("expected a count of arrivals in the minute (a whole number from 0 to {}), found '{}'",
                            format_number(kMaxPerMinute), echo(cell));
       }
       if (*bare > kMaxPerMinute)
@@ -235,6 +236,7 @@ void ArrivalProcess::read_trace(const Record& r, const std::string& base_dir, Di
       if (static_cast<double>(rows + 1) * 60.0 > static_cast<double>(kMaxDuration) / 1e9)
         return std::string("the trace is longer than 3650d, the longest a run can be");
       p.segments_.push_back({static_cast<SimTime>(rows) * kMinute, *bare / 60e9});
+      counts.push_back(static_cast<std::uint64_t>(*bare));
       ++rows;
       return std::string{};
     }
@@ -269,6 +271,7 @@ void ArrivalProcess::read_trace(const Record& r, const std::string& base_dir, Di
     p.kind_ = Kind::poisson;
     p.recorded_ = true;
     p.segments_.push_back({static_cast<SimTime>(p.segments_.size()) * kMinute, 0.0});
+    p.minute_counts_ = std::make_shared<const std::vector<std::uint64_t>>(std::move(counts));
   } else {
     p.kind_ = Kind::trace;
     p.times_ = std::make_shared<const std::vector<SimTime>>(std::move(times));
@@ -390,6 +393,7 @@ SimTime ArrivalProcess::next(Rng& rng) {
   switch (kind_) {
     case Kind::poisson:
     case Kind::constant: {
+      if (minute_counts_) return next_recorded(rng);
       // A Poisson process is the unit-rate process run through the cumulative
       // intensity: each gap is Exp(1) of "expected arrivals"; constant uses 1.
       const double work = kind_ == Kind::poisson ? rng.exponential(1.0) : 1.0;
@@ -422,6 +426,34 @@ SimTime ArrivalProcess::next(Rng& rng) {
     }
   }
   return kTimeNever;
+}
+
+// Exactly the recorded count in each minute, at independent uniform times
+// within it: a Poisson process conditioned on its count, so a replay keeps the
+// trace's per-minute counts. The times are drawn in order, each the smallest
+// of the uniforms still to come in the rest of the minute, so memory stays
+// O(1) whatever the count.
+SimTime ArrivalProcess::next_recorded(Rng& rng) {
+  const std::vector<std::uint64_t>& counts = *minute_counts_;
+  if (!started_) {
+    started_ = true;
+    minute_ = 0;
+    minute_left_ = counts.empty() ? 0 : counts[0];
+    minute_offset_ = 0;
+  }
+  while (minute_left_ == 0) {
+    if (minute_ + 1 >= counts.size()) return kTimeNever;
+    minute_left_ = counts[++minute_];
+    minute_offset_ = 0;
+  }
+  // The minimum of n uniforms on [a, b) is a + (b - a) (1 - U^(1/n)).
+  const double n = static_cast<double>(minute_left_--);
+  const double span = static_cast<double>(kMinute) - minute_offset_;
+  minute_offset_ += span * -std::expm1(std::log(rng.uniform_open01()) / n);
+  // Rounded down, and never past the minute's last nanosecond: the count stays in its minute.
+  const SimTime within = std::min(static_cast<SimTime>(minute_offset_), kMinute - 1);
+  last_ = static_cast<SimTime>(minute_) * kMinute + within;
+  return last_;
 }
 
 SimTime ArrivalProcess::schedule_at_or_after(SimTime t) const {

@@ -75,6 +75,8 @@ class ArrivalProcess {
   // Walks the piecewise-constant intensity from `from` until `work` expected
   // arrivals have accumulated; kTimeNever if the intensity stays 0.
   SimTime advance(SimTime from, double work) const;
+  // The next arrival of a per-minute trace: exactly its count in each minute.
+  SimTime next_recorded(Rng& rng);
 
   Kind kind_ = Kind::poisson;
   std::vector<Segment> segments_;  // poisson and constant
@@ -88,6 +90,13 @@ class ArrivalProcess {
   std::uint64_t emitted_ = 0;
   SimTime every_ = 0;
   bool recorded_ = false;  // rates come from a recorded trace (per_minute)
+  // per_minute: the count of each minute (segments_ hold the same as rates),
+  // the minute being replayed, its arrivals still to come, and the offset of
+  // the last one within the minute (ns).
+  std::shared_ptr<const std::vector<std::uint64_t>> minute_counts_;
+  std::size_t minute_ = 0;
+  std::uint64_t minute_left_ = 0;
+  double minute_offset_ = 0;
   // trace (timestamps), shared so copies stay cheap
   std::shared_ptr<const std::vector<SimTime>> times_;
   // schedule: the expression and the calendar instant (UTC seconds) of t = 0
