@@ -8,4 +8,6 @@
 
 namespace slsim::cli {
 
+Command add_import_command(CLI::App& app);  // import.cpp
+
 }  // namespace slsim::cli
