@@ -123,23 +123,18 @@ void collect_mentions(const TValue& v, std::vector<std::string>& out) {
   for (const auto& item : v.items) collect_mentions(item, out);
 }
 
-std::string kinds_text(const std::vector<std::string>& kinds) {
+// "a queue or a topic" (with `article`), "queue or topic" (without).
+std::string kinds_text(const std::vector<std::string>& kinds, bool article = true) {
   std::vector<std::string> names;
   for (const auto& k : kinds) {
-    if (k == "lambda")
-      names.push_back("a function");
-    else if (k == "sqs")
-      names.push_back("a queue");
-    else if (k == "sns")
-      names.push_back("a topic");
-    else if (k == "dynamodb")
-      names.push_back("a table");
-    else if (k == "kinesis")
-      names.push_back("a stream");
-    else if (k == "s3")
-      names.push_back("a bucket");
-    else
-      names.push_back("an API");
+    const std::string noun = k == "lambda"     ? "function"
+                             : k == "sqs"      ? "queue"
+                             : k == "sns"      ? "topic"
+                             : k == "dynamodb" ? "table"
+                             : k == "kinesis"  ? "stream"
+                             : k == "s3"       ? "bucket"
+                                               : "API";
+    names.push_back(!article ? noun : noun == "API" ? "an API" : "a " + noun);
   }
   std::string out;
   for (std::size_t i = 0; i < names.size(); ++i)
@@ -269,7 +264,7 @@ void Builder::set_whole(YNode& node, const std::string& key, const TValue* v, Se
 
 Service* Builder::resolve(const TValue* v, const std::vector<std::string>& kinds, const std::string& what) {
   if (v == nullptr || v->is_null()) {
-    notes_.skipped.push_back(fmt::format("{}: names no {}: not imported", what, kinds_text(kinds)));
+    notes_.skipped.push_back(fmt::format("{}: names no {}: not imported", what, kinds_text(kinds, false)));
     return nullptr;
   }
   const std::string property = v->path.substr(v->path.rfind('.') + 1);
@@ -399,7 +394,8 @@ void Builder::configure_function(const Resource& r, Service& s) {
       unknown_value(*arch, s, "architecture");
     } else {
       diags_.error(arch->loc, arch->path,
-                   fmt::format("expected a list of one architecture (x86_64 or arm64), found {}", arch->describe()));
+                   fmt::format("expected a list of one architecture (x86_64 or arm64), found {}",
+                               arch->is_seq() ? fmt::format("a list of {}", arch->items.size()) : arch->describe()));
     }
   }
   set_whole(n, "timeout", props.find("Timeout"), s, "s");

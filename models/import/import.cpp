@@ -83,8 +83,13 @@ ImportedScenario import_aws_template_text(const std::string& text, const std::st
     const Scenario sc = load_scenario_text(written.text, output_name, builtin_services());
     for (const Diagnostic& d : sc.warnings.all()) add(out.warnings, relocated(d, written));
   } catch (const InputError& e) {
+    // Nothing is written: what does not come from the template has no line to point at.
     Diagnostics mapped;
-    for (const Diagnostic& d : e.diagnostics().all()) add(mapped, relocated(d, written));
+    for (const Diagnostic& d : e.diagnostics().all()) {
+      Diagnostic r = relocated(d, written);
+      if (r.loc.origin == d.loc.origin) r.loc.line = r.loc.column = 0;
+      add(mapped, r);
+    }
     throw InputError(mapped);
   }
   return out;

@@ -681,7 +681,8 @@ Template read_template(const std::string& text, const std::string& origin) {
   }
   if (!resources->is_map() || resources->entries.empty()) {
     diags.error(resources->loc, "Resources",
-                fmt::format("expected a mapping of resources by logical id, found {}", resources->describe()));
+                fmt::format("expected a mapping of resources by logical id, found {}",
+                            resources->is_map() ? "an empty mapping" : resources->describe()));
     throw InputError(diags);
   }
   t.sam = names_sam_transform(root.find("Transform"));
