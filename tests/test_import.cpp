@@ -419,6 +419,7 @@ TEST_CASE("import: intrinsic functions are evaluated as far as the template allo
       "  Env: {Type: String, Default: prod}\n"
       "  Zones: {Type: CommaDelimitedList, Default: 'a, b, c'}\n"
       "  Secret: {Type: String}\n"
+      "  Loop: {Type: String, Default: [!Ref Loop]}\n"
       "Mappings:\n"
       "  ByEnv: {prod: {Memory: 2048}, dev: {Memory: 128}}\n"
       "Conditions:\n"
@@ -439,7 +440,8 @@ TEST_CASE("import: intrinsic functions are evaluated as far as the template allo
       "      G: !Ref Secret\n"
       "      H: !If [Unknown, yes, no]\n"
       "      I: !If [IsProd, !Ref AWS::NoValue, 3]\n"
-      "      J: {'Fn::Sub': 'arn:aws:sqs:${AWS::Region}:${AWS::AccountId}:q'}\n",
+      "      J: {'Fn::Sub': 'arn:aws:sqs:${AWS::Region}:${AWS::AccountId}:q'}\n"
+      "      K: !Ref Loop\n",
       "t.yaml");
   const cfn::TValue& p = t.find("Fn")->properties;
   const auto text = [&](const char* key) {
@@ -460,6 +462,9 @@ TEST_CASE("import: intrinsic functions are evaluated as far as the template allo
   CHECK(text("I") == "(absent)");  // AWS::NoValue removes the key
   CHECK(p.find("J")->kind == cfn::TValue::Kind::unknown);
   CHECK(text("J") == "arn:aws:sqs:us-east-1:${AWS::AccountId}:q");
+  // Defaults are taken as written: one that refers to its own parameter is no value, not a loop.
+  CHECK(p.find("K")->why ==
+        "the Default of the parameter 'Loop' is not a plain value (a text, a number or a list of them)");
 }
 
 TEST_CASE("import: names are valid scenario names, unique, from the logical ids", "[import]") {

@@ -341,7 +341,7 @@ class Evaluator {
     const DocNode* type = decl.find("Type");
     const bool list = type != nullptr && type->is_scalar() &&
                       (type->scalar == "CommaDelimitedList" || type->scalar.starts_with("List<"));
-    TValue v = eval(*def, path);
+    TValue v = literal_value(*def, path, fmt::format("the Default of the parameter '{}'", name));
     if (list && v.is_scalar()) {
       TValue items;
       items.kind = TValue::Kind::seq;
@@ -361,6 +361,26 @@ class Evaluator {
       return items;
     }
     return v;
+  }
+
+  // A parameter's Default or a mapping's value: CloudFormation takes them as written (a text, a
+  // number, a list of them), so no function is evaluated in them (nor can one refer back).
+  TValue literal_value(const DocNode& n, const std::string& path, const std::string& what) {
+    TValue v;
+    v.loc = n.loc;
+    v.path = path;
+    if (n.tag.empty() && n.is_scalar()) {
+      v.kind = TValue::Kind::scalar;
+      v.text = n.scalar;
+      return v;
+    }
+    if (n.tag.empty() && n.is_seq() &&
+        std::all_of(n.items.begin(), n.items.end(), [](const DocNode& i) { return i.tag.empty() && i.is_scalar(); })) {
+      v.kind = TValue::Kind::seq;
+      for (std::size_t i = 0; i < n.items.size(); ++i) v.items.push_back(literal_value(n.items[i], path, what));
+      return v;
+    }
+    return unknown(n.loc, path, "?", what + " is not a plain value (a text, a number or a list of them)");
   }
 
   TValue get_att(const Call& c, const SourceLoc& loc, const std::string& path) {
@@ -568,7 +588,7 @@ class Evaluator {
       where += "." + keys[i].text;
       level = next;
     }
-    return eval(*level, path);
+    return literal_value(*level, path, where);
   }
 
   // A condition function's truth; nullopt when the template alone does not decide it.
