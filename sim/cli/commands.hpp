@@ -8,4 +8,6 @@
 
 namespace slsim::cli {
 
+Command add_compare_command(CLI::App& app);  // compare.cpp
+
 }  // namespace slsim::cli
