@@ -36,7 +36,8 @@ std::string result_text(double p99, int throttles, int invocations, double ci_p9
       " \"workloads\": {{\"w\": {{\"latency_ms\": {{\"p99\": {}}}}}}},\n"
       " \"services\": {{\"fn\": {{\"throttles\": {}, \"invocations\": {}}}}}",
       p99, throttles, invocations);
-  if (ci_p99 >= 0) text += fmt::format(",\n \"ci95\": {{\"workloads\": {{\"w\": {{\"latency_ms\": {{\"p99\": {}}}}}}}}}", ci_p99);
+  if (ci_p99 >= 0)
+    text += fmt::format(",\n \"ci95\": {{\"workloads\": {{\"w\": {{\"latency_ms\": {{\"p99\": {}}}}}}}}}", ci_p99);
   return text + "}\n";
 }
 
@@ -63,7 +64,8 @@ TEST_CASE("json: a result reads back and dumps byte for byte", "[compare][json]"
   const std::string text = result.dump(2);
   REQUIRE(parse(text).dump(2) == text);
   // Integers stay integers, numbers keep every digit, strings their escapes.
-  const Json j = parse(R"({"a": 12, "b": -0.1, "c": 1e300, "d": "x\"\\\/\n\u00e9\ud83d\ude00", "e": [true, false, null], "f": {}})");
+  const Json j =
+      parse(R"({"a": 12, "b": -0.1, "c": 1e300, "d": "x\"\\\/\n\u00e9\ud83d\ude00", "e": [true, false, null], "f": {}})");
   REQUIRE(j.find("a")->type() == Json::Type::integer);
   REQUIRE(j.find("b")->as_double() == -0.1);
   REQUIRE(j.find("c")->as_double() == 1e300);
@@ -86,7 +88,8 @@ TEST_CASE("json: bad text is named by line and column", "[compare][json]") {
 }
 
 TEST_CASE("compare: which metrics are worse when higher", "[compare]") {
-  for (const char* worse : {"workloads.w.latency_ms.p99", "workloads.w.latency_failed_ms.count", "services.fn.throttles",
+  for (const char* worse : {"workloads.w.latency_ms.p99", "workloads.w.latency_failed_ms.count",
+                            "services.fn.throttles",
                             "services.fn.errors", "services.q.to_dlq", "services.fn.cold_starts",
                             "services.fn.async.retries", "services.t.throttled_by.partition", "cost.monthly_usd",
                             "cost.by_service.fn", "cost.items.fn/duration.usd", "accounting.dead_lettered",
@@ -282,7 +285,8 @@ TEST_CASE("compare: bad input exits 2 with its reason", "[compare][cli]") {
                         "    hint: compare the files that `slsim run --json` or `slsim sweep --json` writes\n");
   const Ran bad_json = run_slsim("compare " + broken + " " + good);
   CHECK(bad_json.exit_code == 2);
-  CHECK(bad_json.err.starts_with(broken + ":2:26: error: not valid JSON: expected a key in double quotes, found '}'\n"));
+  CHECK(bad_json.err.starts_with(broken +
+                                 ":2:26: error: not valid JSON: expected a key in double quotes, found '}'\n"));
   const Ran other = run_slsim("compare " + good + " " + not_result);
   CHECK(other.exit_code == 2);
   CHECK(other.err == not_result + ": error: not a slsim result: expected the JSON that `slsim run --json` or "

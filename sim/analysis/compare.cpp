@@ -364,10 +364,12 @@ Comparison compare_results(const Json& base, const Json& now, const CompareOptio
         for (const Leaf& l : leaves_of(*p.second))
           if (seen.insert(l.label).second) labels.push_back(l.label);
     for (const auto& g : options.metrics) {
-      const bool any = std::any_of(labels.begin(), labels.end(), [&](const std::string& l) { return metric_glob_match(g, l); });
+      const bool any =
+          std::any_of(labels.begin(), labels.end(), [&](const std::string& l) { return metric_glob_match(g, l); });
       if (!any) {
         std::string hint = glob_hint(g, labels);
-        if (hint.empty()) hint = "metric paths look like workloads.NAME.latency_ms.p99, services.NAME.throttles or cost.monthly_usd";
+        if (hint.empty())
+          hint = "metric paths look like workloads.NAME.latency_ms.p99, services.NAME.throttles or cost.monthly_usd";
         bad_input("--metrics", fmt::format("'{}' matches no metric of either result", g), hint);
       }
     }
@@ -384,8 +386,8 @@ Comparison compare_results(const Json& base, const Json& now, const CompareOptio
       const Json* set_a = best_a->is_object() ? best_a->find("set") : &null;
       const Json* set_b = best_b->is_object() ? best_b->find("set") : &null;
       if (set_a != nullptr && set_b != nullptr && set_a->dump(-1) != set_b->dump(-1))
-        out.notes.push_back(fmt::format("the recommended point changed: {{{}}} in {}, {{{}}} in {}", settings_text(*set_a),
-                                        base_name, settings_text(*set_b), new_name));
+        out.notes.push_back(fmt::format("the recommended point changed: {{{}}} in {}, {{{}}} in {}",
+                                        settings_text(*set_a), base_name, settings_text(*set_b), new_name));
     }
   }
   std::stable_sort(out.metrics.begin(), out.metrics.end(), [](const MetricComparison& x, const MetricComparison& y) {
@@ -475,7 +477,8 @@ std::string format_comparison(const Comparison& c, const CompareOptions& options
     out += line(head);
     for (const auto& r : rows) out += line(r);
   }
-  if (!c.missing.empty()) out += fmt::format("missing in {} ({}): {}\n", new_name, c.missing.size(), name_list(c.missing));
+  if (!c.missing.empty())
+    out += fmt::format("missing in {} ({}): {}\n", new_name, c.missing.size(), name_list(c.missing));
   if (!c.added.empty()) out += fmt::format("added in {} ({}): {}\n", new_name, c.added.size(), name_list(c.added));
   out += fmt::format("{}: {} same, {} within tolerance, {} within ci95, {} changed, {}, {}; {} missing, {} added\n",
                      plural(c.metrics.size(), "metric", "metrics"), c.count(Verdict::same),

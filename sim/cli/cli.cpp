@@ -211,7 +211,8 @@ int slsim_main(int argc, char** argv) {
   run->add_flag("--quiet,-q", flags.quiet, "do not print the table");
   CLI::Option* csv = run->add_option("--csv", flags.csv_out,
                                      "write a time series (time_s,service,metric,value) to this file, or - for stdout");
-  run->add_option("--interval", flags.interval, "the time series' interval, e.g. 10s (default: 100 to 200 intervals)")
+  run->add_option("--interval", flags.interval,
+                  "the time series' interval, e.g. 10s (default: a readable size giving 80 to 200 intervals)")
       ->needs(csv);
 
   CLI::App* validate = app.add_subcommand("validate", "load and check scenarios without running them");

@@ -182,7 +182,8 @@ SimTime series_interval(const Scenario& sc, const RunFlags& flags) {
                                                    : fmt::format("did you mean {}?", suggestion));
   }
   if (*parsed.value < 1 || *parsed.value > static_cast<double>(kMaxDuration))
-    input_error(origin, fmt::format("expected a duration above 0s and at most 3650d, found '{}'", echo(flags.interval)));
+    input_error(origin,
+                fmt::format("expected a duration above 0s and at most 3650d, found '{}'", echo(flags.interval)));
   const auto interval = static_cast<SimTime>(*parsed.value);
   const std::uint64_t count = interval_count(sc.duration, interval);
   if (count > kMaxIntervals) {

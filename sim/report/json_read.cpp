@@ -44,7 +44,8 @@ class Reader {
   }
 
   void skip_space() {
-    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' || text_[pos_] == '\r'))
+    while (pos_ < text_.size() &&
+           (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' || text_[pos_] == '\r'))
       ++pos_;
   }
 
@@ -56,7 +57,8 @@ class Reader {
   }
 
   bool literal(std::string_view word, Json value, Json& out) {
-    if (text_.substr(pos_, word.size()) != word) return set_error(fmt::format("expected a JSON value, found {}", found()));
+    if (text_.substr(pos_, word.size()) != word)
+      return set_error(fmt::format("expected a JSON value, found {}", found()));
     pos_ += word.size();
     out = std::move(value);
     return true;
