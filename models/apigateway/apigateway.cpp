@@ -388,6 +388,18 @@ class ApiGateway final : public Service {
     }
   }
 
+  void sample(TimeSeriesRow& row) override {
+    row.count("requests", static_cast<double>(requests_.value));
+    row.count("throttles", static_cast<double>(throttles_.value));
+    row.count("timeouts", static_cast<double>(timeouts_.value));
+    row.count("errors", static_cast<double>(errors_.value));
+    if (cache_) {
+      row.count("cache.hits", static_cast<double>(cache_->hits()));
+      row.count("cache.misses", static_cast<double>(cache_->misses()));
+    }
+    row.latency("latency_ms", latency_hist_);
+  }
+
   void bill(CostLedger& ledger, const BillingPeriod& period) const override {
     // Tiers and the free tier apply to the account's volume of this API kind:
     // price the month of every API of the kind, and charge this one its share.

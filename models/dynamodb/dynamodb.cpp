@@ -92,6 +92,7 @@ class DynamoDb final : public Service {
   void finish(Simulation& sim) override;
   void report(Json& out, double measured_seconds) const override;
   void bill(CostLedger& ledger, const BillingPeriod& period) const override;
+  void sample(TimeSeriesRow& row) override;
 
   bool provisioned() const { return provisioned_; }
   StreamMapping* stream() { return stream_.get(); }
@@ -616,6 +617,27 @@ std::pair<double, double> DynamoDb::capacity_hours() const {
   if (!provisioned_) return {0, 0};
   const double hours = static_cast<double>(end_ - window_start_) / 3600e9;
   return {read_.gauge.mean(end_) * hours, write_.gauge.mean(end_) * hours};
+}
+
+void DynamoDb::sample(TimeSeriesRow& row) {
+  row.count("requests", static_cast<double>(requests_.value));
+  row.count("reads", static_cast<double>(reads_.value));
+  row.count("writes", static_cast<double>(writes_.value));
+  row.count("throttles", static_cast<double>(throttles_.value));
+  row.count("retries", static_cast<double>(retries_.value));
+  row.count("failed", static_cast<double>(failed_.value));
+  row.count("consumed_rcu", static_cast<double>(read_half_units_.value) / 2.0);
+  row.count("consumed_wcu", static_cast<double>(write_units_.value));
+  if (provisioned_) {
+    row.gauge("capacity.rcu", read_.gauge);
+    row.gauge("capacity.wcu", write_.gauge);
+  }
+  if (dax_) {
+    row.count("dax.hits", static_cast<double>(item_cache_->hits() + query_cache_->hits()));
+    row.count("dax.misses", static_cast<double>(item_cache_->misses() + query_cache_->misses()));
+  }
+  row.latency("latency_ms", latency_hist_);
+  if (stream_) stream_->sample(row, "stream.");
 }
 
 void DynamoDb::report(Json& out, double measured_seconds) const {

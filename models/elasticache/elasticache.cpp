@@ -185,6 +185,14 @@ class ElastiCache final : public Service {
     out["latency_failed_ms"] = latency_json(failed_latency_hist_);  // backend failures passed on
   }
 
+  void sample(TimeSeriesRow& row) override {
+    row.count("requests", static_cast<double>(requests_.value));
+    row.count("cache.hits", static_cast<double>(cache_.hits()));
+    row.count("cache.misses", static_cast<double>(cache_.misses()));
+    row.count("backend_errors", static_cast<double>(backend_errors_.value));
+    row.latency("latency_ms", latency_hist_);
+  }
+
   void bill(CostLedger& ledger, const BillingPeriod& period) const override {
     // Nodes are billed by the hour whether they are used or not (docs/model-assumptions.md §14.1).
     const double node_hours = nodes_ * period.measured_seconds() / 3600.0;

@@ -217,6 +217,15 @@ class EventBridge final : public Service {
     out["latency_ms"] = latency_json(latency_hist_);
   }
 
+  void sample(TimeSeriesRow& row) override {
+    row.count("events", static_cast<double>(events_.value));
+    row.count("matched", static_cast<double>(matched_.value));
+    row.count("delivered", static_cast<double>(delivered_.value));
+    row.count("retries", static_cast<double>(retries_.value));
+    row.count("to_dlq", static_cast<double>(to_dlq_.value));
+    row.count("dropped", static_cast<double>(dropped_.value));
+  }
+
   void bill(CostLedger& ledger, const BillingPeriod& /*period*/) const override {
     const PriceCatalog price(scenario_);
     const double n = static_cast<double>(events_.value);

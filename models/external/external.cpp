@@ -100,6 +100,14 @@ class External final : public Service {
     out["latency_failed_ms"] = latency_json(failed_latency_hist_);  // errors and 429s
   }
 
+  void sample(TimeSeriesRow& row) override {
+    row.count("requests", static_cast<double>(requests_.value));
+    row.count("throttles", static_cast<double>(throttles_.value));
+    row.count("errors", static_cast<double>(errors_.value));
+    row.gauge("concurrency", concurrency_);
+    row.latency("latency_ms", latency_hist_);
+  }
+
   void bill(CostLedger& ledger, const BillingPeriod& /*period*/) const override {
     if (price_per_call_ > 0)
       ledger.add(name(), "calls", static_cast<double>(completed_.value), "calls",

@@ -103,6 +103,13 @@ class Firehose final : public Service {
     buffer["mean"] = buffer_gauge_.mean(end_);
   }
 
+  void sample(TimeSeriesRow& row) override {
+    row.count("records", static_cast<double>(records_.value));
+    row.count("deliveries", static_cast<double>(deliveries_.value));
+    row.count("failed", static_cast<double>(failed_.value));
+    row.gauge("buffer", buffer_gauge_);
+  }
+
   void bill(CostLedger& ledger, const BillingPeriod& /*period*/) const override {
     const PriceCatalog price(scenario_);
     const double gb = static_cast<double>(billed_steps_.value) * static_cast<double>(kBillingStep) / kGB;

@@ -97,6 +97,7 @@ class Kinesis final : public Service {
   void finish(Simulation& sim) override;
   void report(Json& out, double measured_seconds) const override;
   void bill(CostLedger& ledger, const BillingPeriod& period) const override;
+  void sample(TimeSeriesRow& row) override;
 
   void observe(std::vector<KinesisRecordEnd>* sink) { mapping_.observe(sink); }
 
@@ -190,6 +191,13 @@ void Kinesis::report(Json& out, double /*measured_seconds*/) const {
   out["records"] = accepted_.value;
   out["payload_units"] = payload_units_.value;
   mapping_.report(out);
+}
+
+void Kinesis::sample(TimeSeriesRow& row) {
+  row.count("puts", static_cast<double>(puts_.value));
+  row.count("throttles", static_cast<double>(throttles_.value));
+  row.count("records", static_cast<double>(accepted_.value));
+  mapping_.sample(row, "");
 }
 
 void Kinesis::bill(CostLedger& ledger, const BillingPeriod& period) const {

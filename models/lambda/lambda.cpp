@@ -74,6 +74,7 @@ class Lambda final : public Service {
   void finish(Simulation& sim) override;
   void report(Json& out, double measured_seconds) const override;
   void bill(CostLedger& ledger, const BillingPeriod& period) const override;
+  void sample(TimeSeriesRow& row) override;
 
  private:
   enum : std::uint16_t { kInitDone = kFirstComponentEvent, kComputeDone, kTimeout, kExpire, kAsyncAttempt };
@@ -603,6 +604,17 @@ void Lambda::finish(Simulation& sim) {
   });
   account_.usage.push_back({name(), arm_, provisioned_ == 0, static_cast<double>(invocations_count_.value),
                             on_demand_gb_s_});
+}
+
+void Lambda::sample(TimeSeriesRow& row) {
+  row.count("invocations", static_cast<double>(invocations_count_.value));
+  row.count("cold_starts", static_cast<double>(cold_starts_.value));
+  row.count("throttles", static_cast<double>(throttles_.value));
+  row.count("errors", static_cast<double>(errors_.value));
+  row.count("timeouts", static_cast<double>(timeouts_.value));
+  row.gauge("concurrency", concurrency_);
+  row.gauge("environments", environments_gauge_);
+  row.latency("duration_ms", duration_hist_);
 }
 
 void Lambda::report(Json& out, double /*measured_seconds*/) const {

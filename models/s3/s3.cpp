@@ -178,6 +178,14 @@ class S3 final : public Service {
     out["latency_ms"] = latency_json(latency_hist_);
   }
 
+  void sample(TimeSeriesRow& row) override {
+    row.count("puts", static_cast<double>(puts_.value));
+    row.count("gets", static_cast<double>(gets_.value));
+    row.count("notifications", static_cast<double>(notified_.value));
+    row.count("failed_notifications", static_cast<double>(failed_notifications_.value));
+    row.latency("latency_ms", latency_hist_);
+  }
+
   void bill(CostLedger& ledger, const BillingPeriod& period) const override {
     const PriceCatalog price(scenario_);
     const std::string k = "s3." + storage_class_ + ".";

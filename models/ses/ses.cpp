@@ -64,6 +64,12 @@ class Ses final : public Service {
     out["latency_failed_ms"] = latency_json(failed_latency_hist_);
   }
 
+  void sample(TimeSeriesRow& row) override {
+    row.count("sent", static_cast<double>(sent_.value));
+    row.count("errors", static_cast<double>(errors_count_.value));
+    row.latency("latency_ms", latency_hist_);
+  }
+
   void bill(CostLedger& ledger, const BillingPeriod& /*period*/) const override {
     const PriceCatalog price(scenario_);
     const double n = static_cast<double>(sent_.value);

@@ -291,6 +291,15 @@ class Sns final : public Service {
     }
   }
 
+  void sample(TimeSeriesRow& row) override {
+    row.count("published", static_cast<double>(published_.value));
+    row.count("delivered", static_cast<double>(delivered_.value));
+    row.count("filtered", static_cast<double>(filtered_.value));
+    row.count("failed", static_cast<double>(failed_.value));
+    row.count("retries", static_cast<double>(retries_.value));
+    row.count("to_dlq", static_cast<double>(to_dlq_.value));
+  }
+
   void bill(CostLedger& ledger, const BillingPeriod& period) const override {
     // The free tier applies to the account's publishes: price the total of
     // every topic and charge this one its share. Deliveries to SQS and Lambda are free.

@@ -111,6 +111,7 @@ class Sqs final : public Service {
   void finish(Simulation& sim) override;
   void report(Json& out, double measured_seconds) const override;
   void bill(CostLedger& ledger, const BillingPeriod& period) const override;
+  void sample(TimeSeriesRow& row) override;
 
   bool fifo() const { return fifo_; }
   double billable_requests() const { return billable_total_; }
@@ -779,6 +780,19 @@ void Sqs::finish(Simulation& sim) {
       consumer_ ? static_cast<double>(idle_pollers_.integral(end_) / static_cast<long double>(kLongPoll)) : 0.0;
   billable_total_ = static_cast<double>(send_requests_.value + receive_requests_.value + delete_requests_.value) +
                     empty_receives_;
+}
+
+void Sqs::sample(TimeSeriesRow& row) {
+  row.count("sent", static_cast<double>(sent_.value));
+  row.count("received", static_cast<double>(received_.value));
+  row.count("deleted", static_cast<double>(deleted_.value));
+  row.count("to_dlq", static_cast<double>(to_dlq_.value));
+  row.count("expired", static_cast<double>(expired_.value));
+  row.count("throttles", static_cast<double>(throttles_.value));
+  row.gauge("depth", depth_gauge_);
+  row.level("oldest_age_ms", age_.head != kNone ? to_millis(row.time() - msg(age_.head).sent_at) : 0.0);
+  row.latency("age_ms", age_hist_);
+  if (consumer_) row.gauge("pollers", active_gauge_);
 }
 
 void Sqs::report(Json& out, double /*measured_seconds*/) const {

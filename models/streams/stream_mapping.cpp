@@ -443,6 +443,16 @@ void StreamMapping::reset_statistics(SimTime now) {
 
 void StreamMapping::finish(Simulation& sim) { end_ = sim.now(); }
 
+void StreamMapping::sample(TimeSeriesRow& row, const std::string& prefix) {
+  row.count(prefix + "processed", static_cast<double>(processed_.value));
+  row.count(prefix + "expired", static_cast<double>(expired_.value));
+  row.count(prefix + "dropped", static_cast<double>(dropped_.value));
+  row.gauge(prefix + "backlog", backlog_gauge_);
+  if (!consumer_) return;
+  row.count(prefix + "retries", static_cast<double>(retries_.value));
+  row.latency(prefix + "iterator_age_ms", iterator_age_);
+}
+
 void StreamMapping::report(Json& out) const {
   out["processed"] = processed_.value;
   out["expired"] = expired_.value;

@@ -21,6 +21,7 @@
 #include "sim/core/request.hpp"
 #include "sim/core/time.hpp"
 #include "sim/report/json.hpp"
+#include "sim/report/time_series.hpp"
 #include "sim/scenario/diagnostics.hpp"
 #include "sim/scenario/schema.hpp"
 #include "sim/stats/counter.hpp"
@@ -117,6 +118,8 @@ class StreamMapping {
   // errors, timeouts, throttles}, bisections, on_failure_messages,
   // iterator_age_ms and lanes_busy{max, mean}. Every key even before any event.
   void report(Json& out) const;
+  // Its figures for a time series, under `prefix` ("stream." inside a table).
+  void sample(TimeSeriesRow& row, const std::string& prefix);
 
   bool has_consumer() const { return consumer_; }
   std::uint32_t lanes() const { return static_cast<std::uint32_t>(lanes_.size()); }

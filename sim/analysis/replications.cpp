@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <Eigen/Core>
@@ -163,6 +164,7 @@ Diagnostics event_limit_diagnostic(const Scenario& scenario, const EventLimitRea
 Json run_replications(const Scenario& scenario, const ReplicationOptions& options) {
   const unsigned total = scenario.replications;
   std::vector<Json> results(total);
+  if (options.series != nullptr) options.series->assign(total, TimeSeries{});
   std::atomic<unsigned> next{0};
   // Progress: each replication's own fraction, in percent, summed on report.
   std::vector<std::atomic<int>> percent(total);
@@ -175,6 +177,8 @@ Json run_replications(const Scenario& scenario, const ReplicationOptions& option
       try {
         const auto start = std::chrono::steady_clock::now();
         BuiltModel model = build_model(scenario, r);
+        std::optional<TimeSeriesSampler> sampler;
+        if (options.series != nullptr && options.series_interval > 0) sampler.emplace(model, options.series_interval);
         if (options.on_progress) {
           model.sim->set_progress([&, r](double fraction) {
             percent[r] = static_cast<int>(fraction * 100);
@@ -186,6 +190,7 @@ Json run_replications(const Scenario& scenario, const ReplicationOptions& option
         model.sim->run();
         const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         results[r] = collect_result(scenario, model, wall);
+        if (sampler) (*options.series)[r] = sampler->take();
       } catch (...) {
         failed = true;
         const std::lock_guard lock(error_mutex);

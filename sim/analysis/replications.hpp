@@ -10,6 +10,7 @@
 
 #include "sim/core/simulation.hpp"
 #include "sim/report/json.hpp"
+#include "sim/report/time_series.hpp"
 #include "sim/scenario/diagnostics.hpp"
 
 namespace slsim {
@@ -21,6 +22,10 @@ struct ReplicationOptions {
   // Called from worker threads with the overall fraction done (0..1), about
   // 100 times per replication; it must be thread-safe.
   std::function<void(double)> on_progress;
+  // With an interval and a place to put it, each replication also records its
+  // time series (TimeSeriesSampler); `series` is resized to the replications.
+  SimTime series_interval = 0;
+  std::vector<TimeSeries>* series = nullptr;
 };
 
 // Runs scenario.replications replications (replication index 0..R-1) and

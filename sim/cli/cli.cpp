@@ -37,7 +37,8 @@ int cmd_run(const std::string& arg, const std::vector<std::string>& sets, const 
   print_warnings(sc);
   const std::string& json_out = flags.json_out;
   const bool quiet = flags.quiet;
-  const RunOutcome out = run_loaded(sc, flags.threads == 0 ? default_threads() : flags.threads);
+  const SimTime interval = flags.csv_out.empty() ? 0 : series_interval(sc, flags);
+  const RunOutcome out = run_loaded(sc, flags.threads == 0 ? default_threads() : flags.threads, interval);
   const std::string table = format_table(sc, out.result);
   if (!json_out.empty()) {
     if (!write_text(json_out, out.result.dump(2))) {
@@ -45,7 +46,9 @@ int cmd_run(const std::string& arg, const std::vector<std::string>& sets, const 
       return kExitBadInput;
     }
   }
-  if (!quiet) (json_out == "-" ? std::cerr : std::cout) << table;
+  if (!flags.csv_out.empty() && !write_text(flags.csv_out, time_series_csv(out.series)))
+    input_error(flags.csv_out, "cannot write the time series here");
+  if (!quiet) (json_out == "-" || flags.csv_out == "-" ? std::cerr : std::cout) << table;
   return out.expectations_pass ? kExitOk : kExitExpectationFailed;
 }
 
@@ -206,6 +209,11 @@ int slsim_main(int argc, char** argv) {
   add_running(run);
   add_set(run);
   run->add_flag("--quiet,-q", flags.quiet, "do not print the table");
+  CLI::Option* csv = run->add_option("--csv", flags.csv_out,
+                                     "write a time series (time_s,service,metric,value) to this file, or - for stdout");
+  run->add_option("--interval", flags.interval,
+                  "the time series' interval, e.g. 10s (default: a readable size giving 80 to 200 intervals)")
+      ->needs(csv);
 
   CLI::App* validate = app.add_subcommand("validate", "load and check scenarios without running them");
   validate->add_option("files", files, many_files)->required();
@@ -232,7 +240,7 @@ int slsim_main(int argc, char** argv) {
                        fmt::format("{}", fmt::join(builtin_services().type_names(), ", ")) + ")");
 
   // Subcommands in files of their own (commands.hpp), in help order.
-  const std::vector<Command> commands = {add_import_command(app)};
+  const std::vector<Command> commands = {add_compare_command(app), add_import_command(app)};
 
   // An unknown subcommand, said as such (CLI11 would call it an unexpected argument).
   if (argc > 1 && argv[1][0] != '-') {

@@ -8,6 +8,7 @@
 
 namespace slsim::cli {
 
+Command add_compare_command(CLI::App& app);  // compare.cpp
 Command add_import_command(CLI::App& app);  // import.cpp
 
 }  // namespace slsim::cli

@@ -18,6 +18,7 @@
 
 #include "sim/analysis/replications.hpp"
 #include "sim/report/result.hpp"
+#include "sim/scenario/units.hpp"
 
 namespace slsim::cli {
 
@@ -126,13 +127,19 @@ void print_warnings(const Scenario& sc) {
   std::cerr << sc.warnings.str();
 }
 
-RunOutcome run_loaded(const Scenario& sc, unsigned threads) {
+RunOutcome run_loaded(const Scenario& sc, unsigned threads, SimTime series_interval) {
   ProgressBar bar;
   ReplicationOptions options;
   options.threads = threads;
   options.on_progress = [&bar](double f) { bar.update(f); };
+  std::vector<TimeSeries> series;
+  if (series_interval > 0) {
+    options.series_interval = series_interval;
+    options.series = &series;
+  }
   RunOutcome out;
   out.result = run_replications(sc, options);
+  if (series_interval > 0) out.series = merge_time_series(series);
   out.expectations_pass = evaluate_expectations(sc, out.result);
   return out;
 }
@@ -158,6 +165,36 @@ LoadOptions load_options(const std::vector<std::string>& sets, const RunFlags& f
   if (!flags.duration.empty()) options.options.push_back({"--duration", "duration", flags.duration});
   if (!flags.replications.empty()) options.options.push_back({"--replications", "replications", flags.replications});
   return options;
+}
+
+// The interval of `run --csv`: --interval, or one chosen from the window's length.
+SimTime series_interval(const Scenario& sc, const RunFlags& flags) {
+  if (flags.csv_out == "-" && flags.json_out == "-")
+    input_error("--csv -", "the JSON already goes to standard output (--json -)", "write one of them to a file");
+  if (flags.interval.empty()) return default_interval(sc.duration);
+  const std::string origin = "--interval " + flags.interval;
+  const ParsedNumber parsed = parse_duration(flags.interval);
+  if (!parsed.value) {
+    const std::string suggestion = suggest_duration(flags.interval);
+    input_error(origin, fmt::format("expected {}, found '{}'", parsed.expected, echo(flags.interval)),
+                parse_plain_number(flags.interval) ? fmt::format("write the unit, e.g. {}s", flags.interval)
+                : suggestion.empty()               ? std::string{}
+                                                   : fmt::format("did you mean {}?", suggestion));
+  }
+  if (*parsed.value < 1 || *parsed.value > static_cast<double>(kMaxDuration))
+    input_error(origin,
+                fmt::format("expected a duration above 0s and at most 3650d, found '{}'", echo(flags.interval)));
+  const auto interval = static_cast<SimTime>(*parsed.value);
+  const std::uint64_t count = interval_count(sc.duration, interval);
+  if (count > kMaxIntervals) {
+    const auto limit = static_cast<SimTime>(kMaxIntervals);
+    const SimTime shortest = readable_interval((sc.duration + limit - 1) / limit);
+    input_error(origin,
+                fmt::format("cuts the {} window into {} intervals, more than the limit of {}",
+                            format_duration(static_cast<double>(sc.duration)), count, kMaxIntervals),
+                fmt::format("use --interval {} or longer", format_duration(static_cast<double>(shortest))));
+  }
+  return interval;
 }
 
 }  // namespace slsim::cli

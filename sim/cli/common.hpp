@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sim/report/json.hpp"
+#include "sim/report/time_series.hpp"
 #include "sim/scenario/scenario.hpp"
 
 namespace CLI {
@@ -36,9 +37,11 @@ void print_warnings(const Scenario& sc);
 struct RunOutcome {
   Json result;
   bool expectations_pass = true;
+  TimeSeries series;  // with a series interval: the mean over the replications
 };
-// Runs the scenario's replications on `threads` threads (a progress bar on a terminal).
-RunOutcome run_loaded(const Scenario& sc, unsigned threads);
+// Runs the scenario's replications on `threads` threads (a progress bar on a
+// terminal); with `series_interval` > 0 each also records a time series.
+RunOutcome run_loaded(const Scenario& sc, unsigned threads, SimTime series_interval = 0);
 unsigned default_threads();
 // `path` "-" is standard output. False if the file cannot be written.
 bool write_text(const std::string& path, const std::string& text);
@@ -46,11 +49,14 @@ bool write_text(const std::string& path, const std::string& text);
 // The options of `run` that set one top-level value each, and the output flags.
 struct RunFlags {
   std::string seed, duration, replications, json_out;
+  std::string csv_out, interval;  // run: the time series (--csv, --interval)
   unsigned threads = 0;  // 0: one per core
   bool quiet = false;
 };
 // --set overrides, then the options that set one top-level value each.
 LoadOptions load_options(const std::vector<std::string>& sets, const RunFlags& flags);
+// The interval of `run --csv`: --interval, or one chosen from the window's length.
+SimTime series_interval(const Scenario& sc, const RunFlags& flags);
 
 // A subcommand defined in its own file: `add` declares it and its options on
 // the application and returns it with the function that runs it once parsed.

@@ -8,6 +8,7 @@
 #include "sim/core/component.hpp"
 #include "sim/report/cost.hpp"
 #include "sim/report/json.hpp"
+#include "sim/report/time_series.hpp"
 
 namespace slsim {
 
@@ -22,6 +23,10 @@ class Service : public Component {
   // Billable quantities of the measured window, priced, into the ledger.
   // Monthly tiers and allowances apply to a month's usage (see BillingPeriod).
   virtual void bill(CostLedger& /*ledger*/, const BillingPeriod& /*period*/) const {}
+  // Figures for a time series (`run --csv`), at each interval boundary: the
+  // same metrics in the same order every time (see TimeSeriesRow). Reading
+  // state only: sampling must not change the run.
+  virtual void sample(TimeSeriesRow& /*row*/) {}
 
  private:
   std::string type_;

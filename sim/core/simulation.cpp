@@ -166,27 +166,39 @@ void Simulation::run_before(SimTime limit) {
   events_ = events;
 }
 
+void Simulation::run_sampled(SimTime limit) {
+  while (sample_ && next_sample_ < limit && next_sample_ < end()) {
+    run_before(next_sample_);
+    sample_(next_sample_);
+    next_sample_ += sample_interval_;
+  }
+  run_before(limit);
+}
+
 void Simulation::run() {
   for (auto& c : components_) c->start(*this);
+  next_sample_ = sample_ ? options_.warmup + sample_interval_ : 0;
   // Without a progress callback each phase is one loop; with one, the run is
   // cut into 100 slices of simulated time (same events, same order).
   const auto run_phase = [&](SimTime from, SimTime to) {
     if (!progress_ || end() <= 0) {
-      run_before(to);
+      run_sampled(to);
       return;
     }
     constexpr int kSlices = 100;
     for (int i = 1; i <= kSlices; ++i) {
       const SimTime slice_end = from + static_cast<SimTime>(static_cast<double>(to - from) * i / kSlices);
-      run_before(i == kSlices ? to : slice_end);
+      run_sampled(i == kSlices ? to : slice_end);
       progress_(static_cast<double>(std::min(slice_end, end())) / static_cast<double>(end()));
     }
   };
   run_phase(0, options_.warmup);
   now_ = options_.warmup;
   for (auto& c : components_) c->reset_statistics(now_);
+  if (sample_) sample_(now_);
   run_phase(options_.warmup, end() + 1);  // events exactly at the end still run
   now_ = end();
+  if (sample_ && end() > options_.warmup) sample_(end());  // the last interval includes the end
   for (auto& c : components_) c->finish(*this);
   std::uint64_t in_flight = 0, open_messages = 0;
   requests_.for_each_live([&](const Request& r) {

@@ -168,10 +168,21 @@ class Simulation {
   // Optional: called with the fraction of simulated time done, about 100
   // times per run (between slices of events, never per event).
   void set_progress(std::function<void(double)> progress) { progress_ = std::move(progress); }
+  // Optional (a time series): `at_boundary(t)` is called at the start of the
+  // measured window (after reset_statistics), at every `interval` after it
+  // inside the window (once every event before t has run and none at t), and at
+  // the end (after its last events, before finish()). The run stops between
+  // events for it and schedules nothing: events and their order do not change.
+  void set_sampling(SimTime interval, std::function<void(SimTime)> at_boundary) {
+    sample_interval_ = interval;
+    sample_ = std::move(at_boundary);
+  }
   const Accounting& accounting() const { return accounting_; }
 
  private:
   void run_before(SimTime limit);
+  // run_before, stopping at each sampling boundary below `limit` to sample.
+  void run_sampled(SimTime limit);
   // The request's last holder of state (sync answer and branches) is done: record its fate.
   void end_request(Request& r);
 
@@ -185,6 +196,9 @@ class Simulation {
   Pool<Call> calls_;
   Accounting accounting_;
   std::function<void(double)> progress_;
+  std::function<void(SimTime)> sample_;
+  SimTime sample_interval_ = 0;
+  SimTime next_sample_ = 0;
   std::vector<std::pair<std::type_index, std::unique_ptr<SimulationExtension>>> extensions_;
 };
 

@@ -1,6 +1,7 @@
 #pragma once
 // Time-weighted gauge for piecewise-constant quantities (concurrency, queue
 // depth, ...). O(1) memory, allocation-free, header-only (updated per event).
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <cstdint>
@@ -13,7 +14,7 @@ class TimeWeightedGauge {
  public:
   // Measurement starts at `start` with the given initial value.
   explicit TimeWeightedGauge(SimTime start = 0, double initial = 0.0) noexcept
-      : start_(start), last_(start), current_(initial), max_(initial) {
+      : start_(start), last_(start), span_start_(start), current_(initial), max_(initial), span_max_(initial) {
     set(start, initial);
   }
 
@@ -24,6 +25,8 @@ class TimeWeightedGauge {
     whole_ = std::fabs(value) < kWholeLimit ? static_cast<std::int64_t>(value) : 0;
     is_whole_ = std::fabs(value) < kWholeLimit && static_cast<double>(whole_) == value;
     if (value > max_) max_ = value;
+    // A value replaced at the instant its span began was never held inside it.
+    span_max_ = now == span_start_ ? value : std::max(span_max_, value);
   }
   void add(SimTime now, double delta) noexcept { set(now, current_ + delta); }
 
@@ -36,6 +39,8 @@ class TimeWeightedGauge {
     sum_ = 0.0L;
     comp_ = 0.0L;
     max_ = current_;
+    span_start_ = now;
+    span_max_ = current_;
   }
 
   // Time integral (value x ns) over [measure_start(), end]; the current value
@@ -60,6 +65,15 @@ class TimeWeightedGauge {
   }
 
   double max() const noexcept { return max_; }  // over the measured window
+  // The largest value held since the previous call (or since reset), then
+  // starts the next span at `now` with the current value: a time series'
+  // per-interval maximum. `now` >= the time of the last update.
+  double take_span_max(SimTime now) noexcept {
+    const double m = span_max_;
+    span_start_ = now;
+    span_max_ = current_;
+    return m;
+  }
   double current() const noexcept { return current_; }
   SimTime measure_start() const noexcept { return start_; }
 
@@ -104,8 +118,10 @@ class TimeWeightedGauge {
 
   SimTime start_;
   SimTime last_;
+  SimTime span_start_;  // take_span_max()'s span began here
   double current_;
   double max_;
+  double span_max_;
   std::int64_t whole_ = 0;  // current_ when it is a whole number
   bool is_whole_ = false;
   Int128 exact_ = 0;        // integral of the whole-number stretches (value x ns)

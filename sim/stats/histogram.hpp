@@ -86,6 +86,10 @@ class LatencyHistogram {
   // q = 1 (rank n) gives max, both exact. Returns 0 when empty.
   double percentile(double q) const noexcept;
 
+  // The count of bucket `index` (< kBucketCount): for a difference of two
+  // states of one histogram (a time series' per-interval percentiles).
+  std::uint64_t bucket_count(std::size_t index) const noexcept { return counts_[index]; }
+
   void merge(const LatencyHistogram& other) noexcept;
   void reset() noexcept;
 

@@ -69,6 +69,14 @@ void Workload::request_ended(Simulation& sim, const Request& r) {
   if (r.outcome == Outcome::succeeded) completion_.record(sim.now() - r.arrival);
 }
 
+void Workload::sample(TimeSeriesRow& row) const {
+  row.count("arrived", static_cast<double>(arrived_.value));
+  row.count("succeeded", static_cast<double>(succeeded_.value));
+  row.count("failed", static_cast<double>(failed_.value));
+  row.count("throttled", static_cast<double>(throttled_.value));
+  row.latency("latency_ms", latency_);
+}
+
 Json latency_json(const LatencyHistogram& h) {
   Json j = Json::object();
   j["count"] = h.count();

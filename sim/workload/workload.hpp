@@ -14,6 +14,7 @@
 #include "sim/core/random.hpp"
 #include "sim/core/simulation.hpp"
 #include "sim/report/json.hpp"
+#include "sim/report/time_series.hpp"
 #include "sim/stats/counter.hpp"
 #include "sim/stats/histogram.hpp"
 #include "sim/workload/arrival.hpp"
@@ -47,6 +48,8 @@ class Workload final : public Component {
   // {arrived, succeeded, failed, throttled, timed_out, latency_ms{...},
   //  latency_failed_ms{...}, completion_ms{...}, end_to_end{...}}
   Json report() const;
+  // Arrivals and what the caller saw, for a time series (`run --csv`).
+  void sample(TimeSeriesRow& row) const;
 
   std::uint64_t arrived() const { return arrived_.value; }
   const ArrivalProcess& arrivals() const { return arrivals_; }
