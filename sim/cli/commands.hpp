@@ -8,4 +8,7 @@
 
 namespace slsim::cli {
 
+Command add_sweep_command(CLI::App& app);  // sweep.cpp
+Command add_merge_command(CLI::App& app);  // merge.cpp
+
 }  // namespace slsim::cli
