@@ -116,8 +116,10 @@ std::string quantity_text(double v, const std::string& unit) {
 
 bool looks_like_range(std::string_view item) {
   if (item.find("..") == std::string_view::npos) return false;
-  const char c = item.empty() ? ' ' : item[0];
-  return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.';
+  // A number first: "../a.csv" is a value, not a range.
+  std::size_t i = item[0] == '-' || item[0] == '+' ? 1 : 0;
+  if (i < item.size() && item[i] == '.') ++i;
+  return i < item.size() && item[i] >= '0' && item[i] <= '9';
 }
 
 // The values of "A..B:xF" or "A..B:+S", or an error text.
