@@ -462,7 +462,8 @@ TEST_CASE("sweep: a Lambda memory sweep gives the cheapest, fastest and balanced
   CHECK(fastest == 4);  // 2048MB: CPU-bound in part, so more memory is faster
   const std::string table = format_sweep_table(sweep);
   CHECK(table.find("power tuning of resize (over every point):") != std::string::npos);
-  CHECK(table.find("balanced = the lowest cost x duration product") != std::string::npos);
+  CHECK(table.find("balanced = the lowest cost x duration product: more memory is worth it while doubling it cuts "
+                   "the duration by 29% or more") != std::string::npos);
   // No verdict when no Lambda function's memory varies.
   const Loaded timeouts = load_grid(kLambda, {"services.resize.timeout=10s,20s"}, {"duration=10s"});
   CHECK(run_grid(timeouts.header, timeouts.sets, timeouts.scenarios, 1).find("power_tuning") == nullptr);
@@ -524,4 +525,25 @@ TEST_CASE("sweep: exit 1 and best null when no point meets every goal", "[sweep]
   const Ran met = run_slsim("sweep " + file + " --vary services.resize.memory=256MB,512MB --duration 20s "
                             "--goal 'cost.monthly_usd<1000000' --maximize services.resize.duration_ms.mean -q");
   CHECK(met.exit_code == 0);
+}
+
+TEST_CASE("docs: the sweeps shown in capacity-planning.md print what the page shows", "[sweep][docs]") {
+  // Each ```text block that starts with "$ slsim ..." is that command and its output (stdout, then stderr).
+  const std::string page = slurp(std::string(SLSIM_SOURCE_DIR) + "/docs/capacity-planning.md");
+  std::istringstream in(page);
+  int checked = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line != "```text") continue;
+    std::string command, expected;
+    std::getline(in, command);
+    const bool runs = command.starts_with("$ slsim ");
+    for (std::string body; std::getline(in, body) && body != "```";) expected += body + "\n";
+    if (!runs) continue;
+    INFO(command);
+    const Ran r = run_slsim(command.substr(std::string("$ slsim ").size()));
+    CHECK(r.exit_code != -1);
+    CHECK(r.out + r.err == expected);
+    ++checked;
+  }
+  CHECK(checked >= 4);
 }

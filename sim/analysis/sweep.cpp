@@ -155,7 +155,7 @@ GoalCheck check_goal(const Goal& goal, const Json& point) {
   c.met = compare(goal.op, edge, goal.value);
   if (!c.met)
     c.why = fmt::format("{} = {}{} (needs {} {})", goal.path, number_text(c.mean),
-                        c.half_width > 0 ? " ±" + ci_text(c.half_width, false) : "", goal.op, number_text(goal.value));
+                        c.half_width > 0 ? " ±" + ci_text(c.half_width, false) : "", goal.op, goal.value);
   return c;
 }
 
