@@ -203,6 +203,19 @@ TEST_CASE("sweep: a bad value is a load error that names its --vary", "[sweep][c
         "'monthy_usd')\n    hint: did you mean 'monthly_usd'?\n");
 }
 
+TEST_CASE("sweep: a warning that every point gives is printed once", "[sweep][cli]") {
+  const std::string file = write_temp("sweep_warn.yaml",
+                                      "name: warn\nduration: 10s\nworkloads:\n"
+                                      "  - {name: w, target: fn, arrival: {process: poisson, rate: 5/s}}\n"
+                                      "services:\n  fn: {type: lambda, duration: 2s, timeout: 1s}\n");
+  const Ran r = run_slsim("sweep " + file + " --vary services.fn.memory=128MB,256MB,512MB -q");
+  CHECK(r.exit_code == 0);
+  CHECK(r.err == file +
+                     ":6:32: warning: services.fn.duration: every invocation will time out: the handler takes at least "
+                     "2s ('duration'), at or above the timeout of 1s\n"
+                     "    hint: raise 'timeout' above 2s (at most 15min), or make 'duration' shorter\n");
+}
+
 TEST_CASE("sweep: each point is the single run with the same --set", "[sweep][cli]") {
   const std::string file = write_temp("sweep_points.yaml", kLambda);
   // The CLI as a user runs it: the point's result is run --json's, apart from wall-clock fields.
@@ -281,6 +294,12 @@ TEST_CASE("sweep: merge says which parts do not belong together", "[sweep]") {
   CHECK(error_of([&] { merge_parts({{"a.json", p1}, {"b.json", cut}}); }) ==
         "b.json: error: has no result for point 1, replication 0: the part is incomplete\n"
         "    hint: run its shard again\n");
+  // A result without the run's figures is refused, not read.
+  Json hollow = p2;
+  hollow["runs"].elements().front()["result"] = Json::object();
+  CHECK(error_of([&] { merge_parts({{"a.json", p1}, {"b.json", hollow}}); }) ==
+        "b.json: error: not a sweep part file: a run's result has no 'run' of the expected kind\n"
+        "    hint: part files are written by slsim sweep ... --shard K/N --json FILE\n");
   CHECK(merge_parts({{"b.json", p2}, {"a.json", p1}}).find("points")->size() == 2);
 }
 
@@ -399,6 +418,10 @@ TEST_CASE("sweep: a goal is met only when the whole interval is on its side", "[
   CHECK(check_goal(above, point(115, 15)).met);
   CHECK_FALSE(check_goal(above, point(110, 15)).met);
   CHECK(check_goal(below, Json::object()).why == "cost.monthly_usd has no value");
+  // The default objective: the monthly cost, or the window's when there is no monthly projection.
+  CHECK(default_objective(load_scenario_text(kLambda, "l.yaml", builtin_services())).path == "cost.monthly_usd");
+  CHECK(default_objective(load_scenario(std::string(SLSIM_SOURCE_DIR) + "/scenarios/first-run.yaml", builtin_services()))
+            .path == "cost.total_usd");
 }
 
 TEST_CASE("sweep: the 95% intervals cover the true blocking about 95% of the time", "[sweep][queueing]") {

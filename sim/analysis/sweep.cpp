@@ -132,6 +132,16 @@ void check_result_paths(const Scenario& base, const std::vector<Goal>& goals, co
   check(objective_option + " " + objective.path, objective.path);
 }
 
+Objective default_objective(const Scenario& base) {
+  // A scenario whose cost has no monthly projection (a schedule that does not
+  // repeat) has no monthly_usd: its window's total stands in.
+  const Json shape = result_shape(base);
+  const Json* monthly = shape.find_path("cost.monthly_usd");
+  Objective o;
+  if (monthly == nullptr || !monthly->is_number()) o.path = "cost.total_usd";
+  return o;
+}
+
 GoalCheck check_goal(const Goal& goal, const Json& point) {
   GoalCheck c;
   const auto [base, path] = goal_base(point, goal.path);

@@ -73,6 +73,11 @@ struct Objective {
   bool maximize = false;
 };
 
+// What the best point minimizes when neither --minimize nor --maximize is
+// given: cost.monthly_usd, or cost.total_usd when the scenario's cost has no
+// monthly projection.
+Objective default_objective(const Scenario& base);
+
 // --shard K/N: this process runs the pairs whose index in grid order is
 // K - 1 modulo N (1 <= K <= N).
 struct Shard {

@@ -254,6 +254,9 @@ Json merge_parts(const std::vector<std::pair<std::string, Json>>& files) {
       const auto point = need(p.file, run, "point", Json::Type::integer, "a run").as_int();
       const auto rep = need(p.file, run, "replication", Json::Type::integer, "a run").as_int();
       const Json& result = need(p.file, run, "result", Json::Type::object, "a run");
+      const Json& figures = need(p.file, result, "run", Json::Type::object, "a run's result");
+      need(p.file, figures, "events", Json::Type::number, "a run's result");
+      need(p.file, figures, "wall_s", Json::Type::number, "a run's result");
       if (point < 0 || static_cast<std::size_t>(point) >= runs.size() || rep < 0 ||
           static_cast<std::size_t>(rep) >= runs[static_cast<std::size_t>(point)].replications.size())
         part_error(p.file, fmt::format("a run of point {}, replication {}, which the sweep does not have", point, rep));

@@ -96,7 +96,7 @@ int run_sweep(SweepArgs& a) {
     if (!goal_texts.insert(g).second) input_error("--goal " + g, "this goal is given twice");
     header.goals.push_back(parse_goal(g));
   }
-  Objective objective;
+  Objective objective = default_objective(base);
   if (!a.maximize.empty()) objective = {a.maximize, true};
   if (!a.minimize.empty()) objective.path = a.minimize;
   if (header.search == std::nullopt && (!a.goals.empty() || !a.minimize.empty() || !a.maximize.empty()))
@@ -115,15 +115,18 @@ int run_sweep(SweepArgs& a) {
       if (o.key == path) input_error(option, fmt::format("'{}' is also given by {}", path, o.option), "give it in one place");
   }
 
-  // Each point: the base options plus its values, named after their --vary in messages.
-  std::set<std::string> warnings_seen{base.warnings.str()};
+  // Each point: the base options plus its values, named after their --vary in
+  // messages. A warning is printed once, however many points give it.
+  std::set<std::string> warnings_seen;
+  for (const auto& d : base.warnings.all()) warnings_seen.insert(d.str());
   const auto load_point = [&](const PointSet& set) {
     LoadOptions options = base_options;
     options.override_origins.assign(options.overrides.size(), std::string{});
-    for (const auto& [path, value] : set) {
-      options.overrides.push_back(path + "=" + value);
-      const auto it = std::find_if(varied.begin(), varied.end(), [&](const auto& v) { return v.first == path; });
-      options.override_origins.push_back(fmt::format("{} (the value {})", it->second, value));
+    for (const auto& assignment : set) {
+      options.overrides.push_back(assignment.first + "=" + assignment.second);
+      const auto it = std::find_if(varied.begin(), varied.end(),
+                                   [&](const auto& v) { return v.first == assignment.first; });
+      options.override_origins.push_back(fmt::format("{} (the value {})", it->second, assignment.second));
     }
     Scenario sc = load_scenario_text(text, origin, builtin_services(), options);
     for (const auto& d : sc.warnings.all())
