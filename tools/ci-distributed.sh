@@ -20,14 +20,19 @@ bash tools/setup.sh --distributed
 
 work="$(mktemp -d /tmp/slsim-ci-distributed.XXXXXX)"
 chmod 755 "$work"
-pids=()  # the daemons this script started, stopped by the trap
+pids=()       # the daemons this script started, stopped by the trap
+submitter=""  # tools/sweep-slurm.sh while it waits for the jobs
 
 stop_daemons() {
   local status=$?
+  trap - EXIT
+  # The submitter and its sbatch --wait, by process id.
+  [ -z "$submitter" ] || kill $(ps -o pid= --ppid "$submitter") "$submitter" 2>/dev/null || true
   # Jobs of an interrupted run first: every job of this private cluster is ours.
+  # (Bounded: a client whose controller is gone retries for minutes.)
   if [ ${#pids[@]} -ge 3 ]; then
-    scancel --full --quiet --partition=ci 2>/dev/null || true
-    for _ in $(seq 50); do [ -z "$(squeue -h 2>/dev/null)" ] && break; sleep 0.2; done
+    timeout 10 scancel --full --quiet --partition=ci 2>/dev/null || true
+    for _ in $(seq 20); do [ -z "$(timeout 5 squeue -h 2>/dev/null)" ] && break; sleep 0.5; done
   fi
   # Then Slurm (slurmd and slurmctld need munge to talk), then munged.
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
@@ -38,7 +43,10 @@ stop_daemons() {
   if [ "$keep" = 1 ]; then echo "ci-distributed: work directory kept: $work" >&2; else rm -rf "$work"; fi
   exit $status
 }
-trap stop_daemons EXIT INT TERM
+# The cleanup runs once, on any exit; a signal exits (and so cleans up).
+trap stop_daemons EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # The sweep: 4 points x 3 replications = 12 pairs, split 4 ways.
 scenario="$root/scenarios/lambda-memory-vs-cost.yaml"
@@ -119,8 +127,12 @@ done
 echo "slurm node: ${state:-unknown}"
 
 start=$(date +%s)
+# In the background, so that a signal reaches the trap while the jobs run.
 tools/sweep-slurm.sh --shards 4 --out "$work/slurm" --slsim "$slsim" --wait --sbatch "--time=10" -- \
-  "$scenario" "${sweep[@]}"
+  "$scenario" "${sweep[@]}" &
+submitter=$!
+wait "$submitter"
+submitter=""
 echo "Slurm: the job array and the merge job took $(( $(date +%s) - start )) s"
 deterministic "$work/slurm/sweep.json" >"$work/slurm.det"
 cmp "$work/single.det" "$work/slurm.det"
