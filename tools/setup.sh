@@ -3,13 +3,16 @@
 # Idempotent: apt-get runs only when a package is missing.
 #   --fuzz   also clang and libFuzzer (Debian's clang and the matching
 #            libclang-rt-dev), for the `fuzz` preset and tools/fuzz.sh
+#   --distributed   also GNU parallel and a single-node Slurm with munge, for
+#            tools/sweep-parallel.sh, tools/sweep-slurm.sh and tools/ci-distributed.sh
 set -euo pipefail
 packages=(g++ cmake ninja-build pkg-config libboost-graph-dev libeigen3-dev libyaml-cpp-dev
           libfmt-dev catch2 libcli11-dev python3)
 for arg in "$@"; do
   case "$arg" in
     --fuzz) packages+=(clang libclang-rt-dev) ;;
-    *) echo "setup: unknown argument '$arg' (known: --fuzz)" >&2; exit 2 ;;
+    --distributed) packages+=(parallel slurmctld slurmd slurm-client munge) ;;
+    *) echo "setup: unknown argument '$arg' (known: --fuzz, --distributed)" >&2; exit 2 ;;
   esac
 done
 missing=()

@@ -10,13 +10,12 @@
 
 #include <fmt/format.h>
 
+#include "sim/report/number_text.hpp"
 #include "sim/report/result.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/scenario/units.hpp"
 
 namespace slsim {
-
-namespace {
 
 // One number format for the whole table: whole numbers with thousands
 // separators; other values with 4 significant digits, and one decimal from 100 up.
@@ -62,6 +61,8 @@ std::string usd_text(double v) {
 
 // A 95% half-width: two significant digits are all it can tell.
 std::string ci_text(double h, bool money) { return fmt::format("{}{}", money ? "$" : "", fixed_significant(h, 2)); }
+
+namespace {
 
 const Json* at(const Json& r, std::string_view path) { return r.find_path(path); }
 

@@ -224,9 +224,9 @@ bool all_digits(std::string_view s) {
 
 }  // namespace
 
-void apply_override(DocNode& root, const std::string& assignment, Diagnostics& diags) {
+void apply_override(DocNode& root, const std::string& assignment, Diagnostics& diags, const std::string& origin) {
   SourceLoc loc;
-  loc.origin = std::make_shared<const std::string>("--set " + assignment);
+  loc.origin = std::make_shared<const std::string>(origin.empty() ? "--set " + assignment : origin);
   loc.from_override = true;
   const auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0) {

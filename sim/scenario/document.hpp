@@ -60,6 +60,7 @@ DocNode load_yaml_file(const std::string& path, Diagnostics& diags);
 // name (services.fn.calls.table.probability), or by index (workloads.0.payload).
 // Missing map keys are created (the schema check then rejects unknown ones);
 // a missing service or workload name is an error here.
-void apply_override(DocNode& root, const std::string& assignment, Diagnostics& diags);
+// `origin` names the override in messages ("" for "--set ASSIGNMENT").
+void apply_override(DocNode& root, const std::string& assignment, Diagnostics& diags, const std::string& origin = {});
 
 }  // namespace slsim

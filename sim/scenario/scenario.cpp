@@ -328,7 +328,9 @@ class RejectedValues {
 Scenario check_document(DocNode root, const std::string& file, const ServiceRegistry& registry,
                         const LoadOptions& options, Diagnostics& diags) {
   resolve_merge_keys(root, diags);
-  for (const auto& o : options.overrides) apply_override(root, o, diags);
+  for (std::size_t i = 0; i < options.overrides.size(); ++i)
+    apply_override(root, options.overrides[i], diags,
+                   i < options.override_origins.size() ? options.override_origins[i] : std::string{});
   for (const auto& o : options.options) apply_option(root, o, options.overrides, diags);
   Scenario sc;
   sc.file = file;

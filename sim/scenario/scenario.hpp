@@ -84,6 +84,9 @@ struct OptionOverride {
 
 struct LoadOptions {
   std::vector<std::string> overrides;  // --set PATH=VALUE, applied in order
+  // How messages name each override when it did not come from --set (a sweep's
+  // --vary): origins[i] replaces "--set overrides[i]"; missing or empty: --set.
+  std::vector<std::string> override_origins;
   // Applied after the --set overrides; a --set of the same key is an error.
   std::vector<OptionOverride> options;
 };
