@@ -8,4 +8,7 @@
 
 namespace slsim::cli {
 
+// `slsim analyze FILE`: an analytic estimate beside a short simulation (analyze.cpp).
+Command add_analyze_command(CLI::App& app);
+
 }  // namespace slsim::cli
