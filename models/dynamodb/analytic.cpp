@@ -137,6 +137,22 @@ void dynamodb_analytic(const AnalyticView& view, ServiceEstimate& out) {
   }
   if (p.has("partitions")) partitions = static_cast<std::uint32_t>(p.integer("partitions"));
 
+  // A provisioned bucket starts full with `burst_seconds` of capacity: while
+  // it lasts, demand beyond the capacity is served. As a fluid, it empties at
+  // t* = credit / (first demand - capacity), the demand before any throttle
+  // (and retry); the window gets the part before t*.
+  const double burst_seconds = provisioned && capacity.flag("burst") ? 300.0 : 1.0;
+  bool credit_used = false;
+  double first_read = 0, first_write = 0;
+  const auto throttle_share = [&](double demand, double rate, double first) {
+    if (!(demand > rate)) return 0.0;
+    const double empty_at = first > rate ? rate * burst_seconds / (first - rate) : 0.0;
+    const double from = view.warmup_seconds(), to = from + view.seconds();
+    const double overlap = std::max(0.0, std::min(to, empty_at) - from);
+    if (overlap > 0) credit_used = true;
+    const double served = rate + (first - rate) * overlap / view.seconds();
+    return std::max(0.0, 1.0 - served / demand);
+  };
   // Throttles and retries feed each other: attempts raise the demand, which
   // raises the throttles. A fixed point, damped.
   double dax_throttle = 0, read_throttle = 0, write_throttle = 0, demand_read = 0, demand_write = 0, dax_attempts = 0;
@@ -155,8 +171,12 @@ void dynamodb_analytic(const AnalyticView& view, ServiceEstimate& out) {
     }
     double next_read = 0, next_write = 0;
     if (provisioned) {
-      next_read = demand_read > read_capacity ? 1.0 - read_capacity / demand_read : 0.0;
-      next_write = demand_write > write_capacity ? 1.0 - write_capacity / demand_write : 0.0;
+      if (round == 0) {
+        first_read = demand_read;
+        first_write = demand_write;
+      }
+      next_read = throttle_share(demand_read, read_capacity, first_read);
+      next_write = throttle_share(demand_write, write_capacity, first_write);
     } else {
       const double mixed = demand_read + 6.0 * demand_write;
       next_read = next_write = mixed > ready ? 1.0 - ready / mixed : 0.0;
@@ -218,11 +238,12 @@ void dynamodb_analytic(const AnalyticView& view, ServiceEstimate& out) {
                   : fmt::format("attempts beyond twice the previous peak ({} half-RCU/s), with {} attempts per call", ready,
                                 max_attempts);
   const bool scaling = provisioned && capacity.has("auto_scaling");
-  const ReasonClass capacity_reason = scaling || !provisioned ? ReasonClass::warm_up : ReasonClass::bursts;
+  const ReasonClass capacity_reason = scaling || !provisioned || credit_used ? ReasonClass::warm_up : ReasonClass::bursts;
   const std::string capacity_detail =
-      scaling       ? "auto scaling changes the capacity during the run"
+      scaling        ? "auto scaling changes the capacity during the run"
       : !provisioned ? "the on-demand table's peak rises after peak_delay"
-                     : "the capacity is a token bucket with burst credit, and hot partitions throttle below it";
+      : credit_used  ? "the burst credit the table starts with lasts into the window (a fluid estimate)"
+                     : "the capacity is a token bucket, and hot partitions throttle below it";
   out.rate("requests", requests, "calls");
   out.rate("reads", reads, "get, query and batch_get calls");
   out.rate("writes", writes, "put, update, delete, batch_write and transact calls");
@@ -237,7 +258,8 @@ void dynamodb_analytic(const AnalyticView& view, ServiceEstimate& out) {
     if (dax_hits + dax_misses > 0) out.level("dax.hit_ratio", dax_hits / (dax_hits + dax_misses), dax_how);
   }
   if (ok_calls > 0)
-    out.level("latency_ms.mean", ok_time / ok_calls * 1e3, "the operation's latency, DAX's, and throttled attempts' backoff");
+    out.level("latency_ms.mean", ok_time / ok_calls * 1e3, "the operation's latency, DAX's, and throttled attempts' backoff",
+              throttles > 0 ? capacity_reason : ReasonClass::none, throttles > 0 ? capacity_detail : "");
   out.note("partitions are taken as evenly loaded: hot keys are not in the estimate");
 
   if (p.has("stream")) {
