@@ -17,6 +17,7 @@
 #include "models/pricing/catalog.hpp"
 #include "models/streams/analytic.hpp"
 #include "sim/analysis/analytic.hpp"
+#include "sim/analysis/queueing.hpp"
 #include "sim/cache/cache_params.hpp"
 #include "sim/scenario/scenario.hpp"
 
@@ -84,7 +85,7 @@ void dynamodb_analytic(const AnalyticView& view, ServiceEstimate& out) {
 
   // DAX: the item cache holds gets and every item of a batch_get (item i of a
   // batch has keys of its own, as popular as the request's), the query cache queries.
-  double item_hit = 0, query_hit = 0, dax_rate = 0, dax_latency_s = 0;
+  double item_hit = 0, query_hit = 0, batch_item_hit = 0, dax_rate = 0, dax_latency_s = 0;
   std::string dax_how;
   if (dax) {
     const Record& d = p.record("dax");
@@ -96,16 +97,51 @@ void dynamodb_analytic(const AnalyticView& view, ServiceEstimate& out) {
     item_lookups.add(sc, view.calls_by_workload("batch_get"));
     KeyedLookups batch;
     batch.add(sc, view.calls_by_workload("batch_get"));
-    for (double i = 1; i < per_batch; ++i) {
-      item_lookups.laws.insert(item_lookups.laws.end(), batch.laws.begin(), batch.laws.end());
-      item_lookups.unkeyed += batch.unkeyed;
+    // Items 1.. of a batch: per_batch - 1 more key sets, each as popular as the requests' keys.
+    if (per_batch > 1) {
+      for (KeyPopularity law : batch.laws) {
+        law.copies = per_batch - 1;
+        item_lookups.laws.push_back(law);
+      }
+      item_lookups.unkeyed += batch.unkeyed * (per_batch - 1);
     }
     query_lookups.add(sc, view.calls_by_workload("query"));
     item_hit = cache_hit_ratio(items, item_lookups);
     query_hit = cache_hit_ratio(queries, query_lookups);
     ops[kGet].hit = item_hit;
-    ops[kBatchGet].hit = std::pow(item_hit, per_batch);  // every item must hit
     ops[kQuery].hit = query_hit;
+    batch_item_hit = item_hit;
+    ops[kBatchGet].hit = std::pow(item_hit, per_batch);
+    if (items.hit_ratio < 0) {
+      // Keys hit by how often they are looked up: a request key by its gets and
+      // the first items of batches (one law, merged), the other items of a
+      // batch by their batches alone. A batch's items are looked up and
+      // loaded together, so they are held together: the batch hits when its
+      // other items do (the first is looked up at least as often).
+      const double t = che_characteristic_time(item_lookups.laws, static_cast<double>(items.capacity_items));
+      const double ttl = static_cast<double>(items.ttl) / 1e9;
+      const auto merged = [&](const KeyPopularity& law) {
+        for (const KeyPopularity& m : item_lookups.laws)
+          if (m.copies == 1 && m.keys == law.keys && m.zipf == law.zipf) return m;
+        return law;
+      };
+      KeyedLookups gets;
+      gets.add(sc, view.calls_by_workload("get"));
+      if (gets.total() > 0) {
+        double h = 0;
+        for (const KeyPopularity& law : gets.laws) h += law.rate * che_hit_moment(merged(law), t, ttl);
+        ops[kGet].hit = h / gets.total();
+      }
+      if (batch.total() > 0) {
+        double all = 0, each = 0;
+        for (const KeyPopularity& law : batch.laws) {
+          all += law.rate * (per_batch > 1 ? che_hit_moment(law, t, ttl) : che_hit_moment(merged(law), t, ttl));
+          each += law.rate * (che_hit_moment(merged(law), t, ttl) + (per_batch - 1) * che_hit_moment(law, t, ttl)) / per_batch;
+        }
+        ops[kBatchGet].hit = all / batch.total();
+        batch_item_hit = each / batch.total();
+      }
+    }
     dax_rate = d.rate("node_reads_per_second") * static_cast<double>(d.integer("nodes"));
     dax_latency_s = d.dist("latency").mean() / 1e9;
     dax_how = items.hit_ratio >= 0 ? fmt::format("the configured hit_ratio {}", items.hit_ratio)
@@ -115,7 +151,7 @@ void dynamodb_analytic(const AnalyticView& view, ServiceEstimate& out) {
     out.note("writes through DAX refresh items, which the hit ratio estimate leaves out");
   }
   // What a batch_get through DAX reads from the table on a miss: the items DAX lacked.
-  const double missed_items = per_batch * (1.0 - item_hit) / std::max(1e-12, 1.0 - std::pow(item_hit, per_batch));
+  const double missed_items = per_batch * (1.0 - batch_item_hit) / std::max(1e-12, 1.0 - ops[kBatchGet].hit);
   const auto table_units = [&](int o) {
     const OpState& s = ops[static_cast<std::size_t>(o)];
     return o == kBatchGet && s.via_dax ? missed_items * read_unit : s.units;
@@ -211,7 +247,7 @@ void dynamodb_analytic(const AnalyticView& view, ServiceEstimate& out) {
     if (!is_read(o)) written_items += s.calls * (1.0 - give_up) * s.items;
     if (s.via_dax) {
       const double looked_up = attempts * (1.0 - dax_throttle) * (o == kBatchGet ? per_batch : 1.0);
-      const double h = o == kQuery ? query_hit : item_hit;
+      const double h = o == kQuery ? query_hit : o == kBatchGet ? batch_item_hit : s.hit;
       dax_hits += looked_up * h;
       dax_misses += looked_up * (1.0 - h);
     }

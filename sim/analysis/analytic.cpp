@@ -199,7 +199,7 @@ void KeyedLookups::add(const Scenario& scenario, const std::vector<double>& by_w
     const double zipf = keys.number("zipf");
     bool merged = false;
     for (KeyPopularity& law : laws) {
-      if (law.keys == count && law.zipf == zipf) {
+      if (law.keys == count && law.zipf == zipf && law.copies == 1) {
         law.rate += rate;
         merged = true;
         break;
@@ -211,7 +211,7 @@ void KeyedLookups::add(const Scenario& scenario, const std::vector<double>& by_w
 
 double KeyedLookups::total() const {
   double sum = unkeyed;
-  for (const KeyPopularity& law : laws) sum += law.rate;
+  for (const KeyPopularity& law : laws) sum += law.rate * law.copies;
   return sum;
 }
 

@@ -132,6 +132,7 @@ Json comparison_json(const Scenario& scenario, const AnalyticResult& estimate,
     f["simulated"] = std::isnan(r.simulated) ? Json(nullptr) : Json(r.simulated);
     f["ci95"] = std::isnan(r.ci95) ? Json(nullptr) : Json(r.ci95);
     f["agree"] = std::isnan(r.analytic) || std::isnan(r.simulated) ? Json(nullptr) : Json(!r.disagree);
+    f["kind"] = r.count ? "count" : "level";
     f["how"] = r.how;
     if (r.disagree) {
       f["reason"] = r.reason == ReasonClass::none ? Json(nullptr) : Json(std::string(reason_class_name(r.reason)));

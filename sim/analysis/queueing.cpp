@@ -55,48 +55,66 @@ std::vector<RankGroup> rank_groups(const KeyPopularity& law) {
     total += count * weight;
     a = b;
   }
-  for (RankGroup& g : groups) g.rate = law.rate * g.rate / total;
+  for (RankGroup& g : groups) {
+    g.rate = law.rate * g.rate / total;
+    g.count *= law.copies;
+  }
   return groups;
 }
 
 }  // namespace
 
-double che_hit_ratio(const std::vector<KeyPopularity>& laws, double capacity, double ttl_s) {
+double che_characteristic_time(const std::vector<KeyPopularity>& laws, double capacity) {
   std::vector<RankGroup> groups;
-  double lookups = 0, keys = 0;
+  double keys = 0;
   for (const KeyPopularity& law : laws) {
     if (!(law.rate > 0)) continue;
     const std::vector<RankGroup> g = rank_groups(law);
     groups.insert(groups.end(), g.begin(), g.end());
-    lookups += law.rate;
-    keys += static_cast<double>(std::max<std::uint64_t>(1, law.keys));
+    keys += static_cast<double>(std::max<std::uint64_t>(1, law.keys)) * law.copies;
   }
-  if (!(lookups > 0) || !(capacity >= 1)) return 0.0;
-  // The characteristic time: infinite when every key fits.
-  double t = std::numeric_limits<double>::infinity();
-  if (keys > capacity) {
-    const auto occupancy = [&](double time) {
-      double held = 0;
-      for (const RankGroup& g : groups) held += g.count * -std::expm1(-g.rate * time);
-      return held;
-    };
-    double lo = 0, hi = 1;
-    while (occupancy(hi) < capacity && hi < 1e300) hi *= 2;
-    for (int i = 0; i < 200 && hi - lo > 1e-12 * hi; ++i) {
-      const double mid = (lo + hi) / 2;
-      (occupancy(mid) < capacity ? lo : hi) = mid;
-    }
-    t = (lo + hi) / 2;
+  if (!(capacity >= 1)) return 0.0;
+  if (keys <= capacity) return std::numeric_limits<double>::infinity();
+  const auto occupancy = [&](double time) {
+    double held = 0;
+    for (const RankGroup& g : groups) held += g.count * -std::expm1(-g.rate * time);
+    return held;
+  };
+  double lo = 0, hi = 1;
+  while (occupancy(hi) < capacity && hi < 1e300) hi *= 2;
+  for (int i = 0; i < 200 && hi - lo > 1e-12 * hi; ++i) {
+    const double mid = (lo + hi) / 2;
+    (occupancy(mid) < capacity ? lo : hi) = mid;
   }
-  double hits = 0;
-  for (const RankGroup& g : groups) {
-    // Hits per miss: e^(rT) - 1 from the LRU alone, r ttl from the TTL alone.
-    double per_miss = std::isinf(t) ? std::numeric_limits<double>::infinity() : std::expm1(g.rate * t);
-    if (ttl_s > 0) per_miss = std::min(per_miss, g.rate * ttl_s);
-    const double h = std::isinf(per_miss) ? 1.0 : per_miss / (1.0 + per_miss);
-    hits += g.count * g.rate * h;
+  return (lo + hi) / 2;
+}
+
+namespace {
+// The hit probability of a key looked up `rate` times per second.
+double key_hit(double rate, double t, double ttl_s) {
+  // Hits per miss: e^(rT) - 1 from the LRU alone, r ttl from the TTL alone.
+  double per_miss = std::isinf(t) ? std::numeric_limits<double>::infinity() : std::expm1(rate * t);
+  if (ttl_s > 0) per_miss = std::min(per_miss, rate * ttl_s);
+  return std::isinf(per_miss) ? 1.0 : per_miss / (1.0 + per_miss);
+}
+}  // namespace
+
+double che_hit_moment(const KeyPopularity& law, double t, double ttl_s, double power) {
+  if (!(law.rate > 0) || !(t > 0)) return 0.0;
+  double sum = 0;
+  for (const RankGroup& g : rank_groups(law)) sum += g.count * g.rate * std::pow(key_hit(g.rate, t, ttl_s), power);
+  return std::clamp(sum / (law.rate * law.copies), 0.0, 1.0);
+}
+
+double che_hit_ratio(const std::vector<KeyPopularity>& laws, double capacity, double ttl_s) {
+  const double t = che_characteristic_time(laws, capacity);
+  double hits = 0, lookups = 0;
+  for (const KeyPopularity& law : laws) {
+    if (!(law.rate > 0)) continue;
+    hits += law.rate * law.copies * che_hit_moment(law, t, ttl_s);
+    lookups += law.rate * law.copies;
   }
-  return std::clamp(hits / lookups, 0.0, 1.0);
+  return lookups > 0 ? hits / lookups : 0.0;
 }
 
 double tail_probability(const Distribution& d, double t) {

@@ -25,11 +25,13 @@ double erlang_c(std::int64_t servers, double offered);
 double mgc_wait_s(std::int64_t servers, double rate, double service_s, double service_cv2);
 
 // Requests for the keys of one Zipf law: `keys` distinct keys, P(rank k) in
-// proportion to (k+1)^-zipf (0: uniform), `rate` lookups per second in all.
+// proportion to (k+1)^-zipf (0: uniform), `rate` lookups per second in all;
+// `copies` such laws over key sets of their own (each with `rate`).
 struct KeyPopularity {
   double rate = 0;
   std::uint64_t keys = 1;
   double zipf = 0;
+  double copies = 1;
 };
 // Che's approximation of the hit ratio of a cache holding at most `capacity`
 // items with least-recently-used eviction, under independent lookups from the
@@ -40,6 +42,13 @@ struct KeyPopularity {
 // min(r ttl, q / (1 - q)) hits (exact without TTL and without eviction). The
 // result is over all the given lookups; 0 when there are none.
 double che_hit_ratio(const std::vector<KeyPopularity>& laws, double capacity, double ttl_s);
+// The same in two steps: the characteristic time T of the laws sharing the
+// cache (infinite when every key fits), then, for one of them, the mean over
+// its lookups of h^power, h a key's hit probability (power 1: its hit ratio;
+// power n: the chance that n lookups of a key, or of keys as popular, all hit).
+double che_characteristic_time(const std::vector<KeyPopularity>& laws, double capacity);
+double che_hit_moment(const KeyPopularity& law, double characteristic_time, double ttl_s, double power = 1);
+
 
 // P(X >= t) for a draw of `d` (exact where the distribution has a closed-form
 // quantile; NaN for gamma, which has none).
