@@ -295,7 +295,7 @@ void dynamodb_analytic(const AnalyticView& view, ServiceEstimate& out) {
   }
   if (ok_calls > 0)
     out.level("latency_ms.mean", ok_time / ok_calls * 1e3, "the operation's latency, DAX's, and throttled attempts' backoff",
-              throttles > 0 ? capacity_reason : ReasonClass::none, throttles > 0 ? capacity_detail : "");
+              capacity_reason, capacity_detail);
   out.note("partitions are taken as evenly loaded: hot keys are not in the estimate");
 
   if (p.has("stream")) {

@@ -271,8 +271,8 @@ class Solver {
         fill(out, current);
         return out;
       }
-      const double scale = 1.0 + x.cwiseAbs().maxCoeff();
-      const bool rates_settled = (next - x).cwiseAbs().maxCoeff() <= 1e-9 * scale;
+      const double scale = 1.0 + (x.size() > 0 ? x.cwiseAbs().maxCoeff() : 0.0);
+      const bool rates_settled = x.size() == 0 || (next - x).cwiseAbs().maxCoeff() <= 1e-9 * scale;
       const bool answers_settled = last != nullptr && same_answers(*last, current);
       previous = std::move(current);
       last = &previous;
@@ -408,8 +408,8 @@ class Solver {
     const Eigen::MatrixXd a = Eigen::MatrixXd::Identity(n, n) - p.transpose();
     const Eigen::FullPivLU<Eigen::MatrixXd> lu(a);
     if (n > 0 && lu.isInvertible()) x = lu.solve(gamma_);
-    const double scale = 1.0 + (n > 0 ? gamma_.cwiseAbs().maxCoeff() : 0.0);
-    if (n > 0 && (!lu.isInvertible() || !x.allFinite() || x.minCoeff() < -1e-9 * scale)) {
+    const double scale = 1.0 + (gamma_.size() > 0 ? gamma_.cwiseAbs().maxCoeff() : 0.0);
+    if (n > 0 && (!lu.isInvertible() || !x.allFinite() || (x.size() > 0 && x.minCoeff() < -1e-9 * scale))) {
       problem = "requests go round a loop of services without dying out (every pass sends at least one more), "
                 "so the rates have no finite solution";
       return false;
@@ -460,9 +460,22 @@ class Solver {
       AnalyticFigure ok{"succeeded", rate * answer.ok, true,
                         fmt::format("arrivals x P(the answer of '{}' is ok)", sc_.services[decl.target].name),
                         ReasonClass::none, {}};
+      // The answer's time feels what the target's own figures leave out: cold starts if any does.
       AnalyticFigure latency{"latency_ms.mean", answer.ok_time() * 1e3, false,
                              fmt::format("the mean time '{}' takes to answer ok", sc_.services[decl.target].name),
-                             ReasonClass::cold_starts, "the init time of new environments is not in the estimate"};
+                             ReasonClass::none, {}};
+      for (const AnalyticFigure& f : target.figures) {
+        // What makes the target throttle makes its callers fail.
+        if (f.path == "throttles") {
+          ok.reason = f.reason;
+          ok.reason_detail = f.reason_detail;
+        }
+        if (f.reason == ReasonClass::cold_starts || (f.path == "latency_ms.mean" && latency.reason == ReasonClass::none)) {
+          latency.reason = f.reason;
+          latency.reason_detail = f.reason_detail;
+        }
+        if (latency.reason == ReasonClass::cold_starts) break;
+      }
       if (!known) ok.value = latency.value = std::nan("");
       if (!known) ok.how = latency.how = "the target is not estimated";
       wl.figures.push_back(ok);
