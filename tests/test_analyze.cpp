@@ -311,7 +311,7 @@ TEST_CASE("analyze: a type without an estimate says so", "[analyze]") {
   REQUIRE_FALSE(j.find_path("services.partner.estimated")->as_bool());
   REQUIRE(j.find_path("services.partner.why")->as_string() == "the external type has no analytic model");
   REQUIRE(j.find_path("services.f.figures.cold_starts.analytic")->is_null());
-  const std::string table = comparison_table(sc, r, rows, sim);
+  const std::string table = comparison_table(sc, r, rows);
   REQUIRE(table.find("  partner (external): not estimated: the external type has no analytic model\n") != std::string::npos);
 }
 

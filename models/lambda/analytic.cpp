@@ -125,7 +125,7 @@ void lambda_analytic(const AnalyticView& view, ServiceEstimate& out) {
     if (a.has("on_failure")) on_failure = a.text("on_failure");
   }
   std::int64_t allowed = 0;  // retries that fit in the event's age
-  while (allowed < retries && kRetryAt[allowed] < max_age) ++allowed;
+  while (allowed < retries && allowed < 2 && kRetryAt[allowed] < max_age) ++allowed;
 
   // The concurrency cap: reserved concurrency, or the account's unreserved
   // pool shared with every function that has none (Erlang-B over their total load).

@@ -244,6 +244,6 @@ Json comparison_json(const Scenario& scenario, const AnalyticResult& estimate, c
                      const Json& simulated);
 // The human table of the comparison.
 std::string comparison_table(const Scenario& scenario, const AnalyticResult& estimate,
-                             const std::vector<FigureComparison>& rows, const Json& simulated);
+                             const std::vector<FigureComparison>& rows);
 
 }  // namespace slsim

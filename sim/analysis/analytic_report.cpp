@@ -231,8 +231,7 @@ std::string half_width_text(double h, bool money) {
 }  // namespace
 
 std::string comparison_table(const Scenario& scenario, const AnalyticResult& estimate,
-                             const std::vector<FigureComparison>& rows, const Json& simulated) {
-  (void)simulated;
+                             const std::vector<FigureComparison>& rows) {
   std::string out = fmt::format("slsim {} | analyze | {} | {} measured | {} replication{}\n", kSlsimVersion,
                                 scenario.name, format_duration(static_cast<double>(scenario.duration)),
                                 scenario.replications, scenario.replications == 1 ? "" : "s");

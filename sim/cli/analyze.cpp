@@ -37,7 +37,7 @@ int run_analyze(const AnalyzeOptions& o) {
     std::cerr << fmt::format("slsim: error: cannot write '{}'\n", json_out);
     return kExitBadInput;
   }
-  (json_out == "-" ? std::cerr : std::cout) << comparison_table(sc, estimate, rows, run.result);
+  (json_out == "-" ? std::cerr : std::cout) << comparison_table(sc, estimate, rows);
   return kExitOk;
 }
 
