@@ -74,6 +74,7 @@ void apigateway_analytic(const AnalyticView& view, ServiceEstimate& out) {
   // The stage cache: one hit ratio over every cacheable route's lookups (keys per route).
   double hit = 0;
   std::string cache_how;
+  bool emergent = false;
   const bool cached = p.has("cache");
   if (cached) {
     const Record& c = p.record("cache");
@@ -86,6 +87,7 @@ void apigateway_analytic(const AnalyticView& view, ServiceEstimate& out) {
       lookups.add(sc, b.named_by_workload);
     }
     hit = cache_hit_ratio(config, lookups);
+    emergent = config.hit_ratio < 0;
     cache_how = config.hit_ratio >= 0 ? fmt::format("the configured hit_ratio {}", config.hit_ratio)
                                       : fmt::format("Che's approximation: {} responses, ttl {}s, over the keys per route",
                                                     config.capacity_items, static_cast<double>(config.ttl) / 1e9);
@@ -143,9 +145,11 @@ void apigateway_analytic(const AnalyticView& view, ServiceEstimate& out) {
   out.rate("backend_throttles", backend_throttles, "backend calls x P(a throttled answer)");
   out.rate("timeouts", 0, "backends are taken to answer within the integration timeout");
   if (cached) {
-    out.rate("cache.hits", hits, "cacheable requests x hit ratio (" + cache_how + ")");
-    out.rate("cache.misses", lookups - hits, "cacheable requests x (1 - hit ratio)");
-    if (lookups > 0) out.level("cache.hit_ratio", hit, cache_how);
+    const ReasonClass reason = emergent ? ReasonClass::warm_up : ReasonClass::none;
+    const std::string detail = emergent ? kCacheWarmUp : "";
+    out.rate("cache.hits", hits, "cacheable requests x hit ratio (" + cache_how + ")", reason, detail);
+    out.rate("cache.misses", lookups - hits, "cacheable requests x (1 - hit ratio)", reason, detail);
+    if (lookups > 0) out.level("cache.hit_ratio", hit, cache_how, reason, detail);
   }
   if (ok > 0)
     out.level("latency_ms.mean", ok_time / ok * 1e3, "overhead + the backend's ok answers (hits: the overhead alone)",

@@ -286,16 +286,23 @@ void dynamodb_analytic(const AnalyticView& view, ServiceEstimate& out) {
   out.rate("throttles", throttles, capacity_how, capacity_reason, capacity_detail);
   out.rate("retries", retried, "attempts beyond the first", capacity_reason, capacity_detail);
   out.rate("failed", failed, "calls throttled on every attempt", capacity_reason, capacity_detail);
-  out.rate("consumed_rcu", rcu / 2.0, "table reads served x read units", capacity_reason, capacity_detail);
+  // Emergent DAX hits take the cache's filling time; without throttles that is what can differ.
+  const bool dax_emergent = dax && p.record("dax").get("capacity_items").present;
+  const ReasonClass read_reason = dax_emergent && throttles == 0 ? ReasonClass::warm_up : capacity_reason;
+  const std::string read_detail = dax_emergent && throttles == 0 ? kCacheWarmUp : capacity_detail;
+  const ReasonClass cache_reason = dax_emergent ? ReasonClass::warm_up : ReasonClass::none;
+  const std::string cache_detail = dax_emergent ? kCacheWarmUp : "";
+  out.rate("consumed_rcu", rcu / 2.0, "table reads served x read units", read_reason, read_detail);
   out.rate("consumed_wcu", wcu, "writes served x write units", capacity_reason, capacity_detail);
   if (dax) {
-    out.rate("dax.hits", dax_hits, "DAX lookups x hit ratio (" + dax_how + ")");
-    out.rate("dax.misses", dax_misses, "DAX lookups x (1 - hit ratio)");
-    if (dax_hits + dax_misses > 0) out.level("dax.hit_ratio", dax_hits / (dax_hits + dax_misses), dax_how);
+    out.rate("dax.hits", dax_hits, "DAX lookups x hit ratio (" + dax_how + ")", cache_reason, cache_detail);
+    out.rate("dax.misses", dax_misses, "DAX lookups x (1 - hit ratio)", cache_reason, cache_detail);
+    if (dax_hits + dax_misses > 0)
+      out.level("dax.hit_ratio", dax_hits / (dax_hits + dax_misses), dax_how, cache_reason, cache_detail);
   }
   if (ok_calls > 0)
     out.level("latency_ms.mean", ok_time / ok_calls * 1e3, "the operation's latency, DAX's, and throttled attempts' backoff",
-              capacity_reason, capacity_detail);
+              read_reason, read_detail);
   out.note("partitions are taken as evenly loaded: hot keys are not in the estimate");
 
   if (p.has("stream")) {

@@ -43,9 +43,11 @@ void elasticache_analytic(const AnalyticView& view, ServiceEstimate& out) {
   out.answer("set", AnalyticAnswer{1, 0, 0, latency_s, 0, latency_s});
   out.answer("delete", AnalyticAnswer{1, 0, 0, latency_s, 0, latency_s});
   out.rate("requests", commands, "gets + sets + deletes");
-  out.rate("cache.hits", gets * hit, "gets x hit ratio (" + how + ")");
-  out.rate("cache.misses", misses, "gets x (1 - hit ratio)");
-  if (gets > 0) out.level("cache.hit_ratio", hit, how);
+  const ReasonClass reason = config.hit_ratio < 0 ? ReasonClass::warm_up : ReasonClass::none;
+  const std::string detail = config.hit_ratio < 0 ? kCacheWarmUp : "";
+  out.rate("cache.hits", gets * hit, "gets x hit ratio (" + how + ")", reason, detail);
+  out.rate("cache.misses", misses, "gets x (1 - hit ratio)", reason, detail);
+  if (gets > 0) out.level("cache.hit_ratio", hit, how, reason, detail);
   out.rate("backend_errors", misses * (1.0 - backend.ok), "misses x P(the backend's answer is not ok)");
   const double ok_answers = (commands - gets) + gets * get.ok;
   if (ok_answers > 0)

@@ -64,6 +64,9 @@ struct AnalyticAnswer {
 enum class ReasonClass { none, queueing, cold_starts, bursts, warm_up };
 std::string_view reason_class_name(ReasonClass r);  // "queueing dynamics", "cold starts", ...
 
+// The reason detail of the figures of a cache whose hits emerge from keys.
+inline constexpr const char* kCacheWarmUp = "the cache starts empty: the estimate is its steady state";
+
 // One estimated figure, compared with the simulated metric services.NAME.PATH.
 struct AnalyticFigure {
   std::string path;
