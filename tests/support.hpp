@@ -50,6 +50,13 @@ inline double erlang_b(int servers, double offered_erlangs) {
   return b;
 }
 
+// Erlang-C: the probability that an arrival waits in an M/M/c queue offered
+// A < c erlangs, from Erlang-B: C = c B / (c - A (1 - B)).
+inline double erlang_c(int servers, double offered_erlangs) {
+  const double b = erlang_b(servers, offered_erlangs);
+  return servers * b / (servers - offered_erlangs * (1 - b));
+}
+
 // Mean and the half-width of a two-sided 99.9% Student-t interval over
 // independent replications (t quantiles for 7 and 9 degrees of freedom).
 struct Interval {

@@ -312,8 +312,7 @@ class ApiGateway final : public Service {
       // Only GET is cached; with one integration every request counts as a GET.
       for (const std::string& route : route_names_) cacheable_.push_back(route.rfind("GET ", 0) == 0);
       if (route_names_.empty()) cacheable_.push_back(true);
-      const int size = cache_size_index(c.size("size"));
-      cache_hour_usd_ = PriceCatalog(ctx.scenario())("apigateway.cache." + cache_size_text(size < 0 ? 0 : size));
+      cache_hour_usd_ = PriceCatalog(ctx.scenario())(apigateway_cache_price_key(c.size("size")));
     }
 
     ApiAccount& account = ctx.sim().extension<ApiAccount>();
@@ -326,15 +325,7 @@ class ApiGateway final : public Service {
     account_ = &account;
 
     const PriceCatalog prices(ctx.scenario());
-    if (http_) {
-      tiers_ = {{300e6, prices("apigateway.http.request.tier1")},
-                {std::numeric_limits<double>::infinity(), prices("apigateway.http.request.tier2")}};
-    } else {
-      tiers_ = {{333e6, prices("apigateway.rest.request.tier1")},
-                {1e9, prices("apigateway.rest.request.tier2")},
-                {20e9, prices("apigateway.rest.request.tier3")},
-                {std::numeric_limits<double>::infinity(), prices("apigateway.rest.request.tier4")}};
-    }
+    tiers_ = apigateway_request_tiers(prices, http_);
     free_per_month_ = ctx.scenario().account.flag("free_tier") ? prices("apigateway.free_tier.requests") : 0.0;
   }
 
@@ -529,6 +520,21 @@ class ApiGateway final : public Service {
 
 }  // namespace
 
+std::vector<Tier> apigateway_request_tiers(const PriceCatalog& prices, bool http) {
+  if (http)
+    return {{300e6, prices("apigateway.http.request.tier1")},
+            {std::numeric_limits<double>::infinity(), prices("apigateway.http.request.tier2")}};
+  return {{333e6, prices("apigateway.rest.request.tier1")},
+          {1e9, prices("apigateway.rest.request.tier2")},
+          {20e9, prices("apigateway.rest.request.tier3")},
+          {std::numeric_limits<double>::infinity(), prices("apigateway.rest.request.tier4")}};
+}
+
+std::string apigateway_cache_price_key(double size_bytes) {
+  const int size = cache_size_index(size_bytes);
+  return "apigateway.cache." + cache_size_text(size < 0 ? 0 : size);
+}
+
 ServiceType apigateway_type() {
   ServiceType t;
   t.name = "apigateway";
@@ -543,6 +549,7 @@ ServiceType apigateway_type() {
   t.routes = true;
   t.route_names = &route_names;
   t.build = &make_service<ApiGateway>;
+  t.analytic = &apigateway_analytic;
   t.check = &check;
   return t;
 }

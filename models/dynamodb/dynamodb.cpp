@@ -777,6 +777,7 @@ ServiceType dynamodb_type() {
                   {"TransactWriteItems", "write 'transact'"},
                   {"TransactGetItems", "write 'get' with consistency: transactional"}};
   t.build = &make_service<DynamoDb>;
+  t.analytic = &dynamodb_analytic;
   t.check = &check_dynamodb;
   // Writes feed the stream's consumer (and its on-failure destination).
   t.forwards = {{"put", {"consumer", "on_failure"}},         {"update", {"consumer", "on_failure"}},

@@ -14,6 +14,8 @@
 namespace slsim::models {
 
 ServiceType dynamodb_type();
+// The analytic estimate of one service of the type (analytic.cpp).
+void dynamodb_analytic(const AnalyticView& view, ServiceEstimate& out);
 
 // --- Test accessor (for tests only; the CLI never uses it) -----------------
 // Makes the stream of `table` (a dynamodb service with `stream:`) append every

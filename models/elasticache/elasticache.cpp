@@ -278,6 +278,7 @@ ServiceType elasticache_type() {
   // Only a miss of a `get` goes on to the backend.
   t.forwards = {{"get", {"backend"}}};
   t.build = &make_service<ElastiCache>;
+  t.analytic = &elasticache_analytic;
   t.check = &check;
   return t;
 }

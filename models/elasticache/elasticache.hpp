@@ -8,4 +8,6 @@
 
 namespace slsim::models {
 ServiceType elasticache_type();
+// The analytic estimate of one service of the type (analytic.cpp).
+void elasticache_analytic(const AnalyticView& view, ServiceEstimate& out);
 }

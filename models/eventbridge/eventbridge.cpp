@@ -337,6 +337,7 @@ ServiceType eventbridge_type() {
   t.op_aliases = {{"PutEvents", "write 'put' (one event per request)"}};
   t.forwards = {{"put", {"rule", "dlq"}}};
   t.build = &make_service<EventBridge>;
+  t.analytic = &eventbridge_analytic;
   t.check = &check;
   return t;
 }

@@ -9,4 +9,6 @@
 
 namespace slsim::models {
 ServiceType eventbridge_type();
+// The analytic estimate of one service of the type (analytic.cpp).
+void eventbridge_analytic(const AnalyticView& view, ServiceEstimate& out);
 }

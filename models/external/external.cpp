@@ -153,6 +153,7 @@ ServiceType external_type() {
                   {"GET", stand_in},                   {"POST", stand_in},
                   {"PUT", stand_in},                   {"DELETE", stand_in}};
   t.build = &make_service<External>;
+  t.analytic = &external_analytic;
   return t;
 }
 

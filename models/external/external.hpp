@@ -7,4 +7,6 @@
 
 namespace slsim::models {
 ServiceType external_type();
+// The analytic estimate of one service of the type (analytic.cpp).
+void external_analytic(const AnalyticView& view, ServiceEstimate& out);
 }

@@ -178,6 +178,7 @@ ServiceType firehose_type() {
   t.op_aliases = {{"PutRecord", "write 'put'"}, {"PutRecordBatch", "write 'put' (one record per request)"}};
   t.forwards = {{"put", {"delivery"}}};
   t.build = &make_service<Firehose>;
+  t.analytic = &firehose_analytic;
   return t;
 }
 

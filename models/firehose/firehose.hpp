@@ -6,4 +6,6 @@
 
 namespace slsim::models {
 ServiceType firehose_type();
+// The analytic estimate of one service of the type (analytic.cpp).
+void firehose_analytic(const AnalyticView& view, ServiceEstimate& out);
 }

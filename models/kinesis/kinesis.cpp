@@ -224,6 +224,7 @@ ServiceType kinesis_type() {
   t.op_aliases = {{"PutRecord", "write 'put'"}, {"PutRecords", "write 'put' (one record per request)"}};
   t.forwards = {{"put", {"consumer", "on_failure"}}};
   t.build = &make_service<Kinesis>;
+  t.analytic = &kinesis_analytic;
   t.check = &check_kinesis;
   return t;
 }

@@ -16,6 +16,8 @@
 namespace slsim::models {
 
 ServiceType kinesis_type();
+// The analytic estimate of one service of the type (analytic.cpp).
+void kinesis_analytic(const AnalyticView& view, ServiceEstimate& out);
 
 // --- Test accessor (for tests only; the CLI never uses it) -----------------
 // The end of one accepted record (see StreamRecordEnd: the stream's records

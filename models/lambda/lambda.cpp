@@ -644,16 +644,6 @@ void Lambda::report(Json& out, double /*measured_seconds*/) const {
   out["recursive_loops"] = recursive_loops_.value;
 }
 
-// Price tiers per architecture (docs/model-assumptions.md §1.5), cumulative GB-s per month.
-std::vector<Tier> duration_tiers(const PriceCatalog& price, bool arm) {
-  constexpr double inf = std::numeric_limits<double>::infinity();
-  if (arm)
-    return {{7.5e9, price("lambda.duration.arm64.tier1")}, {18.75e9, price("lambda.duration.arm64.tier2")},
-            {inf, price("lambda.duration.arm64.tier3")}};
-  return {{6e9, price("lambda.duration.x86_64.tier1")}, {15e9, price("lambda.duration.x86_64.tier2")},
-          {inf, price("lambda.duration.x86_64.tier3")}};
-}
-
 void Lambda::bill(CostLedger& ledger, const BillingPeriod& period) const {
   const PriceCatalog price(scenario_);
   const bool free_tier = scenario_.account.flag("free_tier") && provisioned_ == 0;
@@ -673,7 +663,7 @@ void Lambda::bill(CostLedger& ledger, const BillingPeriod& period) const {
   }
   if (on_demand_gb_s_ > 0)
     ledger.add(name(), "duration", on_demand_gb_s_, "GB-s",
-               shared_tiered_cost(on_demand_gb_s_, arch_usage, duration_tiers(price, arm_)));
+               shared_tiered_cost(on_demand_gb_s_, arch_usage, lambda_duration_tiers(price, arm_)));
   if (provisioned_ > 0) {
     const std::string arch = arm_ ? "arm64" : "x86_64";
     const double allocated = static_cast<double>(provisioned_) * memory_gb_ * period.measured_seconds();
@@ -697,7 +687,7 @@ void Lambda::bill(CostLedger& ledger, const BillingPeriod& period) const {
       ledger.add(name(), "free tier requests", -request_credit, "requests", -request_credit * price("lambda.request"),
                  CostBasis::usage, why);
     if (gb_s_credit > 0)
-      ledger.add(name(), "free tier duration", -gb_s_credit, "GB-s", -gb_s_credit * duration_tiers(price, arm_)[0].usd,
+      ledger.add(name(), "free tier duration", -gb_s_credit, "GB-s", -gb_s_credit * lambda_duration_tiers(price, arm_)[0].usd,
                  CostBasis::usage, why);
   }
 }
@@ -752,6 +742,16 @@ void check_lambda(const ServiceDecl& decl, const Scenario& sc, Diagnostics& diag
 
 }  // namespace
 
+// Price tiers per architecture (docs/model-assumptions.md §1.5), cumulative GB-s per month.
+std::vector<Tier> lambda_duration_tiers(const PriceCatalog& price, bool arm) {
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  if (arm)
+    return {{7.5e9, price("lambda.duration.arm64.tier1")}, {18.75e9, price("lambda.duration.arm64.tier2")},
+            {inf, price("lambda.duration.arm64.tier3")}};
+  return {{6e9, price("lambda.duration.x86_64.tier1")}, {15e9, price("lambda.duration.x86_64.tier2")},
+          {inf, price("lambda.duration.x86_64.tier3")}};
+}
+
 ServiceType lambda_type() {
   ServiceType t;
   t.name = "lambda";
@@ -767,6 +767,7 @@ ServiceType lambda_type() {
   t.forwards = {{"invoke", {"calls"}}, {"invoke_async", {"calls", "on_failure"}}};
   t.build = &make_service<Lambda>;
   t.check = &check_lambda;
+  t.analytic = &lambda_analytic;
   return t;
 }
 

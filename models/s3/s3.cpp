@@ -234,6 +234,7 @@ ServiceType s3_type() {
                   {"HeadObject", "write 'get'"}};
   t.forwards = {{"put", {"notification"}}};  // a GET notifies nobody
   t.build = &make_service<S3>;
+  t.analytic = &s3_analytic;
   return t;
 }
 

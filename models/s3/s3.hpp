@@ -5,4 +5,6 @@
 
 namespace slsim::models {
 ServiceType s3_type();
+// The analytic estimate of one service of the type (analytic.cpp).
+void s3_analytic(const AnalyticView& view, ServiceEstimate& out);
 }

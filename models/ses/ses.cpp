@@ -99,6 +99,7 @@ ServiceType ses_type() {
                   {"SendTemplatedEmail", "write 'send'"},
                   {"SendBulkEmail", "write 'send' (one message per request)"}};
   t.build = &make_service<Ses>;
+  t.analytic = &ses_analytic;
   return t;
 }
 

@@ -5,4 +5,6 @@
 
 namespace slsim::models {
 ServiceType ses_type();
+// The analytic estimate of one service of the type (analytic.cpp).
+void ses_analytic(const AnalyticView& view, ServiceEstimate& out);
 }

@@ -440,6 +440,7 @@ ServiceType sns_type() {
   t.op_aliases = {{"PublishBatch", "write 'publish' (one message per request)"}};
   t.forwards = {{"publish", {"subscriber", "dlq"}}};
   t.build = &make_service<Sns>;
+  t.analytic = &sns_analytic;
   t.check = &check;
   return t;
 }

@@ -9,4 +9,6 @@
 
 namespace slsim::models {
 ServiceType sns_type();
+// The analytic estimate of one service of the type (analytic.cpp).
+void sns_analytic(const AnalyticView& view, ServiceEstimate& out);
 }

@@ -28,23 +28,17 @@ namespace slsim::models {
 
 namespace {
 
-// An event source mapping starts with 5 concurrent batches and adds up to 300
-// per minute (here one every 200 ms while messages wait for a poller), up to
-// 1000 (docs/model-assumptions.md §2.4).
-constexpr std::int64_t kStartBatches = 5;
-constexpr std::int64_t kMaxBatches = 1000;
+// The mapping's scaling and the API limits: models/sqs/schema.hpp.
+constexpr std::int64_t kStartBatches = kSqsStartBatches;
+constexpr std::int64_t kMaxBatches = kSqsMaxBatches;
 constexpr SimTime kScaleStep = 200 * kMillisecond;
 // Scale-down: after a whole minute without a message waiting for a poller the
 // limit returns to the starting level (AWS does not publish the rule).
 constexpr SimTime kScaleDownAfter = kMinute;
-// Lambda's pollers long-poll: one empty ReceiveMessage per idle poller per 20 s.
-constexpr SimTime kLongPoll = 20 * kSecond;
-// docs/model-assumptions.md §2.3: each 64 KB chunk of a payload is one request.
-constexpr std::uint64_t kChunkBytes = 64 * 1024;
-// ReceiveMessage and DeleteMessageBatch carry at most 10 messages (docs/model-assumptions.md §2.1).
-constexpr std::uint64_t kApiBatch = 10;
-// docs/model-assumptions.md §2.2: FIFO queues without high throughput: 300 calls/s per action.
-constexpr double kFifoApiRate = 300.0;
+constexpr SimTime kLongPoll = kSqsLongPoll;
+constexpr std::uint64_t kChunkBytes = kSqsChunkBytes;
+constexpr std::uint64_t kApiBatch = kSqsApiBatch;
+constexpr double kFifoApiRate = kSqsFifoApiRate;
 constexpr std::int64_t kFifoApiBurst = 300;
 // A redrive the dead-letter queue refused is retried after this long.
 constexpr SimTime kRedriveRetryDelay = kSecond;
@@ -877,6 +871,7 @@ ServiceType sqs_type() {
                   {"ReceiveMessage", "receiving is the consumer's job: give the queue a 'consumer:'"}};
   t.forwards = {{"send", {"consumer", "dlq"}}};
   t.build = &make_service<Sqs>;
+  t.analytic = &sqs_analytic;
   t.check = &check_sqs;
   return t;
 }

@@ -13,6 +13,8 @@
 namespace slsim::models {
 
 ServiceType sqs_type();
+// The analytic estimate of one service of the type (analytic.cpp).
+void sqs_analytic(const AnalyticView& view, ServiceEstimate& out);
 
 // --- Test accessor (for tests only; the CLI never uses it) -----------------
 // One deleted message: its FIFO message group (0 for a standard queue), the

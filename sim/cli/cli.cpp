@@ -240,8 +240,8 @@ int slsim_main(int argc, char** argv) {
                        fmt::format("{}", fmt::join(builtin_services().type_names(), ", ")) + ")");
 
   // Subcommands in files of their own (commands.hpp), in help order.
-  const std::vector<Command> commands = {add_sweep_command(app), add_merge_command(app), add_compare_command(app),
-                                         add_import_command(app)};
+  const std::vector<Command> commands = {add_sweep_command(app), add_merge_command(app), add_analyze_command(app),
+                                         add_compare_command(app), add_import_command(app)};
 
   // An unknown subcommand, said as such (CLI11 would call it an unexpected argument).
   if (argc > 1 && argv[1][0] != '-') {

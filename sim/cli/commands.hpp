@@ -10,6 +10,7 @@ namespace slsim::cli {
 
 Command add_sweep_command(CLI::App& app);  // sweep.cpp
 Command add_merge_command(CLI::App& app);  // merge.cpp
+Command add_analyze_command(CLI::App& app);  // analyze.cpp: an analytic estimate beside a simulation
 Command add_compare_command(CLI::App& app);  // compare.cpp
 Command add_import_command(CLI::App& app);  // import.cpp
 

@@ -14,7 +14,9 @@
 
 namespace slsim {
 
+class AnalyticView;
 class CostLedger;
+class ServiceEstimate;
 class Simulation;
 struct Scenario;
 struct ServiceDecl;
@@ -57,6 +59,11 @@ struct ServiceType {
   // whose values, those of the services it references and the account's all
   // passed the schema check (unknown keys aside).
   void (*check)(const ServiceDecl&, const Scenario&, Diagnostics&) = nullptr;
+  // Optional: the analytic estimate of one service of this type (`slsim
+  // analyze`, sim/analysis/analytic.hpp): from the inflow `view` gives, where
+  // each operation's requests go on, how calls are answered, the figures and
+  // the cost. Types without it are reported as not estimated.
+  void (*analytic)(const AnalyticView& view, ServiceEstimate& out) = nullptr;
 };
 
 // The usual factory: `type.build = &make_service<MyService>;`
