@@ -12,7 +12,7 @@
 #include "cli_runner.hpp"
 #include "sim/analysis/replications.hpp"
 #include "sim/analysis/sweep.hpp"
-#include "sim/report/json_parse.hpp"
+#include "sim/report/json_read.hpp"
 #include "sim/report/result.hpp"
 #include "support.hpp"
 
@@ -532,10 +532,10 @@ TEST_CASE("json: what dump writes reads back to the same text", "[sweep][json]")
   odd["i"] = Json(-42);
   odd["list"] = Json::array();
   CHECK(parse_json(odd.dump(-1)).value.dump(-1) == odd.dump(-1));
-  CHECK(parse_json("{\"a\": [1, 2,]}").error == "line 1, column 13: expected a value, found ']'");
-  CHECK(parse_json("{\"a\": 1} x").error == "line 1, column 10: expected the end of the text after the value");
-  CHECK(parse_json("{\"a\": 1, \"a\": 2}").error == "line 1, column 16: the key 'a' appears twice in one object");
-  CHECK(parse_json(std::string(300, '[')).error == "line 1, column 258: nested deeper than 256 levels");
+  CHECK(parse_json("{\"a\": [1, 2,]}").error == "line 1, column 13: expected a JSON value, found ']'");
+  CHECK(parse_json("{\"a\": 1} x").error == "line 1, column 10: unexpected text after the JSON value");
+  CHECK(parse_json("{\"a\": 1, \"a\": 2}").error == "line 1, column 10: the key \"a\" appears twice in this object");
+  CHECK(parse_json(std::string(300, '[')).error == "line 1, column 257: nested deeper than 256 levels");
 }
 
 TEST_CASE("sweep: exit 1 and best null when no point meets every goal", "[sweep][cli]") {

@@ -10,7 +10,7 @@
 #include "sim/analysis/sweep.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/cli/sweep_output.hpp"
-#include "sim/report/json_parse.hpp"
+#include "sim/report/json_read.hpp"
 #include "sim/scenario/input_file.hpp"
 
 namespace slsim::cli {

@@ -287,4 +287,11 @@ bool read_json(std::string_view text, Json& out, JsonReadError& error) {
   return reader.document(out, error);
 }
 
+JsonParseResult parse_json(std::string_view text) {
+  JsonParseResult r;
+  JsonReadError e;
+  if (!read_json(text, r.value, e)) r.error = fmt::format("line {}, column {}: {}", e.line, e.column, e.message);
+  return r;
+}
+
 }  // namespace slsim

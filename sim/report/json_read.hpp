@@ -22,4 +22,11 @@ struct JsonReadError {
 // False (with `error` set) when `text` is not one JSON value.
 bool read_json(std::string_view text, Json& out, JsonReadError& error);
 
+// The same as one value: `error` is empty on success, else "line L, column C: what".
+struct JsonParseResult {
+  Json value;
+  std::string error;
+};
+JsonParseResult parse_json(std::string_view text);
+
 }  // namespace slsim
