@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "sim/analysis/analytic.hpp"
+#include "sim/report/number_text.hpp"
 #include "sim/report/result.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/scenario/units.hpp"
@@ -192,16 +193,6 @@ Json comparison_json(const Scenario& scenario, const AnalyticResult& estimate,
 
 namespace {
 
-std::string grouped(const std::string& digits) {
-  std::string out;
-  const std::size_t first = digits[0] == '-' ? 1 : 0;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > first && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
 // Whole numbers grouped by thousands; others with 4 significant digits.
 std::string number_text(double v, bool money = false) {
   if (std::isnan(v)) return "-";
@@ -210,12 +201,12 @@ std::string number_text(double v, bool money = false) {
   const std::string dollar = money ? "$" : "";
   const double a = std::fabs(v);
   if (a > 0 && a < 1e-3) return sign + dollar + fmt::format("{:.2g}", a);
-  if (a == std::floor(a) && a < 1e15) return sign + dollar + grouped(fmt::format("{}", static_cast<long long>(a)));
+  if (a == std::floor(a) && a < 1e15) return sign + dollar + group_thousands(fmt::format("{}", static_cast<long long>(a)));
   const int magnitude = a > 0 ? static_cast<int>(std::floor(std::log10(a))) : 0;
   const int decimals = std::clamp(3 - magnitude, 0, 12);
   std::string text = fmt::format("{:.{}f}", a, decimals);
   const auto dot = text.find('.');
-  text = dot == std::string::npos ? grouped(text) : grouped(text.substr(0, dot)) + text.substr(dot);
+  text = dot == std::string::npos ? group_thousands(text) : group_thousands(text.substr(0, dot)) + text.substr(dot);
   return sign + dollar + text;
 }
 

@@ -23,15 +23,6 @@ namespace slsim {
 
 namespace {
 
-[[noreturn]] void option_error(const std::string& origin, std::string path, std::string message,
-                               std::string hint = {}) {
-  Diagnostics d;
-  SourceLoc loc;
-  loc.origin = std::make_shared<const std::string>(origin);
-  loc.from_override = true;
-  d.error(loc, std::move(path), std::move(message), std::move(hint));
-  throw InputError(d);
-}
 
 // Non-finite numbers print as null: make them null now, so that a result
 // merges the same whether it stayed in memory or was read back from a part file.

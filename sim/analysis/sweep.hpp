@@ -21,6 +21,11 @@ namespace slsim {
 
 inline constexpr std::size_t kMaxSweepPoints = 10000;
 
+// Bad input in a sweep's options (--vary, --goal, --shard, --search...), in
+// the loader's format, naming the option as its origin (exit 2).
+[[noreturn]] void option_error(const std::string& origin, std::string path, std::string message,
+                               std::string hint = {});
+
 // One --vary: a scenario path and its values, in the order given.
 struct VaryAxis {
   std::string path;

@@ -16,10 +16,8 @@
 
 namespace slsim {
 
-namespace {
-
 [[noreturn]] void option_error(const std::string& origin, std::string path, std::string message,
-                               std::string hint = {}) {
+                               std::string hint) {
   Diagnostics d;
   SourceLoc loc;
   loc.origin = std::make_shared<const std::string>(origin);
@@ -27,6 +25,10 @@ namespace {
   d.error(loc, std::move(path), std::move(message), std::move(hint));
   throw InputError(d);
 }
+
+
+namespace {
+
 
 std::string trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
