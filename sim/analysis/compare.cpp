@@ -142,7 +142,10 @@ MetricComparison compare_leaf(const std::string& metric, const Json& base, const
     m.change = b - a;
     m.relative = a != 0 ? m.change / std::fabs(a) : (m.change == 0 ? 0.0 : std::numeric_limits<double>::infinity());
     if (!std::isnan(ci_base) && !std::isnan(ci_now)) m.ci95 = std::sqrt(ci_base * ci_base + ci_now * ci_now);
-    if (a == b) m.verdict = Verdict::same;
+    // Values that differ only in the last bits of a double (a sum taken in
+    // another order) are the same figure.
+    const double rounding = 1e-12 * std::max(std::fabs(a), std::fabs(b));
+    if (a == b || std::fabs(m.change) <= rounding) m.verdict = Verdict::same;
     else if (std::fabs(m.change) <= options.tolerance * std::fabs(a)) m.verdict = Verdict::within_tolerance;
     else if (std::fabs(m.change) <= m.ci95) m.verdict = Verdict::within_ci95;
     else if (m.higher_is_worse) m.verdict = m.change > 0 ? Verdict::regression : Verdict::improvement;

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <string>
 #include <utility>
@@ -116,6 +117,9 @@ Json merge_replications(const std::vector<Json>& runs) {
     double ss = 0;
     for (Eigen::Index r = 0; r < reps; ++r)
       if (!std::isnan(m(r, c))) ss += (m(r, c) - mean[c]) * (m(r, c) - mean[c]);
+    // Equal values whose mean rounded in its last bit are equal: no spread.
+    const double ulp_spread = 4 * std::numeric_limits<double>::epsilon() * std::abs(mean[c]);
+    if (ss <= static_cast<double>(n) * ulp_spread * ulp_spread) ss = 0;
     half_width[c] = n > 1 ? std::sqrt(ss / static_cast<double>(n - 1)) * student_t_975(static_cast<unsigned>(n - 1)) /
                                 std::sqrt(static_cast<double>(n))
                           : std::nan("");
