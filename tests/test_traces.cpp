@@ -151,13 +151,15 @@ TEST_CASE("traces: a per_minute count is a whole number", "[trace][limits]") {
 TEST_CASE("traces: tools/azure-trace.py writes the sample's counts and durations", "[trace][tools]") {
   const std::string out = fmt::format("/tmp/slsim_azure_{}", ::getpid());
   std::filesystem::remove_all(out);
-  const auto python = [](const std::string& args) {
+  // The converter's output goes to a file of this process's own: test runs may overlap.
+  const std::string log = out + ".out";
+  const auto python = [&log](const std::string& args) {
     const std::string cmd =
-        fmt::format("cd '{}' && python3 tools/azure-trace.py {} >/tmp/slsim_azure.out 2>&1", SLSIM_SOURCE_DIR, args);
+        fmt::format("cd '{}' && python3 tools/azure-trace.py {} >'{}' 2>&1", SLSIM_SOURCE_DIR, args, log);
     const int status = std::system(cmd.c_str());
     Ran r;
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = slurp("/tmp/slsim_azure.out");
+    r.out = slurp(log);
     return r;
   };
   const Ran r = python(
