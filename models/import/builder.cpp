@@ -369,7 +369,8 @@ TValue Builder::function_properties(const Resource& r) const {
   const TValue* g = r.type == "AWS::Serverless::Function" ? t_.globals.find("Function") : nullptr;
   if (g == nullptr || !g->is_map()) return props;
   for (const auto& [k, v] : g->entries) {
-    auto own = std::find_if(props.entries.begin(), props.entries.end(), [&](const auto& e) { return e.first == k; });
+    const std::string& key = k;  // (clang 14 cannot capture a structured binding)
+    auto own = std::find_if(props.entries.begin(), props.entries.end(), [&](const auto& e) { return e.first == key; });
     if (own == props.entries.end()) {
       props.entries.emplace_back(k, v);
     } else if (own->second.is_map() && v.is_map()) {

@@ -11,6 +11,13 @@
 
 namespace slsim::cfn {
 
+TValue::TValue() = default;
+TValue::~TValue() = default;
+TValue::TValue(const TValue&) = default;
+TValue::TValue(TValue&&) noexcept = default;
+TValue& TValue::operator=(const TValue&) = default;
+TValue& TValue::operator=(TValue&&) noexcept = default;
+
 const TValue* TValue::find(std::string_view key) const {
   for (const auto& [k, v] : entries)
     if (k == key) return &v;

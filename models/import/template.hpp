@@ -17,6 +17,15 @@ namespace slsim::cfn {
 
 // A template value after evaluation.
 struct TValue {
+  // Declared here and defaulted in template.cpp: TValue holds vectors of
+  // itself, which clang 14 with libstdc++ 12 only accepts this way.
+  TValue();
+  ~TValue();
+  TValue(const TValue&);
+  TValue(TValue&&) noexcept;
+  TValue& operator=(const TValue&);
+  TValue& operator=(TValue&&) noexcept;
+
   enum class Kind { null, scalar, map, seq, ref, unknown };
   Kind kind = Kind::null;
   // scalar: its text. ref: the logical id. unknown: how it reads in text
