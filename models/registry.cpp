@@ -10,6 +10,7 @@
 #include "models/kinesis/kinesis.hpp"
 #include "models/lambda/lambda.hpp"
 #include "models/pricing/catalog.hpp"
+#include "models/rds/rds.hpp"
 #include "models/s3/s3.hpp"
 #include "models/ses/ses.hpp"
 #include "models/sns/sns.hpp"
@@ -37,6 +38,7 @@ const ServiceRegistry& builtin_services() {
     r.types.push_back(models::ses_type());
     r.types.push_back(models::dynamodb_type());
     r.types.push_back(models::elasticache_type());
+    r.types.push_back(models::rds_type());
     return r;
   }();
   return registry;

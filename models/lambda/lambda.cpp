@@ -120,6 +120,7 @@ class Lambda final : public Service {
   std::int64_t provisioned_ = 0;
   double error_probability_;
   std::vector<DownstreamCall> calls_;
+  std::vector<ComponentId> call_targets_;  // the distinct targets of calls_: told when an environment ends
   std::uint16_t max_async_retries_ = 2;
   SimTime max_event_age_ = 6 * kHour;
   std::optional<DownstreamCall> on_failure_;
@@ -188,6 +189,8 @@ Lambda::Lambda(const ServiceBuildContext& ctx)
     const bool chains = op == "invoke_async" || op == "send" || op == "publish";
     calls_.push_back({ctx.id_of(target), ctx.op_index(target, op), c.number("probability"), chains,
                       c.text("per") == "record"});
+    if (std::find(call_targets_.begin(), call_targets_.end(), calls_.back().target) == call_targets_.end())
+      call_targets_.push_back(calls_.back().target);
   }
   if (p.has("async")) {
     const Record& a = p.record("async");
@@ -461,7 +464,11 @@ void Lambda::continue_calls(Simulation& sim, Handle h) {
       Request& r = sim.request(inv.request);
       if (r.depth < 0xffff) ++r.depth;
     }
-    sim.call(id(), c.target, c.op, inv.request, h.bits);
+    // The call belongs to the environment's session (its handle): a database keeps
+    // the environment's connection until the environment ends (destroy_environment).
+    Environment& env = envs_.live_at(inv.env);
+    env.made_calls = true;
+    sim.set_call_session(sim.call(id(), c.target, c.op, inv.request, h.bits), envs_.handle_at(env.self).bits);
     return;
   }
   complete(sim, h, CallStatus::ok);
@@ -518,6 +525,8 @@ void Lambda::environment_idle(Simulation& sim, Environment& e) {
 
 void Lambda::destroy_environment(Simulation& sim, Environment& e) {
   const Handle h = envs_.handle_at(e.self);
+  if (e.made_calls)
+    for (const ComponentId target : call_targets_) sim.end_session(id(), target, h.bits);
   envs_.free(h);
   --environments_;
   environments_gauge_.set(sim.now(), static_cast<double>(environments_));
