@@ -601,6 +601,7 @@ ServiceType rds_type() {
                   {"execute_statement", "write 'query'"}};
   t.build = &make_service<Rds>;
   t.check = &check;
+  t.analytic = &rds_analytic;
   return t;
 }
 

@@ -9,4 +9,6 @@
 
 namespace slsim::models {
 ServiceType rds_type();
+// The analytic estimate of one service of the type (analytic.cpp).
+void rds_analytic(const AnalyticView& view, ServiceEstimate& out);
 }
