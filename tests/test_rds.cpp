@@ -343,6 +343,14 @@ services:
   db: {type: rds, engine: aurora-mysql, instance: db.t3.micro}
 )") == "t.yaml:6:51: error: services.db.instance: db.t3.micro is not offered with engine aurora-mysql (use one of "
           "'db.t3.medium', 'db.t4g.medium', 'db.r6g.large', 'db.r6g.xlarge', 'db.r6g.2xlarge', 'db.r6g.4xlarge')\n");
+  CHECK(load_error(R"(
+name: t
+duration: 1min
+workloads: [{name: w, target: db, arrival: {process: poisson, rate: 1/s}}]
+services:
+  db: {type: rds, max_connections: 10, proxy: {max_connections_percent: 5}}
+)") == "t.yaml:6:73: error: services.db.proxy.max_connections_percent: the proxy's pool would be empty: 5% of 10 "
+          "connections is less than one\n    hint: raise max_connections_percent or max_connections\n");
 }
 
 TEST_CASE("rds proxy: a pool larger than the vCPUs queues the surplus of an M/M/c queue on the vCPUs", "[rds][analyze]") {

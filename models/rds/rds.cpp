@@ -137,6 +137,16 @@ void check(const ServiceDecl& d, const Scenario& /*sc*/, Diagnostics& diags) {
     diags.error(p.get("instance").loc, p.get("instance").path,
                 fmt::format("{} is not offered with engine {} (use one of {})", cls->name, engine, quoted_list(offered)));
   }
+  if (p.has("proxy")) {
+    const std::int64_t max_connections =
+        p.has("max_connections") ? p.integer("max_connections") : rds::default_max_connections(engine, *cls);
+    const Value& percent = p.record("proxy").get("max_connections_percent");
+    if (max_connections * percent.number < 100)
+      diags.error(percent.loc, percent.path,
+                  fmt::format("the proxy's pool would be empty: {}% of {} connections is less than one",
+                              static_cast<std::int64_t>(percent.number), max_connections),
+                  "raise max_connections_percent or max_connections");
+  }
   const Value& readers = p.get("readers");
   if (!aurora && readers.given && p.integer("readers") > 0)
     diags.error(readers.loc, readers.path, fmt::format("'readers' needs an Aurora engine, but engine is {}", engine),
