@@ -398,3 +398,40 @@ services:
   CHECK(std::abs(v.mean - (total_wait_ms - borrow_ms)) < v.half_width);
   CHECK(v.half_width < 0.1 * (total_wait_ms - borrow_ms));
 }
+
+TEST_CASE("rds direct: an environment reset by a timeout gives its connection back once its query ends", "[rds]") {
+  // 3 environments call a 3 s query under a 1 s function timeout: the timeout
+  // resets each environment (its session ends) while its query still runs, so
+  // the connection closes when the query ends, at 4 s. The next burst makes 3
+  // new environments with 3 new connections: never more than 3 at once.
+  const std::string yaml = R"(
+name: t
+duration: 1min
+seed: 1
+workloads:
+  - {name: first, target: fn, arrival: {process: burst, at: 1s, count: 3, over: 0s}}
+  - {name: second, target: fn, arrival: {process: burst, at: 10s, count: 3, over: 0s}}
+services:
+  fn:
+    type: lambda
+    cold_start: 0s
+    duration: 0s
+    timeout: 1s
+    calls: [{to: db}]
+  db:
+    type: rds
+    instance: db.r6g.xlarge
+    max_connections: 3
+    query: 3s
+    connect: 0s
+)";
+  const Json r = run_scenario_text(yaml);
+  REQUIRE(balanced(r));
+  CHECK(metric(r, "services.fn.timeouts") == 6);
+  CHECK(metric(r, "services.fn.cold_starts") == 6);
+  CHECK(metric(r, "services.db.connects") == 6);
+  CHECK(metric(r, "services.db.connection_failures") == 0);
+  CHECK(metric(r, "services.db.connections_in_use.max") == 3);
+  // 3 connections from 1 s to 4 s and from 10 s to 13 s: 18 connection-seconds in 60 s.
+  CHECK(metric(r, "services.db.connections_in_use.mean") == Approx(18.0 / 60.0).epsilon(1e-12));
+}
