@@ -674,6 +674,7 @@ ServiceType cloudfront_type() {
   t.forwards = {{"request", {"origin"}}};
   t.build = &make_service<CloudFront>;
   t.check = &check_cloudfront;
+  t.analytic = &cloudfront_analytic;
   return t;
 }
 

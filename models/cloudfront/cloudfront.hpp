@@ -15,4 +15,6 @@
 
 namespace slsim::models {
 ServiceType cloudfront_type();
+// The analytic estimate of one distribution (analytic.cpp).
+void cloudfront_analytic(const AnalyticView& view, ServiceEstimate& out);
 }
