@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "sim/analysis/analytic.hpp"
 #include "support.hpp"
 
 using namespace slsim;
@@ -369,4 +370,41 @@ TEST_CASE("cloudfront: load errors", "[cloudfront][loader]") {
             "    edge_latency: {dist: lognormal, median: 15ms, p99: 80ms}\n    functions:\n"
             "      - {trigger: viewer_request, kind: cloudfront_function, duration: 300us}\n"
             "      - {trigger: origin_request, kind: lambda_edge, memory: 128MB, duration: 20ms}\n") == "(no error)");
+}
+
+TEST_CASE("cloudfront: the analytic estimate follows the request's path", "[cloudfront][analyze]") {
+  // 10/s; a viewer-request Lambda@Edge function offered 10 x 0.3 s = 3 erlangs
+  // over 4 environments blocks B = Erlang-B(4, 3); the edge hits 80%, the
+  // shield half of the rest, the origin fails 10% of what reaches it.
+  const Scenario sc = load_scenario_text(
+      "name: cdn-analytic\nduration: 100s\n"
+      "workloads: [{name: w, target: cdn, arrival: {process: poisson, rate: 10/s}}]\n"
+      "services:\n"
+      "  cdn: {type: cloudfront, origin: origin, edge_latency: 10ms, hit_ratio: 0.8, "
+      "origin_shield: {hit_ratio: 0.5, latency: 20ms}, functions: [{trigger: viewer_request, kind: lambda_edge, "
+      "concurrency: 4, duration: {dist: exponential, mean: 300ms}}]}\n"
+      "  origin: {type: external, latency: 50ms, errors: 0.1}\n",
+      "a.yaml", builtin_services());
+  const AnalyticResult r = estimate_scenario(sc);
+  const ServiceEstimate* cdn = nullptr;
+  for (const auto& s : r.services)
+    if (s.name == "cdn") cdn = &s.estimate;
+  REQUIRE(cdn != nullptr);
+  const auto figure = [&](const std::string& path) {
+    for (const AnalyticFigure& f : cdn->figures)
+      if (f.path == path) return f.count ? f.value * r.seconds : f.value;
+    FAIL("no figure " << path);
+    return 0.0;
+  };
+  const double b = erlang_b(4, 3.0);
+  const double past = 1000 * (1 - b);
+  REQUIRE(figure("requests") == Approx(1000).epsilon(1e-12));
+  REQUIRE(figure("function_invocations") == Approx(past).epsilon(1e-12));
+  REQUIRE(figure("cache.hits") == Approx(past * 0.8).epsilon(1e-12));
+  REQUIRE(figure("origin_requests") == Approx(past * 0.2 * 0.5).epsilon(1e-12));
+  const double ok = past * (0.8 + 0.2 * (0.5 + 0.5 * 0.9));
+  REQUIRE(figure("failures.total") == Approx(1000 - ok).epsilon(1e-12));
+  // An ok answer: 10 ms + 300 ms, and a miss adds 20 ms (and the origin's 50 ms when the shield misses).
+  const double mean = 0.310 + (past * 0.2 * 0.5 * 0.020 + past * 0.2 * 0.5 * 0.9 * 0.070) / ok;
+  REQUIRE(figure("latency_ms.mean") == Approx(mean * 1e3).epsilon(1e-12));
 }
