@@ -663,7 +663,7 @@ ServiceType cloudfront_type() {
   ServiceType t;
   t.name = "cloudfront";
   t.summary = "a CloudFront distribution: edge cache, Origin Shield, CloudFront Functions and Lambda@Edge, one origin";
-  t.table = {"requests",       "cache.hits",       "cache.misses", "cache.hit_ratio",   "origin_shield.hits",
+  t.table = {"requests",       "cache.hits",       "cache.misses", "cache.hit_ratio",   "evictions", "origin_shield.hits",
              "origin_requests", "function_invocations", "cold_starts", "failures.total", "data_transfer_gb",
              "latency_ms",     "latency_failed_ms"};
   t.schema = &cloudfront_schema();
