@@ -408,3 +408,70 @@ TEST_CASE("cloudfront: the analytic estimate follows the request's path", "[clou
   const double mean = 0.310 + (past * 0.2 * 0.5 * 0.020 + past * 0.2 * 0.5 * 0.9 * 0.070) / ok;
   REQUIRE(figure("latency_ms.mean") == Approx(mean * 1e3).epsilon(1e-12));
 }
+
+TEST_CASE("cloudfront: a lambda service with edge: true runs as a trigger's function", "[cloudfront][functions]") {
+  // The origin-request function is the lambda `rewrite` (every request misses):
+  // it is invoked once per request, cold-starts like any function, and bills
+  // Lambda@Edge prices: 20.2 ms at 128 MB = 21 ms billed, 0.021 x 0.125 GB-s each.
+  const std::string yaml =
+      "name: named-edge\nduration: 100s\nwarmup: 10s\nseed: 1\naccount: {{free_tier: true}}\n"
+      "workloads: [{{name: w, target: cdn, arrival: {{process: constant, rate: 10/s}}}}]\n"
+      "services:\n"
+      "  cdn: {{type: cloudfront, origin: origin, edge_latency: 0ms, hit_ratio: 0, functions: "
+      "[{{trigger: origin_request, kind: lambda_edge, function: rewrite}}]}}\n"
+      "  rewrite: {{type: lambda, edge: true, duration: 20.2ms, cold_start: 100ms{}}}\n"
+      "  origin: {{type: external, latency: 0ms}}\n";
+  const Json r = run_scenario_text(fmt::format(fmt::runtime(yaml), ""));
+  REQUIRE(balanced(r));
+  const double n = num(r, "services.cdn.functions.origin_request.invocations");
+  REQUIRE(n == num(r, "services.cdn.requests"));
+  REQUIRE(num(r, "services.rewrite.invocations") == n);
+  REQUIRE(num(r, "services.cdn.failures.total") == 0);
+  REQUIRE(num(r, "services.cdn.latency_ms.p50") == Approx(20.2).epsilon(0.004));
+  const double gb_s = num(r, "services.rewrite.billed_gb_s");
+  REQUIRE(gb_s == Approx(num(r, "services.rewrite.duration_ms.count") * 0.021 * 0.125).epsilon(1e-9));
+  REQUIRE(cost_item(r, "rewrite", "lambda@edge requests")->find("usd")->as_double() == Approx(n * 0.6e-6).epsilon(1e-12));
+  REQUIRE(cost_item(r, "rewrite", "lambda@edge duration")->find("usd")->as_double() ==
+          Approx(gb_s * 0.00005001).epsilon(1e-12));
+  REQUIRE(cost_item(r, "rewrite", "requests") == nullptr);  // no Lambda request price, no free tier
+  REQUIRE(cost_item(r, "rewrite", "free tier requests") == nullptr);
+  // Its failures fail the request.
+  const Json failing = run_scenario_text(fmt::format(fmt::runtime(yaml), ", errors: 1"));
+  REQUIRE(balanced(failing));
+  REQUIRE(num(failing, "services.cdn.failures.function_error") == num(failing, "services.rewrite.errors"));
+  REQUIRE(num(failing, "services.cdn.origin_requests") == 0);
+  REQUIRE(num(failing, "workloads.w.succeeded") == 0);
+}
+
+TEST_CASE("cloudfront: load errors of a function named by reference", "[cloudfront][loader]") {
+  const std::string head =
+      "name: t\nduration: 1s\nworkloads: [{name: w, target: c, arrival: {process: constant, rate: 1/s}}]\n"
+      "services:\n  o: {type: external}\n";
+  CHECK(load_error(head + "  f: {type: lambda, duration: 5ms}\n"
+                          "  c: {type: cloudfront, origin: o, hit_ratio: 0.5, functions: "
+                          "[{trigger: origin_request, kind: lambda_edge, function: f}]}\n") ==
+        "t.yaml:7:119: error: services.c.functions.0.function: 'f' is not declared as a Lambda@Edge function\n"
+        "    hint: add 'edge: true' to services.f (Lambda@Edge prices and limits then apply to it)\n");
+  CHECK(load_error(head + "  f: {type: lambda, edge: true, memory: 512MB, duration: 5ms}\n"
+                          "  c: {type: cloudfront, origin: o, hit_ratio: 0.5, functions: "
+                          "[{trigger: viewer_request, kind: lambda_edge, function: f}]}\n") ==
+        "t.yaml:7:119: error: services.c.functions.0.function: 'f' has 512MB of memory, but a Lambda@Edge function "
+        "on viewer_request has at most 128MB\n"
+        "    hint: set services.f.memory to 128MB, or run it on an origin trigger (up to 10,240 MB)\n");
+  CHECK(load_error(head + "  f: {type: lambda, edge: true, timeout: 10s, duration: 5ms}\n"
+                          "  c: {type: cloudfront, origin: o, hit_ratio: 0.5, functions: "
+                          "[{trigger: viewer_response, kind: lambda_edge, function: f}]}\n") ==
+        "t.yaml:7:120: error: services.c.functions.0.function: 'f' has a timeout of 10s, but a Lambda@Edge function "
+        "on viewer_response runs at most 5s\n"
+        "    hint: set services.f.timeout within the trigger's limit\n");
+  CHECK(load_error(head + "  f: {type: lambda, edge: true, duration: 5ms}\n"
+                          "  c: {type: cloudfront, origin: o, hit_ratio: 0.5, functions: "
+                          "[{trigger: origin_request, kind: lambda_edge, function: f, memory: 256MB}]}\n") ==
+        "t.yaml:7:130: error: services.c.functions.0.memory: 'memory' belongs to the function 'f' when 'function' "
+        "names it\n"
+        "    hint: set it on services.f, or leave 'function' out and declare the function inline\n");
+  CHECK(load_error(head + "  c: {type: cloudfront, origin: o, hit_ratio: 0.5, functions: "
+                          "[{trigger: origin_request, kind: lambda_edge}]}\n") ==
+        "t.yaml:6:64: error: services.c.functions.0: an edge function needs 'duration'\n"
+        "    hint: give its run time, e.g. duration: 20ms, or name a lambda service with function: NAME\n");
+}

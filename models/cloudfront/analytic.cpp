@@ -76,6 +76,14 @@ void cloudfront_analytic(const AnalyticView& view, ServiceEstimate& out) {
     decl[t] = &f;
     e.present = true;
     e.lambda_edge = f.text("kind") == "lambda_edge";
+    if (f.has("function")) {
+      // A lambda service runs it: its answer, as it estimates it.
+      const AnalyticAnswer answer = view.answer(f.text("function"), "invoke");
+      e.seconds = answer.seconds;
+      e.ok = answer.ok;
+      e.throttled = answer.throttled;
+      continue;
+    }
     e.seconds = f.dist("duration").mean() / 1e9;
     e.ok = 1 - f.number("errors");
     if (e.lambda_edge) e.memory_gb = f.size("memory") / 1024.0 / kMB;
@@ -86,6 +94,10 @@ void cloudfront_analytic(const AnalyticView& view, ServiceEstimate& out) {
     const auto t = static_cast<std::size_t>(trigger);
     FunctionEstimate& e = fn[t];
     if (!e.present) return per_s;
+    if (decl[t]->has("function")) {
+      out.flow("request", {decl[t]->text("function"), "invoke", requests > 0 ? per_s / requests : 0.0, 1});
+      return per_s * e.ok;
+    }
     if (!e.lambda_edge) {
       cf_invocations += per_s;
       return per_s * e.ok;

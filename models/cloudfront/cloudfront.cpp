@@ -40,7 +40,8 @@ struct EdgeFunction {
   EdgeFunction(const Record& f, Simulation& sim, const std::string& base)
       : trigger(trigger_of(f.text("trigger"))),
         lambda_edge(f.text("kind") == "lambda_edge"),
-        duration(f.dist("duration")),
+        named(f.has("function")),
+        duration(f.has("duration") ? f.dist("duration") : Distribution{}),
         compute_limit(f.duration("compute_limit")),
         timeout(f.has("timeout") ? f.duration("timeout") : lambda_edge_time_limit(trigger)),
         memory_gb(f.size("memory") / 1024.0 / kMB),
@@ -63,6 +64,9 @@ struct EdgeFunction {
 
   Trigger trigger;
   bool lambda_edge;
+  bool named;                 // `function: NAME`: a lambda service runs it (target, op)
+  ComponentId target = 0;
+  std::uint16_t op = 0;
   Distribution duration;
   SimTime compute_limit;
   SimTime timeout;
@@ -84,6 +88,10 @@ struct EdgeFunction {
   LatencyHistogram duration_hist, init_hist;
   double billed_gb_s = 0;
 };
+
+// Replies from a named function carry the request's handle with this bit set
+// (origin replies carry it plain). Pool generations stay below 2^31 in any run.
+constexpr std::uint64_t kFunctionTag = std::uint64_t{1} << 63;
 
 // Where a request is in the distribution. Each step is done in order; the
 // function steps are skipped when no function has that trigger.
@@ -161,6 +169,10 @@ class CloudFront final : public Service {
       const Record& f = *v.record;
       const std::string base = fmt::format("service.{}.{}.", ctx.name(), f.text("trigger"));
       functions_.push_back(std::make_unique<EdgeFunction>(f, ctx.sim(), base));
+      if (f.has("function")) {
+        functions_.back()->target = ctx.id_of(f.text("function"));
+        functions_.back()->op = ctx.op_index(f.text("function"), "invoke");
+      }
       by_trigger_[static_cast<std::size_t>(functions_.back()->trigger)] = static_cast<std::int8_t>(functions_.size() - 1);
     }
     CloudFrontAccount& account = ctx.sim().extension<CloudFrontAccount>();
@@ -184,7 +196,10 @@ class CloudFront final : public Service {
       case kEdgeArrived: advance(sim, Handle{e.data}, Step::viewer_request); return;
       case kShieldArrived: on_shield(sim, Handle{e.data}); return;
       case kFunctionDone: on_function_done(sim, Handle{e.data}, static_cast<RunEnd>(e.arg)); return;
-      case kReplyEvent: on_origin_reply(sim, Handle{e.data}, reply_status(e)); return;
+      case kReplyEvent:
+        if ((e.data & kFunctionTag) != 0) on_named_function_reply(sim, Handle{e.data & ~kFunctionTag}, reply_status(e));
+        else on_origin_reply(sim, Handle{e.data}, reply_status(e));
+        return;
       case kOriginTimeout: on_origin_timeout(sim, Handle{e.data}); return;
       case kExpire: on_expire(sim, Handle{e.data}, e.arg); return;
       default: return;
@@ -217,7 +232,8 @@ class CloudFront final : public Service {
     end_ = sim.now();
     // Lambda@Edge runs still going at the end are billed for their part inside the window.
     in_flight_.for_each_live([&](const InFlight& r) {
-      if (r.function >= 0 && functions_[static_cast<std::size_t>(r.function)]->lambda_edge) {
+      if (r.function >= 0 && functions_[static_cast<std::size_t>(r.function)]->lambda_edge &&
+          !functions_[static_cast<std::size_t>(r.function)]->named) {
         EdgeFunction& f = *functions_[static_cast<std::size_t>(r.function)];
         f.billed_gb_s += billed_gb_s(f, r.fn_began, end_);
       }
@@ -266,6 +282,12 @@ class CloudFront final : public Service {
         j["kind"] = f->lambda_edge ? "lambda_edge" : "cloudfront_function";
         j["invocations"] = f->invocations.value;
         j["errors"] = f->errors.value;
+        if (f->named) {
+          // The function's own figures (cold starts, duration, cost) are in its service's report.
+          j["throttles"] = f->throttles.value;
+          j["timeouts"] = f->timeouts.value;
+          continue;
+        }
         j["duration_ms"] = latency_json(f->duration_hist);
         if (f->lambda_edge) {
           j["cold_starts"] = f->cold_starts.value;
@@ -331,7 +353,7 @@ class CloudFront final : public Service {
                                     free_tier ? price("cloudfront.free_tier.function_invocations") : 0.0));
     double edge_requests = 0, edge_gb_s = 0;
     for (const auto& f : functions_) {
-      if (!f->lambda_edge) continue;
+      if (!f->lambda_edge || f->named) continue;  // a named function bills itself
       edge_requests += static_cast<double>(f->invocations.value);
       edge_gb_s += f->billed_gb_s;
     }
@@ -480,6 +502,13 @@ class CloudFront final : public Service {
       sim.schedule_in(ran, id(), kFunctionDone, h.bits, static_cast<std::uint16_t>(end));
       return;
     }
+    if (f.named) {
+      // A lambda service runs it: CloudFront waits for its answer.
+      f.invocations.add();
+      r.function = index;
+      sim.call(id(), f.target, f.op, sim.call_info(r.client).request, h.bits | kFunctionTag);
+      return;
+    }
     // Lambda@Edge: a warm environment, or a new one (a cold start), within the concurrency limit.
     if (f.busy >= f.concurrency) {
       f.throttles.add();
@@ -564,6 +593,27 @@ class CloudFront final : public Service {
       case RunEnd::compute_limit:
         f.over_compute_limit.add();
         fail(sim, h, fail_compute_limit_, CallStatus::error);
+        return;
+    }
+  }
+
+  void on_named_function_reply(Simulation& sim, Handle h, CallStatus status) {
+    InFlight& r = in_flight_.at(h);
+    EdgeFunction& f = *functions_[static_cast<std::size_t>(r.function)];
+    r.function = -1;
+    switch (status) {
+      case CallStatus::ok: advance(sim, h, static_cast<Step>(static_cast<int>(step_of(f.trigger)) + 1)); return;
+      case CallStatus::throttled:
+        f.throttles.add();
+        fail(sim, h, fail_function_throttled_, CallStatus::throttled);
+        return;
+      case CallStatus::error:
+        f.errors.add();
+        fail(sim, h, fail_function_error_, CallStatus::error);
+        return;
+      case CallStatus::timeout:
+        f.timeouts.add();
+        fail(sim, h, fail_function_timeout_, CallStatus::error);
         return;
     }
   }
@@ -671,7 +721,7 @@ ServiceType cloudfront_type() {
   const std::string request = "a distribution's one operation is 'request'";
   t.op_aliases = {{"GET", request}, {"get", request}, {"HEAD", request}, {"POST", request}};
   // A miss goes on to the origin.
-  t.forwards = {{"request", {"origin"}}};
+  t.forwards = {{"request", {"origin", "function"}}};
   t.build = &make_service<CloudFront>;
   t.check = &check_cloudfront;
   t.analytic = &cloudfront_analytic;

@@ -47,9 +47,17 @@ const Schema& function_schema() {
                            "concurrency)");
     kind.choices = {"cloudfront_function", "lambda_edge"};
     kind.required = true;
-    ParamSpec duration = param("duration", ParamType::distribution, "ms", "", "the function's run time per invocation");
-    duration.required = true;
+    ParamSpec duration = param("duration", ParamType::distribution, "ms", "",
+                               "the function's run time per invocation (required unless 'function' names one)");
     duration.min = 0;
+    ParamSpec function = param("function", ParamType::reference, "", "",
+                               "lambda_edge only, instead of the inline keys: a `lambda` service declared with "
+                               "`edge: true` runs as this trigger's function (its own memory, duration, calls, "
+                               "environments and report; Lambda@Edge prices)");
+    function.ref_types = {"lambda"};
+    function.edge = "function";
+    function.edge_op = EdgeOp::fixed;
+    function.edge_op_name = "invoke";
     ParamSpec compute = param("compute_limit", ParamType::duration, "ms", "1ms",
                               "cloudfront_function only: a run longer than this fails the request (AWS: under 1 ms "
                               "of compute; the exact cut-off is UNCONFIRMED)");
@@ -75,7 +83,7 @@ const Schema& function_schema() {
     const std::string edge_only = "; lambda_edge only";
     return Schema{"edge function",
                   "Code CloudFront runs on a request or response: a CloudFront Function or a Lambda@Edge function.",
-                  {trigger, kind, duration, compute, memory, timeout, lambda_param("cold_start", edge_only),
+                  {trigger, kind, duration, function, compute, memory, timeout, lambda_param("cold_start", edge_only),
                    lambda_param("idle_timeout", edge_only), lambda_param("warm_selection", edge_only), concurrency, errors},
                   {{"event_type", "write 'trigger', e.g. trigger: viewer_request"},
                    {"event", "write 'trigger', e.g. trigger: viewer_request"},
@@ -136,6 +144,47 @@ std::vector<Alias> cloudfront_aliases() {
       {"enabled", not_modelled},
       {"compress", not_modelled},
   };
+}
+
+// An edge function given as `function: NAME` (a lambda service with `edge: true`).
+void check_named_function(const Record& f, Trigger trigger, const Scenario& sc, Diagnostics& diags) {
+  const Value& function = f.get("function");
+  if (f.text("kind") != "lambda_edge") {
+    diags.error(function.loc, function.path, "'function' names a Lambda@Edge function: it needs kind: lambda_edge",
+                "a CloudFront Function is declared inline: kind: cloudfront_function, duration: 300us");
+    return;
+  }
+  for (const char* key : {"duration", "memory", "timeout", "cold_start", "idle_timeout", "warm_selection",
+                          "concurrency", "errors", "compute_limit"}) {
+    const Value& x = f.get(key);
+    if (x.given)
+      diags.error(x.loc, x.path, fmt::format("'{}' belongs to the function '{}' when 'function' names it", key, function.text),
+                  fmt::format("set it on services.{}, or leave 'function' out and declare the function inline",
+                              function.text));
+  }
+  const ServiceDecl* target = sc.find_service(function.text);
+  if (target == nullptr || target->type == nullptr || target->type->name != "lambda") return;
+  const Record& lp = target->params;
+  if (!lp.flag("edge")) {
+    diags.error(function.loc, function.path,
+                fmt::format("'{}' is not declared as a Lambda@Edge function", function.text),
+                fmt::format("add 'edge: true' to services.{} (Lambda@Edge prices and limits then apply to it)",
+                            function.text));
+    return;
+  }
+  const Value& memory = lp.get("memory");
+  if (memory.number > lambda_edge_memory_limit_bytes(trigger))
+    diags.error(function.loc, function.path,
+                fmt::format("'{}' has {} of memory, but a Lambda@Edge function on {} has at most 128MB",
+                            function.text, memory.present ? memory.text : "128MB", trigger_name(trigger)),
+                fmt::format("set services.{}.memory to 128MB, or run it on an origin trigger (up to 10,240 MB)",
+                            function.text));
+  const Value& timeout = lp.get("timeout");
+  if (round_ns(timeout.number) > lambda_edge_time_limit(trigger))
+    diags.error(function.loc, function.path,
+                fmt::format("'{}' has a timeout of {}, but a Lambda@Edge function on {} runs at most {}", function.text,
+                            timeout.text, trigger_name(trigger), viewer_trigger(trigger) ? "5s" : "30s"),
+                fmt::format("set services.{}.timeout within the trigger's limit", function.text));
 }
 
 }  // namespace
@@ -253,6 +302,17 @@ void check_cloudfront(const ServiceDecl& d, const Scenario& sc, Diagnostics& dia
     } else {
       first = &v;
     }
+    const Value& duration = f.get("duration");
+    const Value& function = f.get("function");
+    if (function.present) {
+      check_named_function(f, trigger, sc, diags);
+      continue;
+    }
+    if (!duration.present)
+      diags.error(f.loc, f.path, "an edge function needs 'duration'",
+                  kind == "lambda_edge" ? "give its run time, e.g. duration: 20ms, or name a lambda service with "
+                                          "function: NAME"
+                                        : "give its run time, e.g. duration: 300us");
     if (kind == "cloudfront_function") {
       if (!viewer_trigger(trigger))
         diags.error(f.get("kind").loc, f.get("kind").path,
