@@ -93,6 +93,11 @@ TEST_CASE("cloudfront: Origin Shield answers some edge misses and the origin the
   REQUIRE(std::fabs(num(r, "services.cdn.origin_requests") - (requests - shield_hits)) <= 5);
   // Every answer took the shield's 10 ms (the edge and the origin take none).
   REQUIRE(num(r, "services.cdn.latency_ms.p50") == Approx(10).epsilon(0.004));
+  // A TTL of 0 caches nothing, even with a hit ratio: every request goes to the origin.
+  const Json zero = run_scenario_text(cdn_scenario(", hit_ratio: 0.9, ttl: 0s, origin_shield: {hit_ratio: 0.6}"));
+  REQUIRE(num(zero, "services.cdn.cache.hits") == 0);
+  REQUIRE(num(zero, "services.cdn.origin_shield.hits") == 0);
+  REQUIRE(num(zero, "services.cdn.origin_requests") == num(zero, "services.cdn.origin_shield.misses"));
   // Turned off, the shield is not asked (nor reported).
   const Json off = run_scenario_text(cdn_scenario(", hit_ratio: 0, origin_shield: {enabled: false}"));
   REQUIRE(off.find_path("services.cdn.origin_shield") == nullptr);

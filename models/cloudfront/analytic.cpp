@@ -43,7 +43,7 @@ void cloudfront_analytic(const AnalyticView& view, ServiceEstimate& out) {
   const PriceCatalog price(view.scenario());
 
   // The caches.
-  const CacheConfig edge_config = cache_config(p);
+  const CacheConfig edge_config = distribution_cache_config(p);
   KeyedLookups lookups;
   lookups.add(view.scenario(), view.calls_by_workload("request"));
   const double edge_hit = cache_hit_ratio(edge_config, lookups);
@@ -53,7 +53,9 @@ void cloudfront_analytic(const AnalyticView& view, ServiceEstimate& out) {
   if (shield) {
     const Record& s = p.record("origin_shield");
     shield_s = s.dist("latency").mean() / 1e9;
-    if (s.has("hit_ratio")) {
+    if (p.duration("ttl") == 0) {
+      shield_hit = 0;  // nothing is cached
+    } else if (s.has("hit_ratio")) {
       shield_hit = s.number("hit_ratio");
     } else {
       // Both layers see the same keys and load what the origin answered: the

@@ -133,7 +133,7 @@ class CloudFront final : public Service {
   explicit CloudFront(const ServiceBuildContext& ctx)
       : Service(ctx.name(), "cloudfront"),
         scenario_(ctx.scenario()),
-        cache_(cache_config(ctx.params()), ctx.sim().rng("service." + ctx.name() + ".cache")),
+        cache_(distribution_cache_config(ctx.params()), ctx.sim().rng("service." + ctx.name() + ".cache")),
         edge_latency_(ctx.params().dist("edge_latency")),
         origin_timeout_(ctx.params().duration("origin_timeout")),
         latency_rng_(ctx.sim().rng("service." + ctx.name() + ".latency")),
@@ -156,10 +156,11 @@ class CloudFront final : public Service {
     origin_op_ = ctx.op_index(origin, op);
     if (p.has("origin_shield") && p.record("origin_shield").flag("enabled")) {
       const Record& s = p.record("origin_shield");
-      CacheConfig config = cache_config(p);
+      CacheConfig config = distribution_cache_config(p);
       if (s.has("hit_ratio")) config = CacheConfig{s.number("hit_ratio"), 0, 0};
       if (s.has("capacity_items"))
         config = CacheConfig{-1, static_cast<std::uint64_t>(s.integer("capacity_items")), p.duration("ttl")};
+      if (p.duration("ttl") == 0) config = CacheConfig{0.0, 0, 0};  // nothing is cached
       shield_.emplace(config, ctx.sim().rng("service." + ctx.name() + ".shield"));
       shield_latency_ = s.dist("latency");
     }

@@ -196,6 +196,11 @@ Trigger trigger_of(std::string_view name) {
   return static_cast<Trigger>(std::find(names.begin(), names.end(), name) - names.begin());
 }
 
+CacheConfig distribution_cache_config(const Record& p) {
+  if (p.duration("ttl") == 0) return CacheConfig{0.0, 0, 0};  // docs/model-assumptions.md §15.1
+  return cache_config(p);
+}
+
 // docs/model-assumptions.md §15.3.
 SimTime lambda_edge_time_limit(Trigger t) { return viewer_trigger(t) ? 5 * kSecond : 30 * kSecond; }
 double lambda_edge_memory_limit_bytes(Trigger t) { return (viewer_trigger(t) ? 128.0 : 10240.0) * kMB; }
@@ -227,7 +232,8 @@ const Schema& cloudfront_schema() {
     for (ParamSpec& p : cache_params("1d", "response")) {
       if (p.name == "ttl") {
         // The cache policy's DefaultTTL (86,400 s) and MaxTTL (31,536,000 s).
-        p.help += "; CloudFront's default TTL is 1 day, its maximum 365 days";
+        p.help = "emergent hits: a cached response expires this long after it was loaded (0s: nothing is cached, "
+                 "with hit_ratio too); CloudFront's default TTL is 1 day, its maximum 365 days";
         p.max = 31536000e9;
         p.range_hint = "CloudFront's MaxTTL is 31,536,000 s (365 days)";
       }

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/cache/item_cache.hpp"
 #include "sim/core/time.hpp"
 #include "sim/scenario/diagnostics.hpp"
 #include "sim/scenario/schema.hpp"
@@ -30,6 +31,10 @@ inline bool viewer_trigger(Trigger t) { return t == Trigger::viewer_request || t
 // run (5 s viewer, 30 s origin) and the most memory (128 MB viewer, 10,240 MB origin).
 SimTime lambda_edge_time_limit(Trigger t);
 double lambda_edge_memory_limit_bytes(Trigger t);
+
+// The edge cache's configuration: the cache parameters, except that a TTL of
+// 0 caches nothing (every lookup misses), as CloudFront does with a TTL of 0.
+CacheConfig distribution_cache_config(const Record& p);
 
 // The operation a miss sends to `origin` when `origin_op` is not given: `get`
 // when the origin has one (an S3 bucket), else the origin's default operation.
