@@ -107,7 +107,10 @@ const Schema& shield_schema() {
     std::vector<ParamSpec> params = {enabled, latency};
     for (ParamSpec& p : cache_params("1d", "response")) {
       if (p.name == "ttl") continue;  // the distribution's cache policy gives the TTL of both layers
-      p.help += " (default: the edge cache's)";
+      p.help = p.name == "hit_ratio"
+                   ? "configured hits of the shield: each lookup hits with this probability (default: as the edge cache)"
+                   : "emergent hits of the shield: it holds at most this many responses, least recently used evicted "
+                     "first, with the edge cache's ttl (default: as the edge cache)";
       params.push_back(p);
     }
     return Schema{"origin_shield",
@@ -241,7 +244,7 @@ const Schema& cloudfront_schema() {
     }
     ParamSpec shield = param("origin_shield", ParamType::record, "", "", "optional Origin Shield (a second cache layer)");
     shield.record = &shield_schema();
-    ParamSpec response_size = param("response_size", ParamType::size, "KB", "",
+    ParamSpec response_size = param("response_size", ParamType::size, "MB", "",
                                     "bytes sent to the viewer per answer, for data transfer out (default: the "
                                     "request's payload, the workload's `payload:`)");
     response_size.min = 0;
