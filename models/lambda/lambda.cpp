@@ -125,6 +125,7 @@ class Lambda final : public Service {
   SimTime max_event_age_ = 6 * kHour;
   std::optional<DownstreamCall> on_failure_;
   bool stop_loops_ = true;
+  bool edge_ = false;  // a Lambda@Edge function: its own prices, no free tier (docs/model-assumptions.md §15.3)
   std::vector<ComponentId> event_sources_;  // queues and streams whose consumer this function is
   LambdaAccount& account_;
   // 1000 new environments per 10 s per function: 100/s, burst 1000 (docs/model-assumptions.md §1.2).
@@ -204,6 +205,7 @@ Lambda::Lambda(const ServiceBuildContext& ctx)
     }
   }
   stop_loops_ = p.text("recursive_loop") == "terminate";
+  edge_ = p.flag("edge");
   // Event sources: services whose `consumer.function` is this function (their batch
   // invocations count in the recursion depth like asynchronous ones).
   for (const auto& decl : ctx.scenario().services) {
@@ -611,8 +613,10 @@ void Lambda::finish(Simulation& sim) {
   invocations_.for_each_live([&](const Invocation& inv) {
     (envs_.live_at(inv.env).provisioned ? provisioned_gb_s_ : on_demand_gb_s_) += billed_gb_s(inv, end_);
   });
-  account_.usage.push_back({name(), arm_, provisioned_ == 0, static_cast<double>(invocations_count_.value),
-                            on_demand_gb_s_});
+  // Lambda@Edge is priced on its own: it shares no tier or free tier with the account's functions.
+  if (!edge_)
+    account_.usage.push_back({name(), arm_, provisioned_ == 0, static_cast<double>(invocations_count_.value),
+                              on_demand_gb_s_});
 }
 
 void Lambda::sample(TimeSeriesRow& row) {
@@ -657,6 +661,13 @@ void Lambda::bill(CostLedger& ledger, const BillingPeriod& period) const {
   const PriceCatalog price(scenario_);
   const bool free_tier = scenario_.account.flag("free_tier") && provisioned_ == 0;
   const double requests = static_cast<double>(invocations_count_.value);
+  if (edge_) {
+    // Lambda@Edge: flat prices, 1 ms steps, no free tier (docs/model-assumptions.md §15.3).
+    const double gb_s = on_demand_gb_s_ + provisioned_gb_s_;
+    ledger.add(name(), "lambda@edge requests", requests, "requests", requests * price("lambda_edge.request"));
+    if (gb_s > 0) ledger.add(name(), "lambda@edge duration", gb_s, "GB-s", gb_s * price("lambda_edge.duration"));
+    return;
+  }
   ledger.add(name(), "requests", requests, "requests", requests * price("lambda.request"));
   // Duration: tiers apply to the account's monthly volume per architecture; this
   // function pays its share of the tiered cost in proportion to its GB-s.

@@ -151,6 +151,23 @@ const std::vector<PriceEntry>& us_east_1() {
       {"apigateway.cache.58.2GB", 1.000, "cache-hour", "§14.2 (UNCONFIRMED)"},
       {"apigateway.cache.118GB", 1.900, "cache-hour", "§14.2 (UNCONFIRMED)"},
       {"apigateway.cache.237GB", 3.800, "cache-hour", "§14.2 (UNCONFIRMED)"},
+      // CloudFront (§15.4): US/Europe prices; the always-free tier is per account and month.
+      {"cloudfront.request.https", 1.0e-6, "request", "§15.4: $0.0100 per 10,000 HTTPS requests"},
+      {"cloudfront.request.http", 7.5e-7, "request", "§15.4: $0.0075 per 10,000 HTTP requests (UNCONFIRMED)"},
+      {"cloudfront.transfer.tier1", 0.085, "GB", "§15.4: first 10 TB per month"},
+      {"cloudfront.transfer.tier2", 0.080, "GB", "§15.4: next 40 TB"},
+      {"cloudfront.transfer.tier3", 0.060, "GB", "§15.4: next 100 TB"},
+      {"cloudfront.transfer.tier4", 0.040, "GB", "§15.4: next 350 TB"},
+      {"cloudfront.transfer.tier5", 0.030, "GB", "§15.4: next 524 TB (UNCONFIRMED)"},
+      {"cloudfront.transfer.tier6", 0.025, "GB", "§15.4: next 4 PB (UNCONFIRMED)"},
+      {"cloudfront.transfer.tier7", 0.020, "GB", "§15.4: over 5 PB"},
+      {"cloudfront.free_tier.requests", 10.0e6, "requests/month", "§15.4: always free"},
+      {"cloudfront.free_tier.transfer_gb", 1024, "GB/month", "§15.4: 1 TB always free"},
+      {"cloudfront.function.invocation", 1.0e-7, "invocation", "§15.3: CloudFront Functions, $0.10 per 1M"},
+      {"cloudfront.free_tier.function_invocations", 2.0e6, "invocations/month", "§15.3: always free"},
+      {"cloudfront.origin_shield.request", 7.5e-7, "request", "§15.2: $0.0075 per 10,000 requests (UNCONFIRMED)"},
+      {"lambda_edge.request", 6.0e-7, "request", "§15.3: $0.60 per 1M, no free tier"},
+      {"lambda_edge.duration", 0.00005001, "GB-s", "§15.3: per GB-s in 1 ms steps, no free tier"},
   };
   return prices;
 }

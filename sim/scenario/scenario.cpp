@@ -1,5 +1,6 @@
 #include "sim/scenario/scenario.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -239,6 +240,8 @@ std::string edge_operation(const ParamSpec& s, const ServiceType& target, const 
       if (holder != nullptr && holder->schema != nullptr && holder->schema->find(s.edge_op_name) != nullptr &&
           holder->has(s.edge_op_name))
         return holder->text(s.edge_op_name);
+      for (const std::string& op : s.edge_op_prefer)
+        if (std::find(target.ops.begin(), target.ops.end(), op) != target.ops.end()) return op;
       return fallback;
   }
   return fallback;

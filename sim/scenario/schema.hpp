@@ -64,6 +64,7 @@ struct ParamSpec {
   std::string edge;                    // reference: the topology edge label ("integration", "dlq", ...)
   EdgeOp edge_op = EdgeOp::target_default;  // reference: the operation sent along the edge
   std::string edge_op_name;            // EdgeOp::fixed: the operation; EdgeOp::from_key: the sibling key
+  std::vector<std::string> edge_op_prefer;  // EdgeOp::from_key without the key: the first of these the target has, else its default
   const Schema* record = nullptr;      // record, and the element schema of list/map of records
   std::vector<ParamSpec> element;      // list/map: exactly one element spec
   std::string discriminator;           // variant: e.g. "process"
