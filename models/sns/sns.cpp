@@ -287,7 +287,7 @@ bool check_protocol(const Record& s, const Scenario& sc, bool fifo_topic, Diagno
   if (outside_aws(proto)) {
     if (to.present)
       diags.error(to.loc, to.path,
-                  fmt::format("{} subscription delivers outside AWS and has no 'to'", a_or_an(proto)),
+                  fmt::format("an {} subscription delivers outside AWS and has no 'to'", proto),
                   "leave 'to' out (name the subscription with 'name:' if you like)");
     if (proto == "sms" && s.get("country").present && !s.get("sms_price").present &&
         s.text("country") != "US")
@@ -298,7 +298,7 @@ bool check_protocol(const Record& s, const Scenario& sc, bool fifo_topic, Diagno
   }
   if (!to.present) {
     diags.error(s.loc, s.path,
-                protocol.present ? fmt::format("{} subscription needs its endpoint: 'to: SERVICE'", a_or_an(proto))
+                protocol.present ? fmt::format("an {} subscription needs its endpoint: 'to: SERVICE'", proto)
                                  : "a subscription needs 'to: SERVICE' (an sqs queue or a lambda function) or a "
                                    "'protocol' of email, email-json or sms",
                 "e.g. subscribers: [{to: QUEUE}, {protocol: email}]");
@@ -307,7 +307,7 @@ bool check_protocol(const Record& s, const Scenario& sc, bool fifo_topic, Diagno
   if (type.empty()) return false;
   if (is_http(proto) && type != "external") {
     diags.error(to.loc, to.path,
-                fmt::format("{} subscription delivers to an external service, but '{}' is {}", a_or_an(proto), to.text,
+                fmt::format("an {} subscription delivers to an external service, but '{}' is {}", proto, to.text,
                             a_or_an(type)),
                 "leave 'protocol' out: the protocol follows from the endpoint's type");
     return false;
@@ -753,10 +753,21 @@ class Sns final : public Service {
 
 }  // namespace
 
+std::string sns_protocol(const Record& subscriber, const Scenario& sc) { return protocol_of(subscriber, sc); }
+
+std::uint32_t sns_policy_retries(const Record& subscriber, const Scenario& sc) {
+  const std::string protocol = protocol_of(subscriber, sc);
+  if (outside_aws(protocol)) return customer_managed_policy().retries();
+  if (is_http(protocol))
+    return subscriber.has("delivery_policy") ? http_policy(subscriber.record("delivery_policy")).retries()
+                                             : default_http_policy().retries();
+  return aws_managed_policy().retries();
+}
+
 ServiceType sns_type() {
   ServiceType t;
   t.name = "sns";
-  t.summary = "an SNS topic: fan-out to queues and functions, filters, the AWS-managed delivery retry policy, DLQs";
+  t.summary = "an SNS topic: fan-out to queues, functions, HTTP(S), e-mail and SMS, filters, delivery policies, DLQs";
   t.table = {"published", "delivered", "filtered", "retries", "failed", "to_dlq"};
   t.schema = &sns_schema();
   t.ops = {"publish"};
