@@ -246,8 +246,8 @@ const Schema& sns_schema() {
                                "(256 KB historically; whether SNS was raised to 1 MB is UNCONFIRMED)");
     max_size.min = 1;
     max_size.max = 1048576;
-    return Schema{"sns", "An Amazon SNS topic: fan-out to SQS queues and Lambda functions with filters, the AWS-managed "
-                         "delivery retry policy and subscription dead-letter queues.",
+    return Schema{"sns", "An Amazon SNS topic: fan-out to SQS queues, Lambda functions, HTTP(S) endpoints, e-mail and "
+                         "SMS with filters, each protocol's delivery retry policy and subscription dead-letter queues.",
                   {subscribers, fifo, latency, jitter, max_size},
                   {{"subscriptions", "write 'subscribers:', e.g. subscribers: [{to: QUEUE}, {to: FUNCTION}]"},
                    {"subscription", "write 'subscribers:', e.g. subscribers: [{to: QUEUE}, {to: FUNCTION}]"},
