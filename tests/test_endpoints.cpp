@@ -277,6 +277,20 @@ TEST_CASE("s3: notifications go to queues, topics and event buses, once per obje
           "notifications: [{queue: QUEUE}, {function: FN}]\n");
 }
 
+TEST_CASE("s3: a queue or topic destination of large objects gets a warning about the event's size",
+          "[s3][notifications][loader]") {
+  const std::string yaml =
+      "name: t\nduration: 1min\n"
+      "workloads: [{name: up, target: bucket, op: put, payload: 2MB, arrival: {process: constant, rate: 1/s}}]\n"
+      "services:\n  bucket: {type: s3, notifications: [{queue: q}, {bus: b}]}\n  q: {type: sqs}\n"
+      "  b: {type: eventbridge, rules: [{to: q}]}\n";
+  REQUIRE(load_scenario_text(yaml, "t.yaml", builtin_services()).warnings.str() ==
+          "t.yaml:5:46: warning: services.bucket.notifications.0.queue: 'q' gets each event with the object's size "
+          "(2MB from workload 'up'), not the 1 KB or so of a real S3 event: its request count and size limit see the "
+          "object\n    hint: where the queue's or topic's cost matters more than the bucket's, give the workload the "
+          "event's size as its payload, e.g. payload: 1KB\n");
+}
+
 TEST_CASE("eventbridge: custom puts are billed, AWS service events are not", "[eventbridge][cost]") {
   const Json r = run_scenario_text(
       "name: t\nduration: 100s\n"

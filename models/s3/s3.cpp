@@ -104,9 +104,26 @@ enum : std::uint16_t { kOpPut = 0, kOpGet = 1 };
 // The keys of a notification's destinations and the operation each is sent.
 constexpr const char* kDestinations[] = {"function", "queue", "topic", "bus"};
 
-void check(const ServiceDecl& d, const Scenario& /*sc*/, Diagnostics& diags) {
+void check(const ServiceDecl& d, const Scenario& sc, Diagnostics& diags) {
   for (const Value& item : d.params.get("notifications").items) {
     if (!item.record) continue;
+    // A queue or topic gets the event with the put's payload size (docs/model-assumptions.md §18.2).
+    for (const char* k : {"queue", "topic"}) {
+      const Value& to = item.record->get(k);
+      if (!to.present) continue;
+      for (const WorkloadDecl& w : sc.workloads) {
+        if (!w.params.has("target") || w.params.text("target") != d.name || !w.params.has("payload") ||
+            w.params.size("payload") <= 64.0 * 1024)
+          continue;
+        diags.warning(to.loc, to.path,
+                      fmt::format("'{}' gets each event with the object's size ({} from workload '{}'), not the "
+                                  "1 KB or so of a real S3 event: its request count and size limit see the object",
+                                  to.text, w.params.get("payload").text, w.name),
+                      "where the queue's or topic's cost matters more than the bucket's, give the workload the "
+                      "event's size as its payload, e.g. payload: 1KB");
+        break;
+      }
+    }
     int given = 0;
     for (const char* k : kDestinations) given += item.record->get(k).present ? 1 : 0;
     if (given != 1)
