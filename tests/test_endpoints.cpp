@@ -240,6 +240,20 @@ TEST_CASE("sns email and sms: deliveries are billed per notification", "[sns][em
   REQUIRE(metric(r.result, "cost.by_service.topic") == Approx(1000 * (5e-7 + 2e-5 + 0.00645 + 0.05)).epsilon(1e-12));
   REQUIRE(metric(r.result, "accounting.succeeded") == 999);
   REQUIRE(balanced(r.result));
+  // With the free tier: the month's notifications (the window x 25,920) less 1,000 e-mails and
+  // 100,000 HTTP/S notifications, charged to the window in proportion.
+  const Run free = run(
+      "name: t\nduration: 100s\naccount: {free_tier: true}\n"
+      "workloads: [{name: w, target: topic, arrival: {process: constant, rate: 10/s}}]\n"
+      "services:\n"
+      "  topic: {type: sns, latency: 0ms, subscribers: [{protocol: email, latency: 1ms}, {protocol: https, to: hook}]}\n"
+      "  hook: {type: external}\n");
+  const double scale = 30.0 * 86400 / 100;
+  const double month = 1000 * scale;
+  const double publishes = (month - 1e6) * 5e-7 / scale;
+  const double emails = (month - 1000) * 2e-5 / scale;
+  const double http = (month - 1e5) * 6e-7 / scale;
+  REQUIRE(metric(free.result, "cost.by_service.topic") == Approx(publishes + emails + http).epsilon(1e-12));
 }
 
 TEST_CASE("s3: notifications go to queues, topics and event buses, once per object each", "[s3][notifications]") {
