@@ -57,7 +57,7 @@ const Schema& alb_schema() {
                                "bytes of each response; processed bytes are the request payload plus this. A lambda "
                                "target's response above 1 MB gets the client a 502");
     response.min = 0;
-    response.max = 1e9;
+    response.max = 1073741824.0;  // 1 GB
     return Schema{"alb",
                   "An Application Load Balancer with one target group: a Lambda function or an external server pool.",
                   {target, latency, idle, rules, reuse, response},

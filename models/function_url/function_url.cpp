@@ -41,7 +41,7 @@ const Schema& function_url_schema() {
                                "bytes of each response; above the invoke mode's limit the client gets an error after "
                                "the function ran");
     response.min = 0;
-    response.max = 1e9;
+    response.max = 1073741824.0;  // 1 GB
     return Schema{"function_url", "A Lambda function URL: an HTTPS endpoint of one function, without API Gateway.",
                   {function, mode, latency, response},
                   {{"target_function_arn", "write 'function: FUNCTION' (its name under services:)"},
