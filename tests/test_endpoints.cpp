@@ -3,6 +3,7 @@
 // ALB (LCU arithmetic, 502/503/504, the Lambda body limit) and function URLs.
 // The HTTP cases deliver to a test-only `external` type that records when it
 // was called and refuses with the configured probability, so timings are exact.
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -363,7 +364,32 @@ TEST_CASE("alb: a server pool's LCUs and cost are exact arithmetic of the run's 
   REQUIRE(metric(r, "services.lb.lcu.rule_evaluations") == Approx(0.5).epsilon(1e-12));
   REQUIRE(metric(r, "services.lb.lcu.processed_bytes") == Approx(by_bytes).epsilon(1e-12));
   REQUIRE(metric(r, "services.lb.lcu.lcus") == Approx(by_bytes).epsilon(1e-12));
+  REQUIRE(metric(r, "services.lb.lcu.lcu_hours") == Approx(by_bytes * hours).epsilon(1e-12));
   REQUIRE(metric(r, "cost.by_service.lb") == Approx(hours * 0.0225 + by_bytes * hours * 0.008).epsilon(1e-12));
+}
+
+TEST_CASE("alb: each hour is billed its own largest dimension", "[alb][cost]") {
+  // Hour 1: 36,000 small requests (new connections dominate); hour 2: 3,600 requests of
+  // 1 MB (processed bytes dominate). Billing the window's means would take one dimension.
+  const Json r = run_scenario_text(
+      "name: t\nduration: 2h\n"
+      "workloads:\n"
+      "  - {name: small, target: lb, payload: 1KB, arrival: {process: burst, at: 10min, count: 36000, over: 10min}}\n"
+      "  - {name: large, target: lb, payload: 1MB, arrival: {process: burst, at: 90min, count: 3600, over: 10min}}\n"
+      "services:\n"
+      "  lb: {type: alb, target: pool, latency: 0ms, response_size: 0KB}\n"
+      "  pool: {type: external, latency: 0ms}\n");
+  REQUIRE(metric(r, "services.lb.requests") == 39600);
+  const double gb = 1073741824.0;
+  const double hour1 = std::max(36000.0 / 3600 / 25, 36000.0 * 1024 / gb);  // new connections: 0.4 LCU
+  const double hour2 = std::max(3600.0 / 3600 / 25, 3600.0 * 1048576 / gb);  // processed bytes: 3.5 LCU
+  REQUIRE(hour1 == Approx(0.4));
+  REQUIRE(metric(r, "services.lb.lcu.lcu_hours") == Approx(hour1 + hour2).epsilon(1e-9));
+  REQUIRE(metric(r, "services.lb.lcu.lcus") == Approx((hour1 + hour2) / 2).epsilon(1e-9));
+  // The window's means would give less: max(39,600 / 7,200 s / 25, bytes / 2 h).
+  const double means = std::max(39600.0 / 7200 / 25, (36000.0 * 1024 + 3600.0 * 1048576) / gb / 2);
+  REQUIRE(means * 2 < hour1 + hour2);
+  REQUIRE(metric(r, "cost.by_service.lb") == Approx(2 * 0.0225 + (hour1 + hour2) * 0.008).epsilon(1e-9));
 }
 
 TEST_CASE("alb: target failures become 502, 503 and 504", "[alb]") {

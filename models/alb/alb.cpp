@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -84,6 +85,13 @@ void check(const ServiceDecl& d, const Scenario& sc, Diagnostics& diags) {
                   "return less than 1MB, or put the function behind API Gateway or a function URL");
 }
 
+// What one hour of the window used (AWS bills each hour's largest dimension).
+struct HourUsage {
+  double requests = 0;
+  double bytes = 0;
+  double active_ns = 0;  // integral of the connections open over the hour (connection-ns)
+};
+
 // A request from the moment it reaches the load balancer until it is answered.
 struct InFlight {
   CallHandle client;
@@ -122,10 +130,35 @@ class Alb final : public Service {
     for (Counter* c : {&requests_, &rejected_, &e502_, &e503_, &e504_, &late_replies_}) c->reset();
     processed_bytes_ = 0;
     active_.reset(now);
+    hours_.clear();
+    window_start_ = last_change_ = now;
     latency_hist_.reset();
     failed_latency_hist_.reset();
   }
-  void finish(Simulation& sim) override { end_ = sim.now(); }
+  void finish(Simulation& sim) override {
+    end_ = sim.now();
+    integrate(end_);
+  }
+
+  // The billed LCU-hours of the window: each hour's largest dimension x the part of
+  // the hour inside the window (docs/model-assumptions.md §18.4).
+  double lcu_hours() const {
+    double total = 0;
+    for (std::size_t h = 0; h < hours_.size(); ++h) {
+      const SimTime from = window_start_ + static_cast<SimTime>(h) * kHour;
+      const SimTime span = std::min(kHour, end_ - from);
+      if (span <= 0) break;
+      const double seconds = static_cast<double>(span) / 1e9;
+      AlbUsage u;
+      u.new_connections = hours_[h].requests / requests_per_connection_;
+      u.active_connections = hours_[h].active_ns / static_cast<double>(span);
+      u.processed_bytes = hours_[h].bytes;
+      u.rule_evaluations = hours_[h].requests * static_cast<double>(billable_rules_);
+      u.lambda_target = lambda_;
+      total += alb_lcus(u, seconds).lcus * seconds / 3600.0;
+    }
+    return total;
+  }
 
   AlbUsage usage(double seconds) const {
     AlbUsage u;
@@ -158,7 +191,10 @@ class Alb final : public Service {
     lcu["active_connections"] = l.active_connections;
     lcu["processed_bytes"] = l.processed_bytes;
     lcu["rule_evaluations"] = l.rule_evaluations;
-    lcu["lcus"] = l.lcus;
+    // Billed: each hour's largest dimension; over a window of an hour or less, the largest of the above.
+    const double hours = measured_seconds / 3600.0;
+    lcu["lcu_hours"] = lcu_hours();
+    lcu["lcus"] = hours > 0 ? lcu_hours() / hours : 0.0;
     out["latency_ms"] = latency_json(latency_hist_);                // 2xx answers
     out["latency_failed_ms"] = latency_json(failed_latency_hist_);  // rejected, 502, 503, 504
   }
@@ -176,25 +212,53 @@ class Alb final : public Service {
     const double hours = seconds / 3600.0;
     ledger.add(name(), "load balancer hours", hours, "ALB-hours", hours * price("alb.hour"), CostBasis::time,
                "billed by the hour whatever the traffic");
-    const double lcu_hours = alb_lcus(usage(seconds), seconds).lcus * hours;
-    ledger.add(name(), "LCU hours", lcu_hours, "LCU-hours", lcu_hours * price("alb.lcu_hour"), CostBasis::usage,
-               "the window's mean LCUs (the largest dimension) x its hours");
+    const double billed = lcu_hours();
+    ledger.add(name(), "LCU hours", billed, "LCU-hours", billed * price("alb.lcu_hour"), CostBasis::usage,
+               "each hour's largest dimension, for the part of the hour in the window");
   }
 
  private:
   enum : std::uint16_t { kForward = kFirstComponentEvent, kIdleTimeout };
   static constexpr double kGB = 1073741824.0;
 
+  // Adds the connections open since the last change to the hours they fell in.
+  void integrate(SimTime now) {
+    SimTime t = last_change_;
+    while (t < now && open_ > 0) {
+      const std::size_t i = hour_index(t);
+      const SimTime until = std::min(now, window_start_ + static_cast<SimTime>(i + 1) * kHour);
+      hour(t).active_ns += static_cast<double>(open_) * static_cast<double>(until - t);
+      t = until;
+    }
+    last_change_ = now;
+  }
+  std::size_t hour_index(SimTime t) const {
+    return t > window_start_ ? static_cast<std::size_t>((t - window_start_) / kHour) : 0;
+  }
+  HourUsage& hour(SimTime t) {
+    const std::size_t i = hour_index(t);
+    if (hours_.size() <= i) hours_.resize(i + 1);
+    return hours_[i];
+  }
+  void set_open(SimTime now, std::uint64_t open) {
+    integrate(now);
+    open_ = open;
+    active_.set(now, static_cast<double>(open_));
+  }
+
   void on_request(Simulation& sim, CallHandle call) {
     requests_.add();
     const std::uint64_t bytes = sim.request(sim.call_info(call).request).payload_bytes;
     processed_bytes_ += static_cast<double>(bytes);
     const SimTime now = sim.now();
-    active_.set(now, static_cast<double>(++open_));
+    HourUsage& this_hour = hour(now);
+    this_hour.requests += 1;
+    this_hour.bytes += static_cast<double>(bytes);
+    set_open(now, open_ + 1);
     if (lambda_ && static_cast<double>(bytes) > kLambdaBodyLimit) {
       // The body cannot go to a Lambda target: refused before any call.
       rejected_.add();
-      active_.set(now, static_cast<double>(--open_));
+      set_open(now, open_ - 1);
       failed_latency_hist_.record(0);
       sim.reply(call, CallStatus::error);
       return;
@@ -216,6 +280,7 @@ class Alb final : public Service {
     switch (status) {
       case CallStatus::ok:
         processed_bytes_ += response_bytes_;
+        hour(sim.now()).bytes += response_bytes_;
         if (lambda_ && response_bytes_ > kLambdaBodyLimit) {  // the response cannot come back: 502
           e502_.add();
           answer(sim, h, CallStatus::error);
@@ -238,7 +303,7 @@ class Alb final : public Service {
   void answer(Simulation& sim, Handle h, CallStatus status) {
     const InFlight f = in_flight_.at(h);
     in_flight_.free(h);
-    active_.set(sim.now(), static_cast<double>(--open_));
+    set_open(sim.now(), open_ - 1);
     (status == CallStatus::ok ? latency_hist_ : failed_latency_hist_).record(sim.now() - f.arrival);
     sim.reply(f.client, status);
   }
@@ -256,6 +321,8 @@ class Alb final : public Service {
   Pool<InFlight> in_flight_;
   std::uint64_t open_ = 0;
   double processed_bytes_ = 0;
+  std::vector<HourUsage> hours_;  // by hour of the measured window
+  SimTime window_start_ = 0, last_change_ = 0;
   Counter requests_, rejected_, e502_, e503_, e504_, late_replies_;
   TimeWeightedGauge active_;
   LatencyHistogram latency_hist_, failed_latency_hist_;
