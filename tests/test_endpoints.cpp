@@ -197,6 +197,9 @@ TEST_CASE("sns http: a delivery policy that breaks AWS's limits does not load", 
   REQUIRE(test_load_error(one_publish("1min", "[{to: q, delivery_policy: {num_retries: 1}}]", "  q: {type: sqs}\n")) ==
           "t.yaml:5:61: error: services.topic.subscribers.0.delivery_policy: 'delivery_policy' applies to http and "
           "https subscriptions only\n    hint: leave it out of this subscription\n");
+  REQUIRE(test_load_error(one_publish("1min", "[{to: q}, {protocol: email, name: q}]", "  q: {type: sqs}\n")) ==
+          "t.yaml:5:69: error: services.topic.subscribers.q.name: two subscriptions of this topic are named 'q'\n"
+          "    hint: give one of them another 'name'\n");
   REQUIRE(test_load_error(one_publish("1min", "[{protocol: sms, country: DE}]")) ==
           "t.yaml:5:61: error: services.topic.subscribers.0.country: no SMS price for country 'DE' in the catalog (it "
           "has US only)\n    hint: give the price of one message with 'sms_price', e.g. sms_price: 0.05\n");

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -365,10 +366,25 @@ void check(const ServiceDecl& d, const Scenario& sc, Diagnostics& diags) {
     diags.warning(subscribers.loc, subscribers.path, "a topic without subscribers delivers nothing",
                   "publishes still succeed and are billed");
   std::vector<std::string> seen;
+  std::vector<std::pair<std::string, bool>> names;  // (the name results use, taken from `to`)
+  std::size_t position = 0;
   for (const Value& item : subscribers.items) {
+    ++position;
     if (!item.record) continue;
     const Record& s = *item.record;
     check_policy(s, diags);
+    // The name the results use for the subscription: unique within the topic.
+    const std::string shown = s.has("name") ? s.text("name")
+                              : s.has("to") ? s.text("to")
+                                            : fmt::format("{}-{}", protocol_of(s, sc), position);
+    const bool from_to = !s.has("name") && s.has("to");  // a repeated endpoint is reported below
+    const auto same = std::find_if(names.begin(), names.end(), [&](const auto& n) { return n.first == shown; });
+    if (same != names.end() && !(from_to && same->second)) {
+      const Value& at = s.has("name") ? s.get("name") : item;
+      diags.error(at.loc, at.path, fmt::format("two subscriptions of this topic are named '{}'", shown),
+                  "give one of them another 'name'");
+    }
+    names.emplace_back(shown, from_to);
     const bool aws_endpoint = check_protocol(s, sc, fifo_topic, diags);
     const Value& to = s.get("to");
     if (to.present) {
