@@ -499,7 +499,10 @@ class Sns final : public Service {
       Subscriber sub;
       const std::string protocol = protocol_of(s, ctx.scenario());
       sub.filter = s.number("filter");
-      sub.kind = is_http(protocol) ? Kind::http : protocol == "sms" ? Kind::sms : outside_aws(protocol) ? Kind::email : Kind::aws;
+      sub.kind = is_http(protocol)       ? Kind::http
+                 : protocol == "sms"     ? Kind::sms
+                 : outside_aws(protocol) ? Kind::email
+                                         : Kind::aws;
       if (s.has("to")) {
         sub.name = s.text("to");
         const ServiceDecl* d = ctx.scenario().find_service(sub.name);
@@ -541,6 +544,7 @@ class Sns final : public Service {
   // Notifications handed to HTTP/S and e-mail endpoints (each copy once, retries included).
   std::uint64_t http_notifications() const { return notifications_[static_cast<std::size_t>(Kind::http)].value; }
   std::uint64_t email_notifications() const { return notifications_[static_cast<std::size_t>(Kind::email)].value; }
+  std::uint64_t sms_notifications() const { return notifications_[static_cast<std::size_t>(Kind::sms)].value; }
 
   void handle(Simulation& sim, const Event& e) override {
     switch (e.kind) {
@@ -590,7 +594,7 @@ class Sns final : public Service {
       n = Json::object();
       if (has_kind_[static_cast<std::size_t>(Kind::http)]) n["http"] = http_notifications();
       if (has_kind_[static_cast<std::size_t>(Kind::email)]) n["email"] = email_notifications();
-      if (has_kind_[static_cast<std::size_t>(Kind::sms)]) n["sms"] = notifications_[static_cast<std::size_t>(Kind::sms)].value;
+      if (has_kind_[static_cast<std::size_t>(Kind::sms)]) n["sms"] = sms_notifications();
     }
   }
 
@@ -616,11 +620,12 @@ class Sns final : public Service {
     // Deliveries outside AWS (docs/model-assumptions.md §18.1): HTTP/S and e-mail per
     // notification after the account's monthly free tier (UNCONFIRMED), SMS per message.
     const bool free_tier = scenario_.account.flag("free_tier");
-    const auto delivery_line = [&](Kind kind, const char* line, const char* unit, const char* price, const char* free_key,
-                                    std::uint64_t (Sns::*count)() const) {
+    const auto delivery_line = [&](Kind kind, const char* line, const char* unit, const char* price,
+                                   const char* free_key, std::uint64_t (Sns::*count)() const) {
       if (!has_kind_[static_cast<std::size_t>(kind)]) return;
       std::vector<TierUsage> usage;
-      for (const Sns* t : account_->topics) usage.push_back({static_cast<double>((t->*count)()), period.usage_to_month(t->name())});
+      for (const Sns* t : account_->topics)
+        usage.push_back({static_cast<double>((t->*count)()), period.usage_to_month(t->name())});
       const double n = static_cast<double>((this->*count)());
       const std::vector<Tier> per{{std::numeric_limits<double>::infinity(), prices(price)}};
       ledger.add(name(), line, n, unit, shared_tiered_cost(n, usage, per, free_tier ? prices(free_key) : 0.0));
@@ -630,8 +635,7 @@ class Sns final : public Service {
     delivery_line(Kind::email, "email deliveries", "notifications", "sns.delivery.email", "sns.free_tier.email",
                   &Sns::email_notifications);
     if (has_kind_[static_cast<std::size_t>(Kind::sms)])
-      ledger.add(name(), "sms", static_cast<double>(notifications_[static_cast<std::size_t>(Kind::sms)].value), "messages",
-                 sms_usd_);
+      ledger.add(name(), "sms", static_cast<double>(sms_notifications()), "messages", sms_usd_);
   }
 
  private:
