@@ -1,5 +1,6 @@
 // The one place that lists the service types: one line per type.
 #include "models/account.hpp"
+#include "models/alb/alb.hpp"
 #include "models/apigateway/apigateway.hpp"
 #include "models/cloudfront/cloudfront.hpp"
 #include "models/dynamodb/dynamodb.hpp"
@@ -8,6 +9,7 @@
 #include "models/eventbridge/scheduler.hpp"
 #include "models/external/external.hpp"
 #include "models/firehose/firehose.hpp"
+#include "models/function_url/function_url.hpp"
 #include "models/kinesis/kinesis.hpp"
 #include "models/lambda/lambda.hpp"
 #include "models/pricing/catalog.hpp"
@@ -41,6 +43,8 @@ const ServiceRegistry& builtin_services() {
     r.types.push_back(models::elasticache_type());
     r.types.push_back(models::rds_type());
     r.types.push_back(models::cloudfront_type());
+    r.types.push_back(models::alb_type());
+    r.types.push_back(models::function_url_type());
     return r;
   }();
   return registry;

@@ -49,6 +49,13 @@ const std::vector<PriceEntry>& us_east_1() {
       {"sns.publish", 5.0e-7, "publish", "§3: standard topics"},
       {"sns.delivery.http", 6.0e-7, "delivery", "§3: HTTP/S deliveries"},
       {"sns.free_tier.publishes", 1.0e6, "publishes/month", "§3"},
+      {"sns.delivery.email", 2.0e-5, "notification", "§18.1: e-mail and e-mail-JSON, $2.00 per 100K"},
+      {"sns.free_tier.http", 1.0e5, "notifications/month", "§18.1: HTTP/S (UNCONFIRMED)"},
+      {"sns.free_tier.email", 1000, "notifications/month", "§18.1: e-mail (UNCONFIRMED)"},
+      {"sns.sms.US", 0.00645, "message", "§18.1: one SMS to the US, carrier fees included (UNCONFIRMED)"},
+      // Application Load Balancer (§18.4).
+      {"alb.hour", 0.0225, "ALB-hour", "§18.4"},
+      {"alb.lcu_hour", 0.008, "LCU-hour", "§18.4"},
       // Kinesis Data Streams, provisioned mode (§5.1).
       {"kinesis.shard_hour", 0.015, "shard-hour", "§5.1"},
       {"kinesis.put_payload_unit", 1.4e-8, "25 KB unit", "§5.1: $0.014 per 1M PUT payload units"},
