@@ -1,6 +1,7 @@
 // The one place that lists the service types: one line per type.
 #include "models/account.hpp"
 #include "models/apigateway/apigateway.hpp"
+#include "models/cognito/cognito.hpp"
 #include "models/dynamodb/dynamodb.hpp"
 #include "models/elasticache/elasticache.hpp"
 #include "models/eventbridge/eventbridge.hpp"
@@ -37,6 +38,7 @@ const ServiceRegistry& builtin_services() {
     r.types.push_back(models::ses_type());
     r.types.push_back(models::dynamodb_type());
     r.types.push_back(models::elasticache_type());
+    r.types.push_back(models::cognito_type());
     return r;
   }();
   return registry;

@@ -120,6 +120,14 @@ const std::vector<PriceEntry>& us_east_1() {
       {"apigateway.cache.58.2GB", 1.000, "cache-hour", "§14.2 (UNCONFIRMED)"},
       {"apigateway.cache.118GB", 1.900, "cache-hour", "§14.2 (UNCONFIRMED)"},
       {"apigateway.cache.237GB", 3.800, "cache-hour", "§14.2 (UNCONFIRMED)"},
+      // Cognito user pools: per monthly active user (MAU) by plan, tiers over the month's MAUs (§16.3).
+      {"cognito.essentials.mau", 0.015, "MAU", "§16.3"},
+      {"cognito.plus.mau", 0.020, "MAU", "§16.3: no free tier"},
+      {"cognito.lite.mau.tier1", 0.0055, "MAU", "§16.3: up to 100,000 MAUs (bound UNCONFIRMED)"},
+      {"cognito.lite.mau.tier2", 0.0046, "MAU", "§16.3: up to 1,000,000 (bound UNCONFIRMED)"},
+      {"cognito.lite.mau.tier3", 0.00325, "MAU", "§16.3: up to 10,000,000 (UNCONFIRMED)"},
+      {"cognito.lite.mau.tier4", 0.0025, "MAU", "§16.3: over 10,000,000 (UNCONFIRMED)"},
+      {"cognito.free_tier.mau", 10000, "MAUs/month", "§16.3: Lite and Essentials, per account, does not expire"},
   };
   return prices;
 }
