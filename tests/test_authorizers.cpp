@@ -240,7 +240,7 @@ TEST_CASE("cognito: sign-ins above the quota are throttled as the account's toke
   REQUIRE(num(r, "workloads.s.throttled") == num(r, "services.p.throttles"));
 }
 
-TEST_CASE("cognito: sign-ups and reads have quotas of their own; verify has none", "[cognito]") {
+TEST_CASE("cognito: sign-ups and reads have quotas of their own, verify has none", "[cognito]") {
   // UserCreation 50/s: sign_up at 100/s for 10 s accepts 50 + 500 (or one less);
   // UserRead 120/s: get_user at 100/s is never throttled; verify at 1000/s neither.
   const Json r = run_scenario_text(pool_scenario(
