@@ -132,8 +132,12 @@ void apigateway_analytic(const AnalyticView& view, ServiceEstimate& out) {
       const double count = static_cast<double>(t.integer("count"));
       const double zipf = t.number("zipf");
       bool merged = false;
-      for (Law& law : laws)
-        if (law.count == count && law.zipf == zipf) law.rate += rate, merged = true;
+      for (Law& law : laws) {
+        if (law.count == count && law.zipf == zipf) {
+          law.rate += rate;
+          merged = true;
+        }
+      }
       if (!merged) laws.push_back({rate, count, zipf});
     }
     for (const Law& law : laws) evaluations += token_evaluations(law.rate, law.count, law.zipf, ttl + auth.ok_time());

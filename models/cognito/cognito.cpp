@@ -85,10 +85,8 @@ struct CognitoAccount final : SimulationExtension {
   std::vector<const Cognito*> pools;
 };
 
-// A bucket of `rate` requests per second holding one second's worth (at least one).
-TokenBucket quota_bucket(double rate) {
-  return TokenBucket(rate, static_cast<std::int64_t>(std::ceil(rate)) > 0 ? static_cast<std::int64_t>(std::ceil(rate)) : 0);
-}
+// A bucket of `rate` requests per second holding one second's worth (rate >= 0 by the schema).
+TokenBucket quota_bucket(double rate) { return TokenBucket(rate, static_cast<std::int64_t>(std::ceil(rate))); }
 
 class Cognito final : public Service {
  public:
