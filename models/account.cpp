@@ -13,7 +13,7 @@ ParamSpec spec(std::string name, ParamType type, std::string def, std::string he
 }
 }  // namespace
 
-// Defaults: docs/model-assumptions.md §1.1, §1.2 and §4.
+// Defaults: docs/model-assumptions.md §1.1, §1.2, §4 and §16.2.
 const Schema& account_schema() {
   static const Schema s = [] {
     ParamSpec concurrency = spec("lambda_concurrency", ParamType::integer, "1000",
@@ -35,9 +35,21 @@ const Schema& account_schema() {
     ParamSpec api_burst = spec("api_burst", ParamType::integer, "5000", "API Gateway account burst (bucket size)");
     api_burst.min = 0;
     api_burst.max = 1e9;
+    // Cognito's request-rate quotas per account and Region (docs/model-assumptions.md §16.2).
+    const auto cognito_rate = [](std::string name, std::string def, std::string help) {
+      ParamSpec p = spec(std::move(name), ParamType::rate, std::move(def), std::move(help));
+      p.unit = "/s";
+      p.min = 0;
+      p.max = 1e9;
+      return p;
+    };
+    ParamSpec cognito_auth = cognito_rate("cognito_auth_rate", "120/s",
+                                          "Cognito UserAuthentication quota (sign_in and refresh of every user pool)");
+    ParamSpec cognito_signup = cognito_rate("cognito_signup_rate", "50/s", "Cognito UserCreation quota (sign_up)");
+    ParamSpec cognito_read = cognito_rate("cognito_read_rate", "120/s", "Cognito UserRead quota (get_user)");
     ParamSpec free_tier = spec("free_tier", ParamType::boolean, "false", "subtract the monthly free tiers from the cost");
     return Schema{"account", "Account-wide quotas and settings.",
-                  {concurrency, unreserved, scaling, api_rate, api_burst, free_tier}};
+                  {concurrency, unreserved, scaling, api_rate, api_burst, cognito_auth, cognito_signup, cognito_read, free_tier}};
   }();
   return s;
 }

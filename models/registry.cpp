@@ -3,6 +3,7 @@
 #include "models/alb/alb.hpp"
 #include "models/apigateway/apigateway.hpp"
 #include "models/cloudfront/cloudfront.hpp"
+#include "models/cognito/cognito.hpp"
 #include "models/dynamodb/dynamodb.hpp"
 #include "models/elasticache/elasticache.hpp"
 #include "models/eventbridge/eventbridge.hpp"
@@ -45,6 +46,7 @@ const ServiceRegistry& builtin_services() {
     r.types.push_back(models::cloudfront_type());
     r.types.push_back(models::alb_type());
     r.types.push_back(models::function_url_type());
+    r.types.push_back(models::cognito_type());
     return r;
   }();
   return registry;

@@ -1,6 +1,7 @@
 // The analytic estimate of an API Gateway stage: the stage and account
 // throttles as rate caps, routes by weight (or as the workload names them),
-// the stage cache's misses, the backends' answers, and cost.
+// the authorizer's evaluations and refusals, the stage cache's misses, the
+// backends' answers, and cost.
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -26,6 +27,31 @@ struct Backend {
   double named = 0;       // requests per second naming this route
   std::vector<double> named_by_workload;
 };
+
+// Evaluations per second of an authorizer whose results are cached for `tau`
+// seconds (cache_ttl plus the authorizer's answer time), over `rate` requests
+// per second of `count` tokens with Zipf(`zipf`) popularity: a token used at
+// Poisson rate r_k is evaluated once per cycle of tau + 1/r_k, i.e. at rate
+// r_k / (1 + r_k tau). Ranks beyond the first thousand are summed in
+// geometric bins of 2% (the rate changes little within one).
+double token_evaluations(double rate, double count, double zipf, double tau) {
+  if (!(rate > 0) || !(count >= 1)) return 0;
+  double norm = 0, sum = 0;
+  std::vector<std::pair<double, double>> bins;  // (weight, ranks in the bin)
+  for (double k = 1; k <= count;) {
+    const double hi = k < 1000 ? k + 1 : std::min(count + 1, std::ceil(k * 1.02));
+    const double mid = k < 1000 ? k : (k + hi - 1) / 2;
+    const double w = std::pow(mid, -zipf);
+    bins.emplace_back(w, hi - k);
+    norm += w * (hi - k);
+    k = hi;
+  }
+  for (const auto& [w, n] : bins) {
+    const double r = rate * w / norm;
+    sum += n * r / (1.0 + r * tau);
+  }
+  return sum;
+}
 }  // namespace
 
 void apigateway_analytic(const AnalyticView& view, ServiceEstimate& out) {
@@ -71,6 +97,59 @@ void apigateway_analytic(const AnalyticView& view, ServiceEstimate& out) {
   const double pass = stage_pass * account_pass;
   out.share("requests", requests * stage_pass);
 
+  // The authorizer: evaluations are the cache's misses (token popularity laws
+  // of the workloads, merged when equal); a share `deny` of the results
+  // refuses the caller, cached or not; a failed evaluation is a 500.
+  const bool authorized = p.has("authorizer");
+  double evaluated = 0;  // share of accepted requests that are evaluated
+  double allow = 1;      // share of accepted requests that go on
+  double deny = 0;
+  AnalyticAnswer auth;
+  std::string auth_name, auth_op;
+  if (authorized) {
+    const Record& a = p.record("authorizer");
+    auth_name = a.text("to");
+    auth_op = sc.find_service(auth_name)->type->name == "cognito" ? "verify" : default_op(auth_name);
+    auth = view.answer(auth_name, auth_op);
+    deny = a.number("deny");
+    const double ttl = static_cast<double>(a.duration("cache_ttl")) / 1e9;
+    const std::vector<double> by_workload = view.calls_by_workload("request");
+    struct Law {
+      double rate, count, zipf;
+    };
+    std::vector<Law> laws;
+    double total = 0, evaluations = 0;
+    for (std::size_t w = 0; w < by_workload.size() && w < sc.workloads.size(); ++w) {
+      const double rate = by_workload[w];
+      if (!(rate > 0)) continue;
+      total += rate;
+      const Record& wp = sc.workloads[w].params;
+      if (ttl == 0 || !wp.has("tokens")) {
+        evaluations += rate;  // no cache, or a token of its own per request
+        continue;
+      }
+      const Record& t = wp.record("tokens");
+      const double count = static_cast<double>(t.integer("count"));
+      const double zipf = t.number("zipf");
+      bool merged = false;
+      for (Law& law : laws) {
+        if (law.count == count && law.zipf == zipf) {
+          law.rate += rate;
+          merged = true;
+        }
+      }
+      if (!merged) laws.push_back({rate, count, zipf});
+    }
+    for (const Law& law : laws) evaluations += token_evaluations(law.rate, law.count, law.zipf, ttl + auth.ok_time());
+    evaluated = total > 0 ? std::min(1.0, evaluations / total) : 1.0;
+    allow = (1.0 - deny) * (1.0 - evaluated * (1.0 - auth.ok));
+    out.flow("request", 0, {auth_name, auth_op, pass * evaluated, 1});
+    if (!p.has("integration"))
+      for (std::size_t r = 0; r < backends.size(); ++r)
+        out.flow("request", static_cast<std::uint16_t>(r + 1), {auth_name, auth_op, pass * evaluated, 1});
+  }
+  const double auth_s = evaluated * auth.seconds;  // what the authorizer adds to a request on average
+
   // The stage cache: one hit ratio over every cacheable route's lookups (keys per route).
   double hit = 0;
   std::string cache_how;
@@ -98,9 +177,11 @@ void apigateway_analytic(const AnalyticView& view, ServiceEstimate& out) {
     const Backend& b = backends[r];
     const double h = cached && b.cacheable ? hit : 0.0;
     const double miss = 1.0 - h;
-    out.flow("request", 0, {b.name, b.op, pass * b.weight * miss, 1});
-    if (!p.has("integration")) out.flow("request", static_cast<std::uint16_t>(r + 1), {b.name, b.op, pass * miss, 1});
-    const double arriving = pass * (unnamed * b.weight + b.named);  // accepted requests routed here
+    out.flow("request", 0, {b.name, b.op, pass * allow * b.weight * miss, 1});
+    if (!p.has("integration"))
+      out.flow("request", static_cast<std::uint16_t>(r + 1), {b.name, b.op, pass * allow * miss, 1});
+    const double accepted = pass * (unnamed * b.weight + b.named);  // accepted requests routed here
+    const double arriving = accepted * allow;                         // ... and allowed by the authorizer
     const AnalyticAnswer a = view.answer(b.name, b.op);
     if (cached && b.cacheable) {
       lookups += arriving;
@@ -110,21 +191,23 @@ void apigateway_analytic(const AnalyticView& view, ServiceEstimate& out) {
     if (!p.has("integration")) {
       // What a request naming this route sees.
       AnalyticAnswer named;
-      named.ok = pass * (h + miss * a.ok);
-      named.throttled = (1.0 - pass) + pass * miss * a.throttled;
-      named.seconds = pass * (overhead_s + miss * a.seconds);
+      named.ok = pass * allow * (h + miss * a.ok);
+      named.throttled = (1.0 - pass) + pass * allow * miss * a.throttled;
+      named.seconds = pass * (overhead_s + auth_s + allow * miss * a.seconds);
       const double ok_share = h + miss * a.ok;
-      named.ok_seconds = ok_share > 0 ? overhead_s + miss * a.ok * a.ok_time() / ok_share : overhead_s;
+      named.ok_seconds =
+          ok_share > 0 ? overhead_s + evaluated * auth.ok_time() + miss * a.ok * a.ok_time() / ok_share : overhead_s;
       out.answer("request", static_cast<std::uint16_t>(r + 1), named);
     }
     errors += calls * std::max(0.0, 1.0 - a.ok - a.throttled);
     backend_throttles += calls * a.throttled;
     throttled += calls * a.throttled;
     ok += arriving * h + calls * a.ok;
-    ok_time += arriving * h * overhead_s + calls * a.ok * (overhead_s + a.ok_time());
-    busy += arriving * overhead_s + calls * a.seconds;
+    const double auth_ok_s = evaluated * auth.ok_time();
+    ok_time += arriving * h * (overhead_s + auth_ok_s) + calls * a.ok * (overhead_s + auth_ok_s + a.ok_time());
+    busy += accepted * (overhead_s + auth_s) + calls * a.seconds;
     if (!p.has("integration"))
-      out.rate("routes." + view.service().params.list("routes")[r].record->text("route"), arriving,
+      out.rate("routes." + view.service().params.list("routes")[r].record->text("route"), accepted,
                "accepted requests x route weight, plus those naming the route");
   }
   AnalyticAnswer answer;
@@ -151,6 +234,23 @@ void apigateway_analytic(const AnalyticView& view, ServiceEstimate& out) {
     out.rate("cache.misses", lookups - hits, "cacheable requests x (1 - hit ratio)", reason, detail);
     if (lookups > 0) out.level("cache.hit_ratio", hit, cache_how, reason, detail);
   }
+  if (authorized) {
+    const double accepted = requests * pass;
+    const double calls = accepted * evaluated;
+    const ReasonClass reason = evaluated < 1 ? ReasonClass::warm_up : ReasonClass::none;
+    const std::string detail = evaluated < 1 ? "the result cache starts empty: the estimate is its steady state" : "";
+    out.rate("authorizer.calls", calls,
+             "accepted requests x the share evaluated: per token, one evaluation per cache_ttl + answer time + the wait "
+             "for its next request",
+             reason, detail);
+    out.rate("authorizer.cache.hits", accepted - calls, "accepted requests - evaluations", reason, detail);
+    out.rate("authorizer.cache.misses", calls, "the evaluations", reason, detail);
+    out.rate("authorizer.denied", (accepted - calls * (1.0 - auth.ok)) * deny,
+             "requests with a result (cached or fresh) x deny");
+    out.rate("authorizer.errors", calls * std::max(0.0, 1.0 - auth.ok - auth.throttled),
+             "evaluations x P(the authorizer's answer is an error)");
+    out.rate("authorizer.throttles", calls * auth.throttled, "evaluations x P(the authorizer is throttled)");
+  }
   if (ok > 0)
     out.level("latency_ms.mean", ok_time / ok * 1e3, "overhead + the backend's ok answers (hits: the overhead alone)",
               ReasonClass::cold_starts, "the backends' cold starts are not in the estimate");
@@ -159,7 +259,7 @@ void apigateway_analytic(const AnalyticView& view, ServiceEstimate& out) {
   const PriceCatalog price(sc);
   const double bytes = view.mean_payload("request");
   const double per_request = http ? std::max(1.0, std::ceil(bytes / kHttpMeterBytes)) : 1.0;
-  const double billed = requests * pass * per_request * view.seconds();
+  const double billed = requests * pass * allow * per_request * view.seconds();  // refused requests are not billed
   const double to_month = view.seconds() > 0 ? kMonthSeconds / view.seconds() : 1.0;
   out.cost("requests", billed, "requests",
            shared_tiered_cost(billed, {{billed, to_month}}, apigateway_request_tiers(price, http)));

@@ -1,7 +1,11 @@
 #include "models/apigateway/apigateway.hpp"
 
 #include <cmath>
+#include <deque>
 #include <limits>
+#include <map>
+#include <set>
+#include <unordered_set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -109,6 +113,41 @@ const Schema& stage_cache_schema() {
   return s;
 }
 
+// The authorizer's result cache holds at most this many tokens (AWS states no
+// limit; the simulated cache keeps about 40 bytes per token it holds).
+constexpr std::uint64_t kAuthorizerCacheTokens = 10'000'000;
+
+const Schema& authorizer_schema() {
+  static const Schema s = [] {
+    ParamSpec to = param("to", ParamType::reference, "", "",
+                         "a cognito service (a Cognito user-pool authorizer: the token is checked against the pool's "
+                         "keys, no function runs) or a lambda service (a Lambda authorizer: one invocation per "
+                         "evaluation)");
+    to.required = true;
+    to.edge = "authorizer";
+    ParamSpec ttl = param("cache_ttl", ParamType::duration, "s", "300s",
+                          "how long a token's result (allow or deny) is reused without evaluating it again, at most "
+                          "3600s; 0s evaluates every request");
+    ttl.min = 0;
+    ttl.max = 3600e9;
+    ttl.range_hint = "API Gateway caches authorizer results for 0 to 3600 seconds";
+    ParamSpec deny = param("deny", ParamType::probability, "", "0",
+                           "share of evaluations that refuse the caller: 401 from a Cognito authorizer (an invalid or "
+                           "expired token), 403 from a Lambda authorizer (a Deny policy); never forwarded nor billed");
+    return Schema{"authorizer", "The API's authorizer: who checks each request's token before the integration.",
+                  {to, ttl, deny},
+                  {{"authorizer_result_ttl_in_seconds", "write 'cache_ttl' with its unit, e.g. cache_ttl: 300s"},
+                   {"ttl", "write 'cache_ttl' with its unit, e.g. cache_ttl: 300s"},
+                   {"authorizer_uri", "write 'to: FUNCTION' (a lambda service's name)"},
+                   {"provider_arns", "write 'to: POOL' (a cognito service's name)"},
+                   {"user_pool", "write 'to: POOL' (a cognito service's name)"},
+                   {"function", "write 'to: FUNCTION' (a lambda service's name)"},
+                   {"identity_source", "the token is the request's (the workload's `tokens:`): leave it out"},
+                   {"type", "the type follows from 'to': a cognito service or a lambda service"}}};
+  }();
+  return s;
+}
+
 const Schema& apigateway_schema() {
   static const Schema s = [] {
     ParamSpec kind = param("kind", ParamType::choice, "", "rest", "rest (REST API) or http (HTTP API): prices and timeout limit");
@@ -141,8 +180,12 @@ const Schema& apigateway_schema() {
                             "optional stage cache (REST APIs only): GET requests whose (route, key) is cached are "
                             "answered after `latency` without calling the backend");
     cache.record = &stage_cache_schema();
+    ParamSpec authorizer = param("authorizer", ParamType::record, "", "",
+                                 "optional: a Cognito or Lambda authorizer checks each request's token (the workload's "
+                                 "`tokens:`) before the stage cache and the integration");
+    authorizer.record = &authorizer_schema();
     return Schema{"apigateway", "An Amazon API Gateway stage (REST or HTTP API) with throttling and an integration timeout.",
-                  {kind, throttle, latency, timeout, integration, routes, cache},
+                  {kind, throttle, latency, timeout, integration, routes, cache, authorizer},
                   {{"throttling_rate_limit", "write 'throttle: {rate: 1000/s, burst: 500}'"},
                    {"throttling_burst_limit", "write 'throttle: {rate: 1000/s, burst: 500}'"},
                    {"rate_limit", "write 'throttle: {rate: 1000/s, burst: 500}'"},
@@ -157,7 +200,10 @@ const Schema& apigateway_schema() {
                    {"stage_name", "a service's name is its key under services:, e.g. services: {api: {type: apigateway}}"},
                    {"cache_cluster_enabled", "write 'cache: {size: 0.5GB, ttl: 300s, hit_ratio: 0.5}' (REST APIs only)"},
                    {"cache_cluster_size", "write 'cache: {size: 0.5GB, ...}' (REST APIs only)"},
-                   {"caching_enabled", "write 'cache: {size: 0.5GB, ttl: 300s, hit_ratio: 0.5}' (REST APIs only)"}}};
+                   {"caching_enabled", "write 'cache: {size: 0.5GB, ttl: 300s, hit_ratio: 0.5}' (REST APIs only)"},
+                   {"authorizer_id", "write 'authorizer: {to: SERVICE}' (a cognito or lambda service)"},
+                   {"authorization_type", "write 'authorizer: {to: SERVICE}' (a cognito or lambda service)"},
+                   {"authorization", "write 'authorizer: {to: SERVICE}' (a cognito or lambda service)"}}};
   }();
   return s;
 }
@@ -194,6 +240,45 @@ void check_stage_cache(const Record& p, Diagnostics& diags) {
                 hint);
   }
   check_cache_params(c, diags);
+}
+
+// The authorizer: a cognito or lambda service; a warning for each workload
+// reaching it without `tokens:` while results are cached.
+void check_authorizer(const ServiceDecl& d, const Scenario& sc, Diagnostics& diags) {
+  const Value& authorizer = d.params.get("authorizer");
+  if (!authorizer.present || !authorizer.record) return;
+  const Record& a = *authorizer.record;
+  const Value& to = a.get("to");
+  const ServiceDecl* target = sc.find_service(to.text);
+  if (target == nullptr || target->type == nullptr) return;
+  if (target->type->name != "cognito" && target->type->name != "lambda") {
+    diags.error(to.loc, to.path,
+                fmt::format("'{}' is {} service; an authorizer is a cognito user pool or a lambda function", to.text,
+                            a_or_an(target->type->name)),
+                "name a cognito service (a user-pool authorizer) or a lambda service (a Lambda authorizer)");
+    return;
+  }
+  if (a.duration("cache_ttl") == 0) return;
+  std::map<std::string, std::vector<std::string>> next;
+  for (const auto& e : sc.edges) next[e.from].push_back(e.to);
+  for (const auto& w : sc.workloads) {
+    if (w.params.has("tokens")) continue;
+    std::set<std::string> seen;
+    std::deque<std::string> frontier{"workload:" + w.name};
+    while (!frontier.empty() && seen.count(d.name) == 0) {
+      const std::string v = frontier.front();
+      frontier.pop_front();
+      for (const auto& n : next[v])
+        if (seen.insert(n).second) frontier.push_back(n);
+    }
+    if (seen.count(d.name) == 0) continue;
+    const Value& ttl = a.get("cache_ttl");
+    diags.warning(ttl.loc, ttl.path,
+                  fmt::format("workload '{}' reaches this authorizer without `tokens:`: each of its requests carries "
+                              "a token of its own, so the authorizer's cache never hits",
+                              w.name),
+                  "give the workload its users' tokens, e.g. tokens: {count: 5000, zipf: 1.0}");
+  }
 }
 
 void check(const ServiceDecl& d, const Scenario& sc, Diagnostics& diags) {
@@ -241,6 +326,7 @@ void check(const ServiceDecl& d, const Scenario& sc, Diagnostics& diags) {
                   "available for Regional and private REST APIs only, and AWS may lower the account throttle in exchange");
   }
   check_stage_cache(p, diags);
+  check_authorizer(d, sc, diags);
 }
 
 class ApiGateway;
@@ -258,6 +344,15 @@ struct Backend {
   std::uint16_t op = 0;
 };
 
+// What a request in flight waits for: the integration (or nothing yet), or
+// the authorizer. A timeout event carries the phase it was set for.
+constexpr std::uint16_t kIntegrationPhase = 0;
+constexpr std::uint16_t kAuthorizerPhase = 1;
+
+// The authorizer result cache's key of a request without a token: unique to
+// the request (it is looked up, misses, and is never stored).
+std::uint64_t untokened_key(const Request& r) { return (std::uint64_t{1} << 63) | r.id; }
+
 // A request forwarded to its backend and not yet answered.
 struct InFlight {
   CallHandle client;          // the caller's call, answered exactly once
@@ -265,6 +360,9 @@ struct InFlight {
   std::uint32_t backend = 0;  // index into backends_
   bool fill = false;          // a cache miss: an ok answer is cached under `cache_key`
   std::uint64_t cache_key = 0;
+  std::uint32_t units = 0;    // billed once authorized
+  bool authorized = false;    // the authorizer allowed it (or there is none)
+  std::uint16_t phase = kIntegrationPhase;  // what the request waits for; a timer of another phase is stale
 };
 
 // The stage cache's key of a request: (route, request key). Keyed requests
@@ -315,6 +413,21 @@ class ApiGateway final : public Service {
       cache_hour_usd_ = PriceCatalog(ctx.scenario())(apigateway_cache_price_key(c.size("size")));
     }
 
+    if (p.has("authorizer")) {
+      const Record& a = p.record("authorizer");
+      const std::string& target = a.text("to");
+      const ServiceDecl* d = ctx.scenario().find_service(target);
+      authorizer_cognito_ = d->type->name == "cognito";
+      authorizer_ = Backend{ctx.id_of(target), ctx.op_index(target, authorizer_cognito_ ? "verify" : d->type->ops.front())};
+      has_authorizer_ = true;
+      deny_ = a.number("deny");
+      // Results are cached by token for cache_ttl; 0 turns the cache off (docs/model-assumptions.md §16.4).
+      const SimTime ttl = a.duration("cache_ttl");
+      const CacheConfig config = ttl == 0 ? CacheConfig{0.0, 0, 0} : CacheConfig{-1, kAuthorizerCacheTokens, ttl};
+      authorizer_cache_.emplace(config, ctx.sim().rng("service." + ctx.name() + ".authorizer_cache"));
+      deny_rng_ = ctx.sim().rng("service." + ctx.name() + ".authorizer");
+    }
+
     ApiAccount& account = ctx.sim().extension<ApiAccount>();
     if (!account.configured) {
       const Record& a = ctx.scenario().account;
@@ -335,9 +448,9 @@ class ApiGateway final : public Service {
   void handle(Simulation& sim, const Event& e) override {
     switch (e.kind) {
       case kCallEvent: on_request(sim, CallHandle{e.data}); return;
-      case kReplyEvent: on_backend_reply(sim, Handle{e.data}, reply_status(e)); return;
+      case kReplyEvent: on_reply(sim, Handle{e.data}, reply_status(e)); return;
       case kForward: on_forward(sim, Handle{e.data}); return;
-      case kTimeout: on_timeout(sim, Handle{e.data}); return;
+      case kTimeout: on_timeout(sim, Handle{e.data}, e.arg); return;
       default: return;
     }
   }
@@ -353,6 +466,12 @@ class ApiGateway final : public Service {
     late_replies_.reset();
     billable_.reset();
     if (cache_) cache_->reset_statistics();
+    if (authorizer_cache_) authorizer_cache_->reset_statistics();
+    auth_calls_.reset();
+    auth_denied_.reset();
+    auth_errors_.reset();
+    auth_timeouts_.reset();
+    auth_throttles_.reset();
     for (Counter& c : route_counts_) c.reset();
     latency_hist_.reset();
     failed_latency_hist_.reset();
@@ -370,6 +489,16 @@ class ApiGateway final : public Service {
     out["backend_throttles"] = backend_throttles_.value;
     out["late_replies"] = late_replies_.value;
     if (cache_) cache_->report(out["cache"]);
+    if (has_authorizer_) {
+      Json& a = out["authorizer"];
+      a["type"] = authorizer_cognito_ ? "cognito" : "lambda";
+      a["calls"] = auth_calls_.value;        // evaluations: token checks or function invocations
+      authorizer_cache_->report(a["cache"]);
+      a["denied"] = auth_denied_.value;      // 401 (Cognito) or 403 (Lambda)
+      a["errors"] = auth_errors_.value;      // the authorizer failed: 500
+      a["timeouts"] = auth_timeouts_.value;  // no answer within the API's timeout: 500
+      a["throttles"] = auth_throttles_.value;  // the authorizer was throttled: 500
+    }
     out["latency_ms"] = latency_json(latency_hist_);                  // 2xx answers
     out["latency_failed_ms"] = latency_json(failed_latency_hist_);    // 429, 5xx and 504 answers
     if (!route_names_.empty()) {
@@ -387,6 +516,10 @@ class ApiGateway final : public Service {
     if (cache_) {
       row.count("cache.hits", static_cast<double>(cache_->hits()));
       row.count("cache.misses", static_cast<double>(cache_->misses()));
+    }
+    if (has_authorizer_) {
+      row.count("authorizer.calls", static_cast<double>(auth_calls_.value));
+      row.count("authorizer.denied", static_cast<double>(auth_denied_.value));
     }
     row.latency("latency_ms", latency_hist_);
   }
@@ -429,7 +562,10 @@ class ApiGateway final : public Service {
     const Request& r = sim.request(sim.call_info(call).request);
     // REST: one billed request; HTTP: one per started 512 KB of payload (at least one).
     const std::uint64_t bytes = r.payload_bytes;
-    billable_.add(http_ && bytes > kHttpMeterBytes ? (bytes + kHttpMeterBytes - 1) / kHttpMeterBytes : 1);
+    const std::uint64_t units = http_ && bytes > kHttpMeterBytes ? (bytes + kHttpMeterBytes - 1) / kHttpMeterBytes : 1;
+    // Requests an authorizer refuses (or fails on) are not billed: with one,
+    // billing waits for its answer (docs/model-assumptions.md §16.4).
+    if (!has_authorizer_) billable_.add(units);
     std::size_t b = 0;
     if (!cumulative_.empty()) {
       // A workload's `route:` applies when the request comes straight from it (first hop).
@@ -443,11 +579,72 @@ class ApiGateway final : public Service {
     }
     // The overhead passes before the backend is called (an event of our own,
     // not a delayed call, so the backend sees the call when it really starts).
-    const Handle f = in_flight_.alloc(InFlight{call, now, static_cast<std::uint32_t>(b)});
+    InFlight pending{call, now, static_cast<std::uint32_t>(b)};
+    pending.units = static_cast<std::uint32_t>(units);
+    pending.authorized = !has_authorizer_;
+    const Handle f = in_flight_.alloc(pending);
     sim.schedule_in(latency_.sample_ns(latency_rng_), id(), kForward, f.bits);
   }
 
   void on_forward(Simulation& sim, Handle h) {
+    if (!in_flight_.at(h).authorized) {
+      authorize(sim, h);
+      return;
+    }
+    integrate(sim, h);
+  }
+
+  // The authorizer's cached result for the request's token, or an evaluation.
+  void authorize(Simulation& sim, Handle h) {
+    InFlight& f = in_flight_.at(h);
+    const RequestHandle request = sim.call_info(f.client).request;
+    const Request& r = sim.request(request);
+    const std::uint64_t key = r.token != 0 ? r.token : untokened_key(r);
+    if (authorizer_cache_->lookup(key, sim.now())) {
+      decide(sim, h, denied_tokens_.count(r.token) != 0);
+      return;
+    }
+    auth_calls_.add();
+    f.phase = kAuthorizerPhase;
+    sim.call(id(), authorizer_.id, authorizer_.op, request, h.bits);
+    // The authorizer gets the API's timeout too (then 500).
+    sim.schedule_in(timeout_, id(), kTimeout, h.bits, kAuthorizerPhase);
+  }
+
+  void on_authorizer_reply(Simulation& sim, Handle h, CallStatus status) {
+    InFlight& f = in_flight_.at(h);
+    f.phase = kIntegrationPhase;
+    if (status != CallStatus::ok) {
+      // A failed, timed-out or throttled authorizer: API Gateway answers 500 (§16.4).
+      (status == CallStatus::throttled ? auth_throttles_ : status == CallStatus::timeout ? auth_timeouts_ : auth_errors_)
+          .add();
+      answer(sim, h, CallStatus::error);
+      return;
+    }
+    const bool deny = deny_ > 0 && deny_rng_.uniform01() < deny_;
+    const std::uint32_t token = sim.request(sim.call_info(f.client).request).token;
+    if (token != 0 && authorizer_cache_->emergent()) {
+      authorizer_cache_->fill(token, sim.now());
+      if (deny) denied_tokens_.insert(token);
+      else denied_tokens_.erase(token);
+    }
+    decide(sim, h, deny);
+  }
+
+  // Allowed: billed, then on to the stage cache and the integration. Denied: 401/403.
+  void decide(Simulation& sim, Handle h, bool deny) {
+    if (deny) {
+      auth_denied_.add();
+      answer(sim, h, CallStatus::error);
+      return;
+    }
+    InFlight& f = in_flight_.at(h);
+    f.authorized = true;
+    billable_.add(f.units);
+    integrate(sim, h);
+  }
+
+  void integrate(Simulation& sim, Handle h) {
     InFlight& f = in_flight_.at(h);
     if (cache_ && cacheable_[f.backend]) {
       // Hits are answered by the stage without calling the backend (they were
@@ -463,15 +660,24 @@ class ApiGateway final : public Service {
     const Backend& target = backends_[f.backend];
     sim.call(id(), target.id, target.op, sim.call_info(f.client).request, h.bits);
     // The integration timeout runs from the moment the backend is called.
-    sim.schedule_in(timeout_, id(), kTimeout, h.bits);
+    sim.schedule_in(timeout_, id(), kTimeout, h.bits, kIntegrationPhase);
+  }
+
+  void on_reply(Simulation& sim, Handle h, CallStatus status) {
+    const InFlight* f = in_flight_.get(h);
+    if (f == nullptr) {  // the client already got its 504 (or 500): ignore the late answer
+      late_replies_.add();
+      return;
+    }
+    if (f->phase == kAuthorizerPhase) {
+      on_authorizer_reply(sim, h, status);
+      return;
+    }
+    on_backend_reply(sim, h, status);
   }
 
   void on_backend_reply(Simulation& sim, Handle h, CallStatus status) {
     const InFlight* f = in_flight_.get(h);
-    if (f == nullptr) {  // the client already got its 504: ignore the late answer
-      late_replies_.add();
-      return;
-    }
     switch (status) {
       case CallStatus::ok:
         if (f->fill) cache_->fill(f->cache_key, sim.now());
@@ -483,8 +689,14 @@ class ApiGateway final : public Service {
     answer(sim, h, status);
   }
 
-  void on_timeout(Simulation& sim, Handle h) {
-    if (in_flight_.get(h) == nullptr) return;  // answered in time: a stale timer
+  void on_timeout(Simulation& sim, Handle h, std::uint16_t phase) {
+    const InFlight* f = in_flight_.get(h);
+    if (f == nullptr || f->phase != phase) return;  // answered in time: a stale timer
+    if (phase == kAuthorizerPhase) {
+      auth_timeouts_.add();
+      answer(sim, h, CallStatus::error);  // 500: the authorizer did not answer
+      return;
+    }
     timeouts_.add();
     answer(sim, h, CallStatus::timeout);
   }
@@ -509,6 +721,14 @@ class ApiGateway final : public Service {
   std::optional<ItemCache> cache_;      // the stage cache, when configured
   std::vector<bool> cacheable_;         // per backend index: its route is a GET (the integration: always)
   double cache_hour_usd_ = 0;
+  bool has_authorizer_ = false;
+  bool authorizer_cognito_ = false;
+  Backend authorizer_;
+  double deny_ = 0;
+  Rng deny_rng_{Rng(0)};
+  std::optional<ItemCache> authorizer_cache_;      // results by token (hit_ratio 0 when cache_ttl is 0)
+  std::unordered_set<std::uint32_t> denied_tokens_;  // tokens whose cached result is a deny (looked up only)
+  Counter auth_calls_, auth_denied_, auth_errors_, auth_timeouts_, auth_throttles_;
   Pool<InFlight> in_flight_;
   std::vector<Tier> tiers_;
   double free_per_month_ = 0;
@@ -540,12 +760,13 @@ ServiceType apigateway_type() {
   t.name = "apigateway";
   t.summary = "an API Gateway stage: stage and account throttling, overhead latency, integration timeout, routes, cache";
   t.table = {"requests",   "throttles",    "timeouts",        "errors",     "backend_throttles",
-             "cache.hits", "cache.misses", "cache.hit_ratio", "latency_ms", "latency_failed_ms"};
+             "cache.hits", "cache.misses", "cache.hit_ratio", "authorizer.calls", "authorizer.cache.hits",
+             "authorizer.denied", "authorizer.errors", "authorizer.throttles", "latency_ms", "latency_failed_ms"};
   t.schema = &apigateway_schema();
   t.ops = {"request"};
   const std::string route = "an API's one operation is 'request'; choose a route with 'route:', e.g. route: GET /todos";
   t.op_aliases = {{"GET", route}, {"POST", route}, {"PUT", route}, {"DELETE", route}, {"PATCH", route}};
-  t.forwards = {{"request", {"integration", "route"}}};
+  t.forwards = {{"request", {"integration", "route", "authorizer"}}};
   t.routes = true;
   t.route_names = &route_names;
   t.build = &make_service<ApiGateway>;

@@ -175,6 +175,14 @@ const std::vector<PriceEntry>& us_east_1() {
       {"cloudfront.origin_shield.request", 7.5e-7, "request", "§15.2: $0.0075 per 10,000 requests (UNCONFIRMED)"},
       {"lambda_edge.request", 6.0e-7, "request", "§15.3: $0.60 per 1M, no free tier"},
       {"lambda_edge.duration", 0.00005001, "GB-s", "§15.3: per GB-s in 1 ms steps, no free tier"},
+      // Cognito user pools: per monthly active user (MAU) by plan, tiers over the month's MAUs (§16.3).
+      {"cognito.essentials.mau", 0.015, "MAU", "§16.3"},
+      {"cognito.plus.mau", 0.020, "MAU", "§16.3: no free tier"},
+      {"cognito.lite.mau.tier1", 0.0055, "MAU", "§16.3: up to 100,000 MAUs (bound UNCONFIRMED)"},
+      {"cognito.lite.mau.tier2", 0.0046, "MAU", "§16.3: up to 1,000,000 (bound UNCONFIRMED)"},
+      {"cognito.lite.mau.tier3", 0.00325, "MAU", "§16.3: up to 10,000,000 (UNCONFIRMED)"},
+      {"cognito.lite.mau.tier4", 0.0025, "MAU", "§16.3: over 10,000,000 (UNCONFIRMED)"},
+      {"cognito.free_tier.mau", 10000, "MAUs/month", "§16.3: Lite and Essentials, per account, does not expire"},
   };
   return prices;
 }

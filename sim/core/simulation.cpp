@@ -134,6 +134,7 @@ CallHandle Simulation::call_detached(ComponentId caller, ComponentId callee, std
   copy.route = o.route;
   copy.hops = o.hops;
   copy.depth = o.depth;
+  copy.token = o.token;
   copy.refs = 0;            // held only by the call below (and later by the branches its callee opens)
   copy.measured = false;    // outside the accounting of requests and messages
   copy.sync_done = true;    // nobody waits for a synchronous answer

@@ -137,7 +137,7 @@ class Simulation {
                   std::uint64_t token, SimTime delay = 0, std::uint32_t items = 1);
   // Hands a message to a service outside its request's accounting: a dead-letter
   // queue or an on-failure destination. The callee sees a new, unmeasured
-  // request with the same workload, key, payload, route and depth, so whatever
+  // request with the same workload, key, token, payload, route and depth, so whatever
   // it does with the message no longer changes the original request's fate:
   // the sender closes the original branch as dead-lettered once this call is
   // accepted, and what waits in the DLQ shows only as the DLQ's own depth.

@@ -54,6 +54,11 @@ BuiltModel build_model(const Scenario& scenario, std::uint64_t replication) {
       config.key_count = static_cast<std::uint64_t>(keys.integer("count"));
       config.zipf = keys.number("zipf");
     }
+    if (w.params.has("tokens")) {
+      const Record& tokens = w.params.record("tokens");
+      config.token_count = static_cast<std::uint64_t>(tokens.integer("count"));
+      config.token_zipf = tokens.number("zipf");
+    }
     Diagnostics diags;  // already checked at load time
     ArrivalProcess arrivals = ArrivalProcess::from_record(w.params.record("arrival"), scenario.base_dir, diags);
     if (diags.has_errors()) throw InputError(diags);

@@ -153,6 +153,24 @@ const Schema& keys_schema() {
   return s;
 }
 
+// The same popularity law as keys:, over the callers' auth tokens (one per
+// user): what an authorizer's result cache and a user pool's MAUs see.
+const Schema& tokens_schema() {
+  static const Schema s = [] {
+    ParamSpec count = spec("count", ParamType::integer, "how many distinct auth tokens (users) send the requests");
+    count.required = true;
+    count.min = 1;
+    count.max = 1e9;
+    ParamSpec zipf = spec("zipf", ParamType::number, "Zipf exponent of token popularity (0: every user equally active)");
+    zipf.default_text = "0";
+    zipf.min = 0;
+    zipf.max = 10;
+    return Schema{"tokens", "Auth-token popularity; drives authorizer cache hits and a user pool's active users.",
+                  {count, zipf}};
+  }();
+  return s;
+}
+
 }  // namespace
 
 const Schema& workload_schema() {
@@ -183,7 +201,10 @@ const Schema& workload_schema() {
     payload.max = 4294967295.0;
     ParamSpec keys = spec("keys", ParamType::record, "key popularity (optional)");
     keys.record = &keys_schema();
-    sc.params = {name, target, route, invoke, op, arrival, payload, keys};
+    ParamSpec tokens = spec("tokens", ParamType::record,
+                            "auth-token popularity (optional); without it every request carries a token of its own");
+    tokens.record = &tokens_schema();
+    sc.params = {name, target, route, invoke, op, arrival, payload, keys, tokens};
     const std::string schedule =
         "a schedule is an arrival process: arrival: {process: schedule, expression: \"cron(0 2 * * ? *)\"}";
     const std::string rate = "the rate belongs to the arrival process: arrival: {process: poisson, rate: 50/s}";

@@ -7,13 +7,16 @@ Workload::Workload(std::string name, WorkloadConfig config, ArrivalProcess arriv
       config_(config),
       arrivals_(std::move(arrivals)),
       arrival_rng_(Rng(0)),
-      key_rng_(Rng(0)) {
+      key_rng_(Rng(0)),
+      token_rng_(Rng(0)) {
   if (config_.key_count > 0 && config_.zipf > 0) zipf_.emplace(config_.key_count, config_.zipf);
+  if (config_.token_count > 0 && config_.token_zipf > 0) token_zipf_.emplace(config_.token_count, config_.token_zipf);
 }
 
 void Workload::start(Simulation& sim) {
   arrival_rng_ = sim.rng("workload." + name() + ".arrivals");
   key_rng_ = sim.rng("workload." + name() + ".keys");
+  token_rng_ = sim.rng("workload." + name() + ".tokens");  // a stream of its own: keys draw as before
   schedule_next(sim);
 }
 
@@ -30,10 +33,20 @@ std::uint64_t Workload::draw_key() {
   return key_rng_.below(config_.key_count);
 }
 
+std::uint32_t Workload::draw_token() {
+  // Without `tokens:` a request carries no token the others share (0): an
+  // authorizer's cache never hits it and a user pool counts it as a user of its own.
+  if (config_.token_count == 0) return 0;
+  const std::uint64_t rank = token_zipf_ ? token_zipf_->sample(token_rng_) : token_rng_.below(config_.token_count);
+  return static_cast<std::uint32_t>(rank + 1);  // count <= 1e9: fits
+}
+
 void Workload::handle(Simulation& sim, const Event& e) {
   if (e.kind == kArrival) {
     const RequestHandle h = sim.new_request(config_.index, draw_key(), config_.payload_bytes, config_.route, id());
-    if (sim.request(h).measured) arrived_.add();
+    Request& r = sim.request(h);
+    r.token = draw_token();
+    if (r.measured) arrived_.add();
     sim.call(id(), config_.target, config_.op, h, h.bits);
     schedule_next(sim);
     return;

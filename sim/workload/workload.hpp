@@ -29,6 +29,8 @@ struct WorkloadConfig {
   std::uint32_t payload_bytes = 1024;
   std::uint64_t key_count = 0;  // 0: no key model (every request a distinct key: unkeyed_key)
   double zipf = 0;              // 0: uniform keys
+  std::uint64_t token_count = 0;  // 0: no `tokens:` (every request carries a token of its own: Request::token 0)
+  double token_zipf = 0;        // 0: uniform tokens
 };
 
 // The key of the n-th request of a workload without `keys:`: distinct from
@@ -64,12 +66,15 @@ class Workload final : public Component {
   enum : std::uint16_t { kArrival = kFirstComponentEvent };
   void schedule_next(Simulation& sim);
   std::uint64_t draw_key();
+  std::uint32_t draw_token();
 
   WorkloadConfig config_;
   ArrivalProcess arrivals_;
   Rng arrival_rng_;
   Rng key_rng_;
+  Rng token_rng_;
   std::optional<ZipfSampler> zipf_;
+  std::optional<ZipfSampler> token_zipf_;
   std::uint64_t next_unkeyed_ = 0;
   Counter arrived_, succeeded_, failed_, throttled_, timed_out_;
   LatencyHistogram latency_, latency_failed_, completion_;
