@@ -60,6 +60,23 @@ void find_emergent(const Record& r, std::vector<const Value*>& out) {
   }
 }
 
+// The service a workload's `route:` leads to through its target's `routes:`
+// list, or "" when the workload names no route (or the route is unknown: the
+// loader reports that).
+std::string routed_target(const Scenario& sc, const WorkloadDecl& w) {
+  if (!w.params.has("route")) return {};
+  const ServiceDecl* target = sc.find_service(w.params.text("target"));
+  if (target == nullptr) return {};
+  for (const auto& [name, v] : target->params.fields) {
+    if (name != "routes") continue;
+    for (const Value& item : v.items)
+      if (item.record && item.record->schema != nullptr && item.record->schema->find("route") != nullptr &&
+          item.record->schema->find("to") != nullptr && item.record->text("route") == w.params.text("route"))
+        return item.record->text("to");
+  }
+  return {};
+}
+
 }  // namespace
 
 void warn_caches_without_keys(const Scenario& sc, Diagnostics& diags) {
@@ -71,9 +88,14 @@ void warn_caches_without_keys(const Scenario& sc, Diagnostics& diags) {
     if (caches.empty()) continue;
     for (const auto& w : sc.workloads) {
       if (w.params.has("keys")) continue;
-      // Does this workload's traffic reach the service?
+      // Does this workload's traffic reach the service? A workload with a
+      // `route:` enters its target's routes through that route's `to` only.
       std::set<std::string> seen;
       std::deque<std::string> frontier{"workload:" + w.name};
+      if (const std::string route_target = routed_target(sc, w); !route_target.empty()) {
+        seen.insert(route_target);
+        frontier = {route_target};
+      }
       while (!frontier.empty() && seen.count(d.name) == 0) {
         const std::string v = frontier.front();
         frontier.pop_front();
