@@ -125,6 +125,8 @@ const Schema& authorizer_schema() {
                          "evaluation)");
     to.required = true;
     to.edge = "authorizer";
+    to.edge_op = EdgeOp::preferred;  // a user pool's `verify`; a function's `invoke`
+    to.edge_op_name = "verify";
     ParamSpec ttl = param("cache_ttl", ParamType::duration, "s", "300s",
                           "how long a token's result (allow or deny) is reused without evaluating it again, at most "
                           "3600s; 0s evaluates every request");

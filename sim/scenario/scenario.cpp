@@ -235,6 +235,10 @@ std::string edge_operation(const ParamSpec& s, const ServiceType& target, const 
     case EdgeOp::target_default: return fallback;
     case EdgeOp::target_async: return target.async_op.empty() ? fallback : target.async_op;
     case EdgeOp::fixed: return s.edge_op_name;
+    case EdgeOp::preferred:
+      for (const auto& op : target.ops)
+        if (op == s.edge_op_name) return op;
+      return fallback;
     case EdgeOp::from_key:
       if (holder != nullptr && holder->schema != nullptr && holder->schema->find(s.edge_op_name) != nullptr &&
           holder->has(s.edge_op_name))
