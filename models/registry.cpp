@@ -1,6 +1,8 @@
 // The one place that lists the service types: one line per type.
 #include "models/account.hpp"
+#include "models/alb/alb.hpp"
 #include "models/apigateway/apigateway.hpp"
+#include "models/cloudfront/cloudfront.hpp"
 #include "models/cognito/cognito.hpp"
 #include "models/dynamodb/dynamodb.hpp"
 #include "models/elasticache/elasticache.hpp"
@@ -8,9 +10,11 @@
 #include "models/eventbridge/scheduler.hpp"
 #include "models/external/external.hpp"
 #include "models/firehose/firehose.hpp"
+#include "models/function_url/function_url.hpp"
 #include "models/kinesis/kinesis.hpp"
 #include "models/lambda/lambda.hpp"
 #include "models/pricing/catalog.hpp"
+#include "models/rds/rds.hpp"
 #include "models/s3/s3.hpp"
 #include "models/ses/ses.hpp"
 #include "models/sns/sns.hpp"
@@ -38,6 +42,10 @@ const ServiceRegistry& builtin_services() {
     r.types.push_back(models::ses_type());
     r.types.push_back(models::dynamodb_type());
     r.types.push_back(models::elasticache_type());
+    r.types.push_back(models::rds_type());
+    r.types.push_back(models::cloudfront_type());
+    r.types.push_back(models::alb_type());
+    r.types.push_back(models::function_url_type());
     r.types.push_back(models::cognito_type());
     return r;
   }();

@@ -302,9 +302,13 @@ TEST_CASE("sns: load errors for subscribers", "[sns][loader]") {
       "workloads: [{name: w, target: topic, arrival: {process: constant, rate: 1/s}}]\n"
       "services:\n";
   // A subscriber of the wrong type.
+  REQUIRE(load_error_with_test_types(head + "  topic: {type: sns, subscribers: [{to: t2}]}\n  t2: {type: sns, subscribers: [{to: q}]}\n  q: {type: sqs}\n") ==
+          "t.yaml:5:41: error: services.topic.subscribers.0.to: 't2' is a sns, but to must be one of sqs, lambda or "
+          "external\n");
+  // An external endpoint is reached over HTTP(S) only.
   REQUIRE(load_error_with_test_types(head + "  topic: {type: sns, subscribers: [{to: api}]}\n  api: {type: external}\n") ==
-          "t.yaml:5:41: error: services.topic.subscribers.0.to: 'api' is an external, but to must be one of sqs or "
-          "lambda\n");
+          "t.yaml:5:41: error: services.topic.subscribers.0.to: SNS reaches an external service over HTTP: add "
+          "'protocol: https' (or http) to 'api'\n");
   // A FIFO topic cannot deliver to a function.
   REQUIRE(load_error_with_test_types(head + "  topic: {type: sns, fifo: true, subscribers: [{to: fn}]}\n"
                             "  fn: {type: lambda, duration: 1ms}\n") ==

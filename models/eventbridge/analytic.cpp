@@ -16,7 +16,9 @@ void eventbridge_analytic(const AnalyticView& view, ServiceEstimate& out) {
   const Record& p = view.service().params;
   const Scenario& sc = view.scenario();
   const double latency_s = p.dist("latency").mean() / 1e9;
-  const double events = view.calls("put");
+  const double puts = view.calls("put");
+  const double service_events = view.calls("service_event");  // AWS service events: not billed (§18.2)
+  const double events = puts + service_events;
   double matched = 0, delivered = 0, retries = 0, to_dlq = 0, dropped = 0;
   for (const Value& v : p.list("rules")) {
     const Record& r = *v.record;
@@ -41,11 +43,13 @@ void eventbridge_analytic(const AnalyticView& view, ServiceEstimate& out) {
     }
     const double lost = q;  // refused every attempt
     out.flow("put", {to, op, match * attempts, 1});
+    out.flow("service_event", {to, op, match * attempts, 1});
     matched += events * match;
     delivered += events * match * (1.0 - lost);
     retries += events * match * (attempts - 1.0);
     if (r.has("dlq")) {
       out.flow("put", {r.text("dlq"), "send", match * lost, 1});
+      out.flow("service_event", {r.text("dlq"), "send", match * lost, 1});
       to_dlq += events * match * lost;
     } else {
       dropped += events * match * lost;
@@ -54,14 +58,16 @@ void eventbridge_analytic(const AnalyticView& view, ServiceEstimate& out) {
   AnalyticAnswer a;
   a.seconds = latency_s;
   out.answer("put", a);
-  out.rate("events", events, "puts");
+  out.answer("service_event", a);
+  out.rate("events", events, "puts and service events");
+  out.rate("service_events", service_events, "events from AWS services (S3 notifications)");
   out.rate("matched", matched, "events x match, per rule");
   out.rate("delivered", delivered, "matched x P(some attempt is accepted)");
   out.rate("retries", retries, "matched x (attempts - 1)");
   out.rate("to_dlq", to_dlq, "matched x P(every attempt refused), with a dead-letter queue");
   out.rate("dropped", dropped, "matched x P(every attempt refused), without one");
   out.level("latency_ms.mean", latency_s * 1e3, "the latency distribution's mean");
-  const double n = events * view.seconds();
+  const double n = puts * view.seconds();
   out.cost("events", n, "events", n * PriceCatalog(sc)("eventbridge.event"));
 }
 

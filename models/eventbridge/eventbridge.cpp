@@ -132,6 +132,10 @@ void check(const ServiceDecl& d, const Scenario& sc, Diagnostics& diags) {
   }
 }
 
+// Operation indices: `put` (a custom event) and `service_event` (an event an
+// AWS service such as S3 sends to the bus).
+enum : std::uint16_t { kOpServiceEvent = 1 };
+
 struct Rule {
   ComponentId target = 0;
   std::uint16_t op = 0;
@@ -149,6 +153,7 @@ struct Event_ {
   RequestHandle request;
   SimTime arrival = 0;
   FanoutFate deliveries;  // one copy per matched rule
+  bool service = false;   // from an AWS service (service_event): not billed
 };
 
 // One matched event on its way to one rule's target (or, after the policy, to its DLQ).
@@ -203,12 +208,13 @@ class EventBridge final : public Service {
   }
 
   void reset_statistics(SimTime /*now*/) override {
-    for (Counter* c : {&events_, &matched_, &delivered_, &retries_, &to_dlq_, &dropped_}) c->reset();
+    for (Counter* c : {&events_, &service_events_, &matched_, &delivered_, &retries_, &to_dlq_, &dropped_}) c->reset();
     latency_hist_.reset();
   }
 
   void report(Json& out, double /*measured_seconds*/) const override {
     out["events"] = events_.value;
+    out["service_events"] = service_events_.value;
     out["matched"] = matched_.value;
     out["delivered"] = delivered_.value;
     out["retries"] = retries_.value;
@@ -228,7 +234,8 @@ class EventBridge final : public Service {
 
   void bill(CostLedger& ledger, const BillingPeriod& /*period*/) const override {
     const PriceCatalog price(scenario_);
-    const double n = static_cast<double>(events_.value);
+    // Custom events only: events AWS services send to the bus are free.
+    const double n = static_cast<double>(events_.value - service_events_.value);
     ledger.add(name(), "events", n, "events", n * price("eventbridge.event"));
   }
 
@@ -237,7 +244,9 @@ class EventBridge final : public Service {
 
   void on_put(Simulation& sim, CallHandle call) {
     const RequestHandle request = sim.call_info(call).request;
-    const Handle ev = events_pool_.alloc(Event_{call, request, sim.now(), 0, Outcome::succeeded});
+    // An event from an AWS service (an S3 notification) is not billed (docs/model-assumptions.md §18.2).
+    const bool service = sim.call_info(call).op == kOpServiceEvent;
+    const Handle ev = events_pool_.alloc(Event_{call, request, sim.now(), {0, Outcome::succeeded}, service});
     sim.schedule_in(latency_.sample_ns(latency_rng_), id(), kAck, ev.bits);
   }
 
@@ -246,6 +255,7 @@ class EventBridge final : public Service {
     Event_& event = events_pool_.at(ev);
     const RequestHandle request = event.request;
     events_.add();
+    if (event.service) service_events_.add();
     latency_hist_.record(sim.now() - event.arrival);
     event.arrival = sim.now();  // the event's age counts from its acceptance
     sim.open_branch(request);
@@ -321,7 +331,7 @@ class EventBridge final : public Service {
   std::vector<Rule> rules_;
   Pool<Event_> events_pool_;
   Pool<Delivery> deliveries_;
-  Counter events_, matched_, delivered_, retries_, to_dlq_, dropped_;
+  Counter events_, service_events_, matched_, delivered_, retries_, to_dlq_, dropped_;
   LatencyHistogram latency_hist_;
 };
 
@@ -333,9 +343,9 @@ ServiceType eventbridge_type() {
   t.summary = "an EventBridge bus: rules with match fractions, targets (lambda async, sqs, sns), retries, DLQs";
   t.table = {"events", "matched", "delivered", "retries", "to_dlq", "dropped"};
   t.schema = &eventbridge_schema();
-  t.ops = {"put"};
+  t.ops = {"put", "service_event"};  // indices 0, kOpServiceEvent
   t.op_aliases = {{"PutEvents", "write 'put' (one event per request)"}};
-  t.forwards = {{"put", {"rule", "dlq"}}};
+  t.forwards = {{"put", {"rule", "dlq"}}, {"service_event", {"rule", "dlq"}}};
   t.build = &make_service<EventBridge>;
   t.analytic = &eventbridge_analytic;
   t.check = &check;

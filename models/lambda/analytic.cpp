@@ -236,6 +236,13 @@ void lambda_analytic(const AnalyticView& view, ServiceEstimate& out) {
   const PriceCatalog price(sc);
   const double to_month = view.seconds() > 0 ? kMonthSeconds / view.seconds() : 1.0;
   const double window_invocations = invocations * view.seconds();
+  if (p.flag("edge")) {
+    // Lambda@Edge: flat prices, no tiers (docs/model-assumptions.md §15.3).
+    const double window_gb_s = gb_s * view.seconds();
+    out.cost("lambda@edge requests", window_invocations, "requests", window_invocations * price("lambda_edge.request"));
+    if (window_gb_s > 0) out.cost("lambda@edge duration", window_gb_s, "GB-s", window_gb_s * price("lambda_edge.duration"));
+    return;
+  }
   out.cost("requests", window_invocations, "requests", window_invocations * price("lambda.request"));
   const bool arm = p.text("architecture") == "arm64";
   double on_demand_gb_s = gb_s * view.seconds();

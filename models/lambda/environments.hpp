@@ -24,6 +24,7 @@ struct Environment {
   std::uint64_t idle_stamp = 0;       // bumped each time it becomes idle
   bool busy = false;
   bool provisioned = false;
+  bool made_calls = false;            // its handler called out: the targets hear when it ends (a session)
   std::uint32_t prev = kNoEnv;        // idle list links (mru, lru)
   std::uint32_t next = kNoEnv;
   std::uint32_t random_pos = 0;       // position in the idle vector (random)

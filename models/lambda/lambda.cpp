@@ -120,10 +120,12 @@ class Lambda final : public Service {
   std::int64_t provisioned_ = 0;
   double error_probability_;
   std::vector<DownstreamCall> calls_;
+  std::vector<ComponentId> call_targets_;  // the distinct targets of calls_: told when an environment ends
   std::uint16_t max_async_retries_ = 2;
   SimTime max_event_age_ = 6 * kHour;
   std::optional<DownstreamCall> on_failure_;
   bool stop_loops_ = true;
+  bool edge_ = false;  // a Lambda@Edge function: its own prices, no free tier (docs/model-assumptions.md §15.3)
   std::vector<ComponentId> event_sources_;  // queues and streams whose consumer this function is
   LambdaAccount& account_;
   // 1000 new environments per 10 s per function: 100/s, burst 1000 (docs/model-assumptions.md §1.2).
@@ -188,6 +190,8 @@ Lambda::Lambda(const ServiceBuildContext& ctx)
     const bool chains = op == "invoke_async" || op == "send" || op == "publish";
     calls_.push_back({ctx.id_of(target), ctx.op_index(target, op), c.number("probability"), chains,
                       c.text("per") == "record"});
+    if (std::find(call_targets_.begin(), call_targets_.end(), calls_.back().target) == call_targets_.end())
+      call_targets_.push_back(calls_.back().target);
   }
   if (p.has("async")) {
     const Record& a = p.record("async");
@@ -201,6 +205,7 @@ Lambda::Lambda(const ServiceBuildContext& ctx)
     }
   }
   stop_loops_ = p.text("recursive_loop") == "terminate";
+  edge_ = p.flag("edge");
   // Event sources: services whose `consumer.function` is this function (their batch
   // invocations count in the recursion depth like asynchronous ones).
   for (const auto& decl : ctx.scenario().services) {
@@ -461,7 +466,11 @@ void Lambda::continue_calls(Simulation& sim, Handle h) {
       Request& r = sim.request(inv.request);
       if (r.depth < 0xffff) ++r.depth;
     }
-    sim.call(id(), c.target, c.op, inv.request, h.bits);
+    // The call belongs to the environment's session (its handle): a database keeps
+    // the environment's connection until the environment ends (destroy_environment).
+    Environment& env = envs_.live_at(inv.env);
+    env.made_calls = true;
+    sim.set_call_session(sim.call(id(), c.target, c.op, inv.request, h.bits), envs_.handle_at(env.self).bits);
     return;
   }
   complete(sim, h, CallStatus::ok);
@@ -518,6 +527,8 @@ void Lambda::environment_idle(Simulation& sim, Environment& e) {
 
 void Lambda::destroy_environment(Simulation& sim, Environment& e) {
   const Handle h = envs_.handle_at(e.self);
+  if (e.made_calls)
+    for (const ComponentId target : call_targets_) sim.end_session(id(), target, h.bits);
   envs_.free(h);
   --environments_;
   environments_gauge_.set(sim.now(), static_cast<double>(environments_));
@@ -602,8 +613,10 @@ void Lambda::finish(Simulation& sim) {
   invocations_.for_each_live([&](const Invocation& inv) {
     (envs_.live_at(inv.env).provisioned ? provisioned_gb_s_ : on_demand_gb_s_) += billed_gb_s(inv, end_);
   });
-  account_.usage.push_back({name(), arm_, provisioned_ == 0, static_cast<double>(invocations_count_.value),
-                            on_demand_gb_s_});
+  // Lambda@Edge is priced on its own: it shares no tier or free tier with the account's functions.
+  if (!edge_)
+    account_.usage.push_back({name(), arm_, provisioned_ == 0, static_cast<double>(invocations_count_.value),
+                              on_demand_gb_s_});
 }
 
 void Lambda::sample(TimeSeriesRow& row) {
@@ -648,6 +661,13 @@ void Lambda::bill(CostLedger& ledger, const BillingPeriod& period) const {
   const PriceCatalog price(scenario_);
   const bool free_tier = scenario_.account.flag("free_tier") && provisioned_ == 0;
   const double requests = static_cast<double>(invocations_count_.value);
+  if (edge_) {
+    // Lambda@Edge: flat prices, 1 ms steps, no free tier (docs/model-assumptions.md §15.3).
+    const double gb_s = on_demand_gb_s_ + provisioned_gb_s_;
+    ledger.add(name(), "lambda@edge requests", requests, "requests", requests * price("lambda_edge.request"));
+    if (gb_s > 0) ledger.add(name(), "lambda@edge duration", gb_s, "GB-s", gb_s * price("lambda_edge.duration"));
+    return;
+  }
   ledger.add(name(), "requests", requests, "requests", requests * price("lambda.request"));
   // Duration: tiers apply to the account's monthly volume per architecture; this
   // function pays its share of the tiered cost in proportion to its GB-s.

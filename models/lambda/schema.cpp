@@ -183,6 +183,10 @@ const Schema& lambda_schema() {
                                 "terminate: stop an event-driven chain (async, queue, stream) after 16 invocations of "
                                 "the same request, as AWS does (threshold partly UNCONFIRMED); allow: never stop");
     recursion.choices = {"terminate", "allow"};
+    ParamSpec edge = param("edge", ParamType::boolean, "", "false",
+                           "a Lambda@Edge function, named by a cloudfront distribution's `functions: [{function: "
+                           "NAME}]`: Lambda@Edge prices (no free tier) and the trigger's memory and time limits "
+                           "(docs/model-assumptions.md §15.3)");
     ParamSpec calls = param("calls", ParamType::list, "", "", "synchronous calls made by the handler, in order");
     ParamSpec call_item = param("call", ParamType::record, "", "", "a call");
     call_item.record = &lambda_call_schema();
@@ -190,7 +194,7 @@ const Schema& lambda_schema() {
     calls.record = &lambda_call_schema();
     return Schema{"lambda", "An AWS Lambda function.",
                   {memory, arch, timeout, duration, cpu, cold, snap, idle, selection, reserved, provisioned, errors, calls, async,
-                   recursion},
+                   recursion, edge},
                   lambda_aliases()};
   }();
   return s;

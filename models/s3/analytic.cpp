@@ -27,7 +27,10 @@ void s3_analytic(const AnalyticView& view, ServiceEstimate& out) {
   double notified = 0;
   for (const Value& v : p.list("notifications")) {
     const Record& n = *v.record;
-    out.flow("put", {n.text("function"), "invoke_async", objects_per_put * n.number("filter"), 1});
+    static const char* const keys[] = {"function", "queue", "topic", "bus"};
+    static const char* const ops[] = {"invoke_async", "send", "publish", "service_event"};
+    for (std::size_t k = 0; k < 4; ++k)
+      if (n.has(keys[k])) out.flow("put", {n.text(keys[k]), ops[k], objects_per_put * n.number("filter"), 1});
     notified += objects * n.number("filter");
   }
   out.answer("put", AnalyticAnswer{1, 0, 0, put_s, 0, put_s});
@@ -35,7 +38,7 @@ void s3_analytic(const AnalyticView& view, ServiceEstimate& out) {
   out.rate("puts", objects, "objects put");
   out.rate("gets", gets, "gets");
   out.rate("notifications", notified, "objects x filter, per notification");
-  out.rate("failed_notifications", 0, "functions accept asynchronous events at once");
+  out.rate("failed_notifications", 0, "destinations accept asynchronous events at once");
   const double calls = put_calls + gets;
   out.level("latency_ms.mean", calls > 0 ? (put_calls * put_s + gets * get_s) / calls * 1e3 : put_s * 1e3,
             "the mean put and get latencies, weighted by their calls");

@@ -40,17 +40,32 @@ const Schema& s3_schema() {
     ParamSpec latency = param("latency", ParamType::record, "", "", "request latency by operation");
     latency.record = &latency_schema;
     static const Schema notification_schema = [] {
-      ParamSpec function = param("function", ParamType::reference, "", "", "the function invoked asynchronously");
-      function.required = true;
-      function.ref_types = {"lambda"};
-      function.edge = "notification";
-      function.edge_op = EdgeOp::fixed;
-      function.edge_op_name = "invoke_async";
+      // One destination per notification: a function, a queue, a topic or an event bus
+      // (docs/model-assumptions.md §18.2); the check hook asks for exactly one.
+      const auto destination = [](const char* key, const char* type, const char* op, const char* help) {
+        ParamSpec d = param(key, ParamType::reference, "", "", help);
+        d.ref_types = {type};
+        d.edge = "notification";
+        d.edge_op = EdgeOp::fixed;
+        d.edge_op_name = op;
+        return d;
+      };
+      ParamSpec function = destination("function", "lambda", "invoke_async", "a function invoked asynchronously");
+      ParamSpec queue = destination("queue", "sqs", "send", "a queue the event is sent to (an SQS send)");
+      ParamSpec topic = destination("topic", "sns", "publish", "a topic the event is published to (an SNS publish)");
+      ParamSpec bus = destination("bus", "eventbridge", "service_event",
+                                  "an EventBridge bus the event goes to as an AWS service event (not billed)");
       ParamSpec filter = param("filter", ParamType::probability, "", "1",
                                "fraction of put objects that match the notification's prefix/suffix filter");
-      return Schema{"s3 notification", "An object-created notification.", {function, filter},
+      return Schema{"s3 notification", "An object-created notification to one destination (give exactly one of "
+                                       "function, queue, topic, bus).",
+                    {function, queue, topic, bus, filter},
                     {{"lambda_function_arn", "write 'function: FUNCTION' (its name under services:)"},
                      {"function_name", "write 'function: FUNCTION' (its name under services:)"},
+                     {"queue_arn", "write 'queue: QUEUE' (its name under services:)"},
+                     {"topic_arn", "write 'topic: TOPIC' (its name under services:)"},
+                     {"event_bridge_configuration", "write 'bus: BUS' (an eventbridge service's name)"},
+                     {"eventbridge", "write 'bus: BUS' (an eventbridge service's name)"},
                      {"events", "leave it out: notifications are for created objects (puts)"},
                      {"filter_prefix", "write 'filter', the fraction of the objects the prefix and suffix match"},
                      {"filter_suffix", "write 'filter', the fraction of the objects the prefix and suffix match"}}};
@@ -61,19 +76,22 @@ const Schema& s3_schema() {
     notifications.element.push_back(item);
     notifications.record = &notification_schema;
     ParamSpec delay = param("notification_delay", ParamType::distribution, "s", "{dist: lognormal, median: 1s, p99: 10s}",
-                            "time from a put to the function's invocation request (AWS: usually seconds, sometimes a "
+                            "time from a put to the delivery of its event to the destination (AWS: usually seconds, sometimes a "
                             "minute or longer; UNCONFIRMED)");
     delay.min = 0;
     ParamSpec storage_class = param("storage_class", ParamType::choice, "", "standard", "the class objects are stored in");
     storage_class.choices = storage_classes();
     ParamSpec stored = param("stored", ParamType::size, "GB", "0GB", "bytes already stored when the run starts");
     stored.min = 0;
-    const std::string notify = "write 'notifications: [{function: FUNCTION}]' (object-created events)";
+    const std::string notify =
+        "write 'notifications: [{function: FUNCTION}]' (or queue:, topic:, bus:; object-created events)";
     return Schema{"s3", "An S3 bucket.", {latency, notifications, delay, storage_class, stored},
                   {{"bucket_name", "a service's name is its key under services:, e.g. services: {photos: {type: s3}}"},
                    {"notification_configuration", notify},
                    {"lambda_configurations", notify},
                    {"lambda_function", notify},
+                   {"queue_configurations", notify},
+                   {"topic_configurations", notify},
                    {"notification", notify},
                    {"lifecycle_configuration", "not modelled: leave it out"},
                    {"versioning_configuration", "not modelled: leave it out"}}};
@@ -83,8 +101,42 @@ const Schema& s3_schema() {
 
 enum : std::uint16_t { kOpPut = 0, kOpGet = 1 };
 
+// The keys of a notification's destinations and the operation each is sent.
+constexpr const char* kDestinations[] = {"function", "queue", "topic", "bus"};
+
+void check(const ServiceDecl& d, const Scenario& sc, Diagnostics& diags) {
+  for (const Value& item : d.params.get("notifications").items) {
+    if (!item.record) continue;
+    // A queue or topic gets the event with the put's payload size (docs/model-assumptions.md §18.2).
+    for (const char* k : {"queue", "topic"}) {
+      const Value& to = item.record->get(k);
+      if (!to.present) continue;
+      for (const WorkloadDecl& w : sc.workloads) {
+        if (!w.params.has("target") || w.params.text("target") != d.name || !w.params.has("payload") ||
+            w.params.size("payload") <= 64.0 * 1024)
+          continue;
+        diags.warning(to.loc, to.path,
+                      fmt::format("'{}' gets each event with the object's size ({} from workload '{}'), not the "
+                                  "1 KB or so of a real S3 event: its request count and size limit see the object",
+                                  to.text, w.params.get("payload").text, w.name),
+                      "where the queue's or topic's cost matters more than the bucket's, give the workload the "
+                      "event's size as its payload, e.g. payload: 1KB");
+        break;
+      }
+    }
+    int given = 0;
+    for (const char* k : kDestinations) given += item.record->get(k).present ? 1 : 0;
+    if (given != 1)
+      diags.error(item.loc, item.path,
+                  given == 0 ? "a notification needs a destination: one of 'function', 'queue', 'topic', 'bus'"
+                             : "a notification has one destination: give only one of 'function', 'queue', 'topic', "
+                               "'bus'",
+                  "write one notification per destination, e.g. notifications: [{queue: QUEUE}, {function: FN}]");
+  }
+}
+
 struct Notification {
-  ComponentId function = 0;
+  ComponentId function = 0;  // the destination (a function, queue, topic or bus)
   std::uint16_t op = 0;
   double filter = 1;
 };
@@ -103,8 +155,13 @@ class S3 final : public Service {
         notify_rng_(0) {
     for (const Value& v : ctx.params().list("notifications")) {
       const Record& n = *v.record;
-      notifications_.push_back(
-          {ctx.id_of(n.text("function")), ctx.op_index(n.text("function"), "invoke_async"), n.number("filter")});
+      static const char* const ops[] = {"invoke_async", "send", "publish", "service_event"};
+      for (std::size_t k = 0; k < 4; ++k) {
+        if (!n.has(kDestinations[k])) continue;
+        const std::string to = n.text(kDestinations[k]);
+        notifications_.push_back({ctx.id_of(to), ctx.op_index(to, ops[k]), n.number("filter")});
+        break;
+      }
     }
   }
 
@@ -134,7 +191,7 @@ class S3 final : public Service {
       stored_bytes_ += sim.request(c.request).payload_bytes;
       stored_gauge_.set(sim.now(), stored_bytes_);
       // Notifications are asynchronous branches of the request: each is settled
-      // when the function has accepted its event (the function opens its own branch).
+      // when the destination has accepted its event (it opens its own branch).
       for (std::size_t i = 0; c.items > 0 && i < notifications_.size(); ++i) {  // once per object
         // One draw per notification per put, whatever the outcome.
         if (!notify_rng_.bernoulli(notifications_[i].filter)) continue;
@@ -148,7 +205,7 @@ class S3 final : public Service {
       return;
     }
     if (e.kind == kReplyEvent) {
-      // A function accepted (it opened its own branch) or refused a notification.
+      // The destination accepted (it opened its own branch) or refused a notification.
       const Handle pending{e.data};
       const RequestHandle request = pending_.at(pending);
       pending_.free(pending);
@@ -223,7 +280,8 @@ class S3 final : public Service {
 ServiceType s3_type() {
   ServiceType t;
   t.name = "s3";
-  t.summary = "an S3 bucket: put/get latency, storage classes and their prices, notifications to functions";
+  t.summary = "an S3 bucket: put/get latency, storage classes and their prices, notifications to functions, queues, "
+              "topics and event buses";
   t.table = {"puts", "gets", "notifications", "failed_notifications", "stored_gb.mean", "latency_ms"};
   t.schema = &s3_schema();
   t.ops = {"put", "get"};  // indices kOpPut, kOpGet
@@ -235,6 +293,7 @@ ServiceType s3_type() {
   t.forwards = {{"put", {"notification"}}};  // a GET notifies nobody
   t.build = &make_service<S3>;
   t.analytic = &s3_analytic;
+  t.check = &check;
   return t;
 }
 

@@ -18,8 +18,6 @@ namespace slsim::models {
 namespace {
 // Publishes are billed per started 64 KB (docs/model-assumptions.md §3).
 constexpr double kChunkBytes = 64 * 1024;
-// The delivery policy's retries (3 immediate, 2 pre-backoff, 10 backoff, 100000 post-backoff: sns.cpp).
-constexpr double kPolicyRetries = 3 + 2 + 10 + 100000;
 }  // namespace
 
 void sns_analytic(const AnalyticView& view, ServiceEstimate& out) {
@@ -39,17 +37,32 @@ void sns_analytic(const AnalyticView& view, ServiceEstimate& out) {
   const double accepted_share = calls > 0 ? 1.0 - rejected / calls : 1.0;
   const double published = calls - rejected;
   double delivered = 0, filtered = 0, retries = 0, failed = 0, to_dlq = 0;
+  double http = 0, email = 0, sms = 0, sms_usd = 0;  // notifications outside AWS per second
+  const PriceCatalog price(sc);
   for (const Value& v : p.list("subscribers")) {
     const Record& s = *v.record;
-    const std::string& to = s.text("to");
-    const std::string op = sc.find_service(to)->type->name == "lambda" ? "invoke_async" : "send";
+    const std::string protocol = sns_protocol(s, sc);
     const double match = s.number("filter");
-    const AnalyticAnswer a = view.answer(to, op);
+    const double policy_retries = sns_policy_retries(s, sc);
+    const bool terminal = protocol == "email" || protocol == "email-json" || protocol == "sms";
+    std::string to, op;
+    double refuse = s.number("errors");  // e-mail and SMS: the subscription's own failures
+    if (!terminal) {
+      to = s.text("to");
+      const std::string& type = sc.find_service(to)->type->name;
+      op = type == "lambda" ? "invoke_async" : type == "external" ? "call" : "send";
+      refuse = 1.0 - view.answer(to, op).ok;
+    }
     // Attempts per copy: geometric until one is accepted, within the policy.
-    const double refuse = 1.0 - a.ok;
-    const double lost = refuse >= 1.0 ? 1.0 : std::pow(refuse, kPolicyRetries + 1);
-    const double attempts = refuse >= 1.0 ? kPolicyRetries + 1 : (1.0 - lost) / (1.0 - refuse);
-    out.flow("publish", {to, op, accepted_share * match * attempts, 1});
+    const double lost = refuse >= 1.0 ? 1.0 : std::pow(refuse, policy_retries + 1);
+    const double attempts = refuse >= 1.0 ? policy_retries + 1 : (1.0 - lost) / (1.0 - refuse);
+    if (!terminal) out.flow("publish", {to, op, accepted_share * match * attempts, 1});
+    if (protocol == "http" || protocol == "https") http += published * match;
+    if (protocol == "email" || protocol == "email-json") email += published * match;
+    if (protocol == "sms") {
+      sms += published * match;
+      sms_usd += published * match * (s.has("sms_price") ? s.number("sms_price") : price("sns.sms.US"));
+    }
     const double copies = published * match;
     delivered += copies * (1.0 - lost);
     filtered += published * (1.0 - match);
@@ -75,7 +88,11 @@ void sns_analytic(const AnalyticView& view, ServiceEstimate& out) {
   out.rate("to_dlq", to_dlq, "copies refused every attempt, to the subscription's dead-letter queue");
   out.level("latency_ms.mean", latency_s * 1e3, "the latency distribution's mean");
   const double billed = chunks * view.seconds();
-  out.cost("publishes", billed, "64 KB publishes", billed * PriceCatalog(sc)("sns.publish"));
+  out.cost("publishes", billed, "64 KB publishes", billed * price("sns.publish"));
+  const double t = view.seconds();
+  if (http > 0) out.cost("http deliveries", http * t, "notifications", http * t * price("sns.delivery.http"));
+  if (email > 0) out.cost("email deliveries", email * t, "notifications", email * t * price("sns.delivery.email"));
+  if (sms > 0) out.cost("sms", sms * t, "messages", sms_usd * t);
 }
 
 }  // namespace slsim::models

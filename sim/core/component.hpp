@@ -32,6 +32,10 @@ class Component {
   // every asynchronous branch has closed): `r.outcome` is its final fate and
   // sim.now() the moment it ended. Called once per request, for its owner only.
   virtual void request_ended(Simulation&, const Request& /*r*/) {}
+  // `caller` ended one of its sessions (Call::session): whatever this component
+  // keeps for it (a database connection) can go. Told at once, by
+  // Simulation::end_session, to each component the caller names.
+  virtual void session_ended(Simulation&, ComponentId /*caller*/, std::uint64_t /*session*/) {}
 
   const std::string& name() const { return name_; }
   ComponentId id() const { return id_; }

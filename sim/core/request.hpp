@@ -75,6 +75,11 @@ struct Call {
   std::uint64_t token = 0;       // the caller's cookie, handed back with the reply
   SimTime delivered = 0;         // when the callee receives it (the call time plus its delay)
   std::uint32_t items = 1;       // records in a batch call (an SQS or stream batch), else 1
+  // The caller's session: an id (nonzero) the caller gives every call made from
+  // one of its execution contexts (a Lambda execution environment), so that the
+  // callee can keep per-session state, such as a database connection, until the
+  // caller ends the session (Simulation::end_session). 0: no session.
+  std::uint64_t session = 0;
 };
 
 // A reply event's arg packs the status (2 bits) and, for batch calls, how many

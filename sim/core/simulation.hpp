@@ -143,6 +143,14 @@ class Simulation {
   // accepted, and what waits in the DLQ shows only as the DLQ's own depth.
   CallHandle call_detached(ComponentId caller, ComponentId callee, std::uint16_t op, RequestHandle original,
                            std::uint64_t token, SimTime delay = 0);
+  // Marks a call (before its callee receives it) as made within the caller's
+  // session `session` (nonzero; see Call::session).
+  void set_call_session(CallHandle h, std::uint64_t session) { calls_.at(h).session = session; }
+  // The caller's session ended (an execution environment was reclaimed): tells
+  // `callee` at once with Component::session_ended.
+  void end_session(ComponentId caller, ComponentId callee, std::uint64_t session) {
+    components_[callee]->session_ended(*this, caller, session);
+  }
   // A copy: a reference would dangle once another call() grows the pool.
   Call call_info(CallHandle h) const { return calls_.at(h); }
   // `failed_items`: for a batch call, how many of its last items failed

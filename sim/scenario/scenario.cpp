@@ -1,5 +1,6 @@
 #include "sim/scenario/scenario.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -235,14 +236,12 @@ std::string edge_operation(const ParamSpec& s, const ServiceType& target, const 
     case EdgeOp::target_default: return fallback;
     case EdgeOp::target_async: return target.async_op.empty() ? fallback : target.async_op;
     case EdgeOp::fixed: return s.edge_op_name;
-    case EdgeOp::preferred:
-      for (const auto& op : target.ops)
-        if (op == s.edge_op_name) return op;
-      return fallback;
     case EdgeOp::from_key:
       if (holder != nullptr && holder->schema != nullptr && holder->schema->find(s.edge_op_name) != nullptr &&
           holder->has(s.edge_op_name))
         return holder->text(s.edge_op_name);
+      for (const std::string& op : s.edge_op_prefer)
+        if (std::find(target.ops.begin(), target.ops.end(), op) != target.ops.end()) return op;
       return fallback;
   }
   return fallback;

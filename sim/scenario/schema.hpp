@@ -46,7 +46,6 @@ enum class EdgeOp {
   target_async,    // the target's asynchronous operation when it has one, else its default
   fixed,           // `edge_op_name`
   from_key,        // named by the sibling key `edge_op_name` (the target's default when absent)
-  preferred,       // `edge_op_name` when the target has that operation, else the target's default
 };
 
 inline constexpr double kUnbounded = std::numeric_limits<double>::infinity();
@@ -64,7 +63,8 @@ struct ParamSpec {
   std::vector<std::string> ref_types;  // reference: allowed service types (empty: any)
   std::string edge;                    // reference: the topology edge label ("integration", "dlq", ...)
   EdgeOp edge_op = EdgeOp::target_default;  // reference: the operation sent along the edge
-  std::string edge_op_name;            // EdgeOp::fixed, preferred: the operation; EdgeOp::from_key: the sibling key
+  std::string edge_op_name;            // EdgeOp::fixed: the operation; EdgeOp::from_key: the sibling key
+  std::vector<std::string> edge_op_prefer;  // EdgeOp::from_key without the key: the first of these the target has, else its default
   const Schema* record = nullptr;      // record, and the element schema of list/map of records
   std::vector<ParamSpec> element;      // list/map: exactly one element spec
   std::string discriminator;           // variant: e.g. "process"
