@@ -4,6 +4,8 @@
 // account's Cognito quotas against the token bucket, and MAU prices by plan.
 #include <cmath>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -299,4 +301,22 @@ TEST_CASE("cognito: the MAU line is the month's charge prorated to the window", 
       "  p: {type: cognito, plan: plus}\n", "account: {free_tier: true}\n"));
   REQUIRE(num(seen, "services.p.mau") == 50);
   REQUIRE(cost_item(seen, "p", "monthly active users")->find("usd")->as_double() == Approx(50 * 0.02 * 600 / 2592000.0));
+}
+
+TEST_CASE("authorizer: the topology edge carries the operation the API sends", "[authorizer]") {
+  // A user pool is sent `verify` (not its default `sign_in`); a function its default `invoke`.
+  for (const auto& [service, op] : std::vector<std::pair<std::string, std::string>>{
+           {"  pool: {type: cognito}\n", "verify"}, {"  pool: {type: lambda, duration: 1ms}\n", "invoke"}}) {
+    const Scenario sc = load_scenario_text(
+        authorizer_scenario("10s", ", arrival: {process: poisson, rate: 5/s}, tokens: {count: 5}", "{to: pool}", service),
+        "t.yaml", builtin_services());
+    int found = 0;
+    for (const TopologyEdge& e : sc.edges) {
+      if (e.from != "api" || e.label != "authorizer") continue;
+      ++found;
+      CHECK(e.to == "pool");
+      CHECK(e.op == op);
+    }
+    CHECK(found == 1);
+  }
 }

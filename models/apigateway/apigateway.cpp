@@ -125,6 +125,9 @@ const Schema& authorizer_schema() {
                          "evaluation)");
     to.required = true;
     to.edge = "authorizer";
+    // A user pool is sent `verify`; a function its default `invoke` (no sibling key names the op).
+    to.edge_op = EdgeOp::from_key;
+    to.edge_op_prefer = {"verify"};
     ParamSpec ttl = param("cache_ttl", ParamType::duration, "s", "300s",
                           "how long a token's result (allow or deny) is reused without evaluating it again, at most "
                           "3600s; 0s evaluates every request");
