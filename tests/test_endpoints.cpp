@@ -368,7 +368,33 @@ TEST_CASE("alb: a server pool's LCUs and cost are exact arithmetic of the run's 
   REQUIRE(metric(r, "services.lb.lcu.processed_bytes") == Approx(by_bytes).epsilon(1e-12));
   REQUIRE(metric(r, "services.lb.lcu.lcus") == Approx(by_bytes).epsilon(1e-12));
   REQUIRE(metric(r, "services.lb.lcu.lcu_hours") == Approx(by_bytes * hours).epsilon(1e-12));
-  REQUIRE(metric(r, "cost.by_service.lb") == Approx(hours * 0.0225 + by_bytes * hours * 0.008).epsilon(1e-12));
+  // The answers leave for the internet: 20 KB each, 2 MB/s, about 5 TB a month, all in the
+  // first tier of the region's data transfer out ($0.09 per GB).
+  const double out_gb = answered * 20480 / 1073741824.0;
+  REQUIRE(metric(r, "services.lb.internet_transfer_gb") == Approx(out_gb).epsilon(1e-12));
+  REQUIRE(metric(r, "cost.by_service.lb") ==
+          Approx(hours * 0.0225 + by_bytes * hours * 0.008 + out_gb * 0.09).epsilon(1e-12));
+}
+
+TEST_CASE("alb: answers to CloudFront are not billed as data transfer out, answers to clients are",
+          "[alb][cost]") {
+  const Json r = run_scenario_text(
+      "name: t\nduration: 100s\n"
+      "workloads:\n"
+      "  - {name: direct, target: lb, arrival: {process: constant, rate: 10/s}}\n"
+      "  - {name: cached, target: cdn, keys: {count: 5}, arrival: {process: constant, rate: 10/s}}\n"
+      "services:\n"
+      "  cdn: {type: cloudfront, origin: origin_lb, ttl: 1d, capacity_items: 100}\n"
+      "  lb: {type: alb, target: pool, response_size: 1MB}\n"
+      "  origin_lb: {type: alb, target: pool2, response_size: 1MB}\n"
+      "  pool: {type: external, latency: 10ms}\n"
+      "  pool2: {type: external, latency: 10ms}\n");
+  const double answered = metric(r, "services.lb.latency_ms.count");
+  REQUIRE(answered > 990);
+  REQUIRE(metric(r, "services.lb.internet_transfer_gb") == Approx(answered / 1024.0).epsilon(1e-12));
+  // The origin load balancer answered the distribution's 5 misses, and bills no transfer.
+  REQUIRE(metric(r, "services.origin_lb.requests") == 5);
+  REQUIRE(metric(r, "services.origin_lb.internet_transfer_gb") == 0);
 }
 
 TEST_CASE("alb: each hour is billed its own largest dimension", "[alb][cost]") {

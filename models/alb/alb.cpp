@@ -1,6 +1,7 @@
 #include "models/alb/alb.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -129,6 +130,7 @@ class Alb final : public Service {
   void reset_statistics(SimTime now) override {
     for (Counter* c : {&requests_, &rejected_, &e502_, &e503_, &e504_, &late_replies_}) c->reset();
     processed_bytes_ = 0;
+    internet_bytes_ = 0;
     active_.reset(now);
     hours_.clear();
     window_start_ = last_change_ = now;
@@ -184,6 +186,7 @@ class Alb final : public Service {
     active["mean"] = u.active_connections;
     active["max"] = active_.max();
     out["processed_gb"] = processed_bytes_ / kGB;
+    out["internet_transfer_gb"] = internet_bytes_ / kGB;
     out["rule_evaluations"] = u.rule_evaluations;
     const AlbLcus l = alb_lcus(u, measured_seconds);
     Json& lcu = out["lcu"];
@@ -215,6 +218,20 @@ class Alb final : public Service {
     const double billed = lcu_hours();
     ledger.add(name(), "LCU hours", billed, "LCU-hours", billed * price("alb.lcu_hour"), CostBasis::usage,
                "each hour's largest dimension, for the part of the hour in the window");
+    const double gb = internet_bytes_ / kGB;
+    if (gb > 0) {
+      // Regional data transfer out to the internet, tiered on this load
+      // balancer's monthly volume (docs/model-assumptions.md §18.4).
+      constexpr double tb = 1024.0;
+      const std::vector<Tier> tiers = {{10 * tb, price("region.transfer_out.tier1")},
+                                       {50 * tb, price("region.transfer_out.tier2")},
+                                       {150 * tb, price("region.transfer_out.tier3")},
+                                       {std::numeric_limits<double>::infinity(), price("region.transfer_out.tier4")}};
+      ledger.add(name(), "data transfer out", gb, "GB",
+                 shared_tiered_cost(gb, {{gb, period.usage_to_month(name())}}, tiers,
+                                    scenario_.account.flag("free_tier") ? price("region.free_tier.transfer_gb") : 0.0),
+                 CostBasis::usage, "responses to clients on the internet; none to CloudFront");
+    }
   }
 
  private:
@@ -286,6 +303,13 @@ class Alb final : public Service {
           answer(sim, h, CallStatus::error);
           return;
         }
+        {
+          // Answers to a workload's own call leave AWS for the internet; answers
+          // to a service (a CloudFront origin fetch, a function) do not
+          // (docs/model-assumptions.md §18.4).
+          const Call& client = sim.call_info(in_flight_.at(h).client);
+          if (client.caller == sim.request(client.request).owner) internet_bytes_ += response_bytes_;
+        }
         answer(sim, h, CallStatus::ok);
         return;
       case CallStatus::error: e502_.add(); answer(sim, h, CallStatus::error); return;
@@ -320,6 +344,7 @@ class Alb final : public Service {
   Rng latency_rng_;
   Pool<InFlight> in_flight_;
   std::uint64_t open_ = 0;
+  double internet_bytes_ = 0;  // ok responses sent to workloads (the internet), bytes
   double processed_bytes_ = 0;
   std::vector<HourUsage> hours_;  // by hour of the measured window
   SimTime window_start_ = 0, last_change_ = 0;

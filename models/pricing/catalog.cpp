@@ -56,6 +56,11 @@ const std::vector<PriceEntry>& us_east_1() {
       // Application Load Balancer (§18.4).
       {"alb.hour", 0.0225, "ALB-hour", "§18.4"},
       {"alb.lcu_hour", 0.008, "LCU-hour", "§18.4"},
+      {"region.transfer_out.tier1", 0.09, "GB", "§18.4: to the internet, first 10 TB per month (UNCONFIRMED)"},
+      {"region.transfer_out.tier2", 0.085, "GB", "§18.4: next 40 TB (UNCONFIRMED)"},
+      {"region.transfer_out.tier3", 0.07, "GB", "§18.4: next 100 TB (UNCONFIRMED)"},
+      {"region.transfer_out.tier4", 0.05, "GB", "§18.4: over 150 TB (UNCONFIRMED)"},
+      {"region.free_tier.transfer_gb", 100, "GB/month", "§18.4: 100 GB a month free (UNCONFIRMED)"},
       // Kinesis Data Streams, provisioned mode (§5.1).
       {"kinesis.shard_hour", 0.015, "shard-hour", "§5.1"},
       {"kinesis.put_payload_unit", 1.4e-8, "25 KB unit", "§5.1: $0.014 per 1M PUT payload units"},
