@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "sim/core/token_bucket.hpp"
+#include "checks.hpp"
 #include "support.hpp"
 
 using namespace slsim;
@@ -26,13 +27,6 @@ std::string api_scenario(const std::string& duration, const std::string& arrival
       "  api: {{type: apigateway, integration: backend{}}}\n"
       "  backend: {{type: external{}}}\n",
       duration, top_extra, arrival, api_extra, backend_extra);
-}
-
-double num(const Json& r, const std::string& path) {
-  const double v = metric(r, path);
-  INFO(path);
-  REQUIRE_FALSE(std::isnan(v));
-  return v;
 }
 
 void require_balanced(const Json& r) { REQUIRE(r.find_path("accounting.balanced")->as_bool()); }
@@ -95,22 +89,22 @@ TEST_CASE("apigateway: a stage limit accepts its rate plus its burst", "[apigate
                                                 ", throttle: {rate: 1000/s, burst: 500}, latency: 0ms",
                                                 ", latency: 1ms"));
   require_balanced(r);
-  const double n = num(r, "services.api.requests");
-  const double throttles = num(r, "services.api.throttles");
-  REQUIRE(n == num(r, "workloads.w.arrived"));
-  REQUIRE(throttles == num(r, "workloads.w.throttled"));
-  REQUIRE(throttles == num(r, "services.api.throttled_by.stage"));
-  REQUIRE(num(r, "services.api.throttled_by.account") == 0);
+  const double n = required_metric(r, "services.api.requests");
+  const double throttles = required_metric(r, "services.api.throttles");
+  REQUIRE(n == required_metric(r, "workloads.w.arrived"));
+  REQUIRE(throttles == required_metric(r, "workloads.w.throttled"));
+  REQUIRE(throttles == required_metric(r, "services.api.throttled_by.stage"));
+  REQUIRE(required_metric(r, "services.api.throttled_by.account") == 0);
   const double accepted = n - throttles;
   REQUIRE(accepted <= 60500);
   REQUIRE(accepted >= 60490);
-  REQUIRE(num(r, "services.backend.requests") == accepted);
+  REQUIRE(required_metric(r, "services.backend.requests") == accepted);
   const double fraction = throttles / n;
   const double tolerance = 500.0 / n + 2.5 * std::sqrt(n) / n;
   INFO(fmt::format("n={} throttled fraction={:.5f} tolerance={:.5f}", n, fraction, tolerance));
   REQUIRE(std::fabs(fraction - 0.5) <= tolerance);
   // Throttled answers take no time; those that passed take the backend's 1 ms (no overhead here).
-  REQUIRE(num(r, "services.api.latency_ms.max") == 1);
+  REQUIRE(required_metric(r, "services.api.latency_ms.max") == 1);
 }
 
 TEST_CASE("apigateway: constant arrivals at or below the stage rate are never throttled", "[apigateway][throttle]") {
@@ -121,8 +115,8 @@ TEST_CASE("apigateway: constant arrivals at or below the stage rate are never th
                                                   ", throttle: {rate: 1000/s, burst: 1}", ", latency: 1ms"));
     INFO(rate);
     require_balanced(r);
-    REQUIRE(num(r, "services.api.requests") >= 240000);
-    REQUIRE(num(r, "services.api.throttles") == 0);
+    REQUIRE(required_metric(r, "services.api.requests") >= 240000);
+    REQUIRE(required_metric(r, "services.api.throttles") == 0);
   }
 }
 
@@ -130,10 +124,10 @@ TEST_CASE("apigateway: a burst of 800 into a bucket of 500 throttles exactly 300
   const Json r = run_scenario_text(api_scenario("10s", "{process: burst, at: 1s, count: 800}",
                                                 ", throttle: {rate: 1/s, burst: 500}", ", latency: 1ms"));
   require_balanced(r);
-  REQUIRE(num(r, "services.api.requests") == 800);
-  REQUIRE(num(r, "services.api.throttles") == 300);
-  REQUIRE(num(r, "workloads.w.throttled") == 300);
-  REQUIRE(num(r, "workloads.w.succeeded") == 500);
+  REQUIRE(required_metric(r, "services.api.requests") == 800);
+  REQUIRE(required_metric(r, "services.api.throttles") == 300);
+  REQUIRE(required_metric(r, "workloads.w.throttled") == 300);
+  REQUIRE(required_metric(r, "workloads.w.succeeded") == 500);
 }
 
 TEST_CASE("apigateway: the account limit is shared by every API", "[apigateway][throttle]") {
@@ -153,15 +147,15 @@ TEST_CASE("apigateway: the account limit is shared by every API", "[apigateway][
       "  backend: {type: external, latency: 1ms}\n";
   const Json r = run_scenario_text(yaml);
   require_balanced(r);
-  const double acc_a = num(r, "services.api_a.requests") - num(r, "services.api_a.throttles");
-  const double acc_b = num(r, "services.api_b.requests") - num(r, "services.api_b.throttles");
+  const double acc_a = required_metric(r, "services.api_a.requests") - required_metric(r, "services.api_a.throttles");
+  const double acc_b = required_metric(r, "services.api_b.requests") - required_metric(r, "services.api_b.throttles");
   INFO(fmt::format("accepted a={} b={}", acc_a, acc_b));
   REQUIRE(acc_a + acc_b <= 6010);
   REQUIRE(acc_a + acc_b >= 5990);
   REQUIRE(std::fabs(acc_a - acc_b) / 2 <= 194);
-  REQUIRE(num(r, "services.api_a.throttled_by.stage") == 0);
-  REQUIRE(num(r, "services.api_a.throttled_by.account") == num(r, "services.api_a.throttles"));
-  REQUIRE(num(r, "services.api_b.throttled_by.account") == num(r, "services.api_b.throttles"));
+  REQUIRE(required_metric(r, "services.api_a.throttled_by.stage") == 0);
+  REQUIRE(required_metric(r, "services.api_a.throttled_by.account") == required_metric(r, "services.api_a.throttles"));
+  REQUIRE(required_metric(r, "services.api_b.throttled_by.account") == required_metric(r, "services.api_b.throttles"));
 }
 
 TEST_CASE("apigateway: a slow backend gets the client a 504 at the timeout and keeps running", "[apigateway][timeout]") {
@@ -174,54 +168,54 @@ TEST_CASE("apigateway: a slow backend gets the client a 504 at the timeout and k
   const Json r = run_scenario_text(api_scenario("60s", "{process: constant, rate: 1/s}", ", timeout: 1s, latency: 0ms",
                                                 ", latency: 3s, concurrency: 5"));
   require_balanced(r);
-  REQUIRE(num(r, "workloads.w.arrived") == 60);
-  REQUIRE(num(r, "workloads.w.timed_out") == 59);
-  REQUIRE(num(r, "workloads.w.succeeded") == 0);
-  REQUIRE(num(r, "accounting.in_flight") == 1);
-  REQUIRE(num(r, "services.api.timeouts") == 59);
-  REQUIRE(num(r, "workloads.w.latency_failed_ms.max") == 1000);
-  REQUIRE(num(r, "workloads.w.latency_failed_ms.mean") == 1000);
-  REQUIRE(num(r, "workloads.w.latency_ms.count") == 0);  // 504s are not successes
-  REQUIRE(num(r, "services.api.latency_failed_ms.max") == 1000);
-  REQUIRE(num(r, "services.api.latency_ms.count") == 0);
-  REQUIRE(num(r, "services.backend.throttles") == 0);
-  REQUIRE(num(r, "services.backend.completed") == 57);
-  REQUIRE(num(r, "services.backend.concurrency.mean") == Approx(2.9).epsilon(1e-12));
-  REQUIRE(num(r, "services.api.late_replies") == 57);
+  REQUIRE(required_metric(r, "workloads.w.arrived") == 60);
+  REQUIRE(required_metric(r, "workloads.w.timed_out") == 59);
+  REQUIRE(required_metric(r, "workloads.w.succeeded") == 0);
+  REQUIRE(required_metric(r, "accounting.in_flight") == 1);
+  REQUIRE(required_metric(r, "services.api.timeouts") == 59);
+  REQUIRE(required_metric(r, "workloads.w.latency_failed_ms.max") == 1000);
+  REQUIRE(required_metric(r, "workloads.w.latency_failed_ms.mean") == 1000);
+  REQUIRE(required_metric(r, "workloads.w.latency_ms.count") == 0);  // 504s are not successes
+  REQUIRE(required_metric(r, "services.api.latency_failed_ms.max") == 1000);
+  REQUIRE(required_metric(r, "services.api.latency_ms.count") == 0);
+  REQUIRE(required_metric(r, "services.backend.throttles") == 0);
+  REQUIRE(required_metric(r, "services.backend.completed") == 57);
+  REQUIRE(required_metric(r, "services.backend.concurrency.mean") == Approx(2.9).epsilon(1e-12));
+  REQUIRE(required_metric(r, "services.api.late_replies") == 57);
 }
 
 TEST_CASE("apigateway: backend errors and throttles reach the client", "[apigateway]") {
   SECTION("errors") {
     const Json r = run_scenario_text(api_scenario("10s", "{process: constant, rate: 10/s}", "", ", errors: 1"));
     require_balanced(r);
-    const double arrived = num(r, "workloads.w.arrived");
-    const double in_flight = num(r, "accounting.in_flight");
-    REQUIRE(num(r, "workloads.w.failed") == arrived - in_flight);
-    REQUIRE(num(r, "workloads.w.succeeded") == 0);
-    REQUIRE(num(r, "services.api.errors") == arrived - in_flight);
+    const double arrived = required_metric(r, "workloads.w.arrived");
+    const double in_flight = required_metric(r, "accounting.in_flight");
+    REQUIRE(required_metric(r, "workloads.w.failed") == arrived - in_flight);
+    REQUIRE(required_metric(r, "workloads.w.succeeded") == 0);
+    REQUIRE(required_metric(r, "services.api.errors") == arrived - in_flight);
   }
   SECTION("a backend concurrency limit throttles at the workload") {
     // Concurrency 1, 1 s per call, 10 arrivals/s: about 9 in 10 get 429 from the backend.
     const Json r = run_scenario_text(api_scenario("10s", "{process: constant, rate: 10/s}", "",
                                                   ", latency: 1s, concurrency: 1"));
     require_balanced(r);
-    const double backend_throttles = num(r, "services.backend.throttles");
+    const double backend_throttles = required_metric(r, "services.backend.throttles");
     REQUIRE(backend_throttles > 50);
-    REQUIRE(num(r, "services.api.throttles") == 0);
-    REQUIRE(num(r, "services.api.backend_throttles") == backend_throttles);
-    REQUIRE(num(r, "workloads.w.throttled") == backend_throttles);
+    REQUIRE(required_metric(r, "services.api.throttles") == 0);
+    REQUIRE(required_metric(r, "services.api.backend_throttles") == backend_throttles);
+    REQUIRE(required_metric(r, "workloads.w.throttled") == backend_throttles);
   }
 }
 
 TEST_CASE("apigateway: requests without a route split by weight", "[apigateway][routes]") {
   const Json r = run_scenario_text(routes_scenario(""));
   require_balanced(r);
-  const double n = num(r, "services.api.requests");
-  const double get = num(r, "services.api.routes.GET /todos");
-  const double post = num(r, "services.api.routes.POST /todos");
+  const double n = required_metric(r, "services.api.requests");
+  const double get = required_metric(r, "services.api.routes.GET /todos");
+  const double post = required_metric(r, "services.api.routes.POST /todos");
   REQUIRE(get + post == n);
-  REQUIRE(num(r, "services.reader.requests") == get);
-  REQUIRE(num(r, "services.writer.requests") == post);
+  REQUIRE(required_metric(r, "services.reader.requests") == get);
+  REQUIRE(required_metric(r, "services.writer.requests") == post);
   const double se = std::sqrt(n * 0.8 * 0.2);  // binomial standard error of the count
   INFO(fmt::format("n={} GET={} expected {} SE {:.1f}", n, get, 0.8 * n, se));
   REQUIRE(std::fabs(get - 0.8 * n) <= 5 * se);
@@ -230,11 +224,11 @@ TEST_CASE("apigateway: requests without a route split by weight", "[apigateway][
 TEST_CASE("apigateway: a workload route goes only to that route", "[apigateway][routes]") {
   const Json r = run_scenario_text(routes_scenario("    route: POST /todos\n"));
   require_balanced(r);
-  const double n = num(r, "services.api.requests");
+  const double n = required_metric(r, "services.api.requests");
   REQUIRE(n > 0);
-  REQUIRE(num(r, "services.api.routes.POST /todos") == n);
-  REQUIRE(num(r, "services.api.routes.GET /todos") == 0);
-  REQUIRE(num(r, "services.reader.requests") == 0);
+  REQUIRE(required_metric(r, "services.api.routes.POST /todos") == n);
+  REQUIRE(required_metric(r, "services.api.routes.GET /todos") == 0);
+  REQUIRE(required_metric(r, "services.reader.requests") == 0);
 }
 
 TEST_CASE("apigateway: an unknown route is a load error with a did-you-mean", "[apigateway][routes]") {
@@ -285,19 +279,19 @@ TEST_CASE("apigateway: request prices are exact", "[apigateway][cost]") {
   const std::string arrival = "{process: constant, rate: 10/s}";
   SECTION("REST") {
     const Json r = run_scenario_text(api_scenario("100s", arrival, "", ", latency: 1ms"));
-    REQUIRE(num(r, "services.api.requests") == 1000);
-    REQUIRE(std::fabs(num(r, "cost.total_usd") - 0.0035) < 1e-12);
-    REQUIRE(std::fabs(num(r, "cost.by_service.api") - 0.0035) < 1e-12);
+    REQUIRE(required_metric(r, "services.api.requests") == 1000);
+    REQUIRE(std::fabs(required_metric(r, "cost.total_usd") - 0.0035) < 1e-12);
+    REQUIRE(std::fabs(required_metric(r, "cost.by_service.api") - 0.0035) < 1e-12);
   }
   SECTION("HTTP") {
     const Json r = run_scenario_text(api_scenario("100s", arrival, ", kind: http", ", latency: 1ms"));
-    REQUIRE(std::fabs(num(r, "cost.total_usd") - 0.001) < 1e-12);
+    REQUIRE(std::fabs(required_metric(r, "cost.total_usd") - 0.001) < 1e-12);
   }
   SECTION("REST with the free tier") {
     // (2.592e7 - 1e6 free) x $3.5e-6 per month, scaled back by 100 s / 30 days.
     const Json r = run_scenario_text(api_scenario("100s", arrival, "", ", latency: 1ms", "account: {free_tier: true}\n"));
     const double expected = (2.592e7 - 1e6) * 3.5e-6 * 100.0 / (30 * 86400.0);
-    REQUIRE(std::fabs(num(r, "cost.total_usd") - expected) < 1e-12);
+    REQUIRE(std::fabs(required_metric(r, "cost.total_usd") - expected) < 1e-12);
   }
   SECTION("two REST APIs share the account tiers and free tier") {
     const std::string yaml =
@@ -312,7 +306,7 @@ TEST_CASE("apigateway: request prices are exact", "[apigateway][cost]") {
     const Json r = run_scenario_text(yaml);
     // 4000 requests -> 1.0368e8 per month, less one free 1e6, in tier 1; a pays 1/4.
     const double total = (4000 * 25920.0 - 1e6) * 3.5e-6 / 25920.0;
-    REQUIRE(std::fabs(num(r, "cost.total_usd") - total) < 1e-12);
-    REQUIRE(std::fabs(num(r, "cost.by_service.api_a") - total / 4) < 1e-12);
+    REQUIRE(std::fabs(required_metric(r, "cost.total_usd") - total) < 1e-12);
+    REQUIRE(std::fabs(required_metric(r, "cost.by_service.api_a") - total / 4) < 1e-12);
   }
 }

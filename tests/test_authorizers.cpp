@@ -13,27 +13,13 @@
 
 #include "models/cognito/cognito.hpp"
 #include "models/pricing/catalog.hpp"
+#include "checks.hpp"
 #include "support.hpp"
 
 using namespace slsim;
 using namespace slsim::testing;
 
 namespace {
-
-double num(const Json& r, const std::string& path) {
-  const double v = metric(r, path);
-  INFO(path);
-  REQUIRE_FALSE(std::isnan(v));
-  return v;
-}
-
-const Json* cost_item(const Json& r, const std::string& service, const std::string& item) {
-  const Json* items = r.find_path("cost.items");
-  REQUIRE(items != nullptr);
-  for (const Json& it : items->elements())
-    if (it.find("service")->as_string() == service && it.find("item")->as_string() == item) return &it;
-  return nullptr;
-}
 
 // One API with an authorizer in front of an `external` backend; the workload
 // `w` calls the API.
@@ -77,14 +63,14 @@ TEST_CASE("authorizer: a Lambda authorizer's cache turns per-token reuse into T 
   const double mu = 0.001 + 10.0 + 2.0;
   const double expected = 200.0 * 600.0 / mu;
   const double sd = std::sqrt(200.0 * 600.0 * 4.0 / (mu * mu * mu));
-  const double calls = num(r, "services.api.authorizer.calls");
+  const double calls = required_metric(r, "services.api.authorizer.calls");
   INFO(fmt::format("invocations {} expected {:.1f} sd {:.1f}", calls, expected, sd));
   REQUIRE(std::fabs(calls - expected) <= 5 * sd);
   // Every evaluation is one invocation of the function; the rest are cache hits.
-  REQUIRE(num(r, "services.fn.invocations") == calls);
-  REQUIRE(num(r, "services.api.authorizer.cache.misses") == calls);
-  REQUIRE(num(r, "services.api.authorizer.cache.hits") + calls == num(r, "services.api.requests"));
-  REQUIRE(num(r, "services.backend.requests") == num(r, "services.api.requests"));
+  REQUIRE(required_metric(r, "services.fn.invocations") == calls);
+  REQUIRE(required_metric(r, "services.api.authorizer.cache.misses") == calls);
+  REQUIRE(required_metric(r, "services.api.authorizer.cache.hits") + calls == required_metric(r, "services.api.requests"));
+  REQUIRE(required_metric(r, "services.backend.requests") == required_metric(r, "services.api.requests"));
 }
 
 TEST_CASE("authorizer: cache_ttl 0 and requests without tokens evaluate every request", "[authorizer]") {
@@ -98,10 +84,10 @@ TEST_CASE("authorizer: cache_ttl 0 and requests without tokens evaluate every re
         authorizer_scenario("60s", workload, authorizer, "  fn: {type: lambda, duration: 1ms}\n"));
     INFO(setup);
     REQUIRE(balanced(r));
-    REQUIRE(num(r, "services.api.requests") > 2500);
-    REQUIRE(num(r, "services.api.authorizer.calls") == num(r, "services.api.requests"));
-    REQUIRE(num(r, "services.api.authorizer.cache.hits") == 0);
-    REQUIRE(num(r, "services.fn.invocations") == num(r, "services.api.requests"));
+    REQUIRE(required_metric(r, "services.api.requests") > 2500);
+    REQUIRE(required_metric(r, "services.api.authorizer.calls") == required_metric(r, "services.api.requests"));
+    REQUIRE(required_metric(r, "services.api.authorizer.cache.hits") == 0);
+    REQUIRE(required_metric(r, "services.fn.invocations") == required_metric(r, "services.api.requests"));
   }
 }
 
@@ -127,19 +113,19 @@ TEST_CASE("authorizer: denied requests are binomial, answered 401/403, never for
       "100s", ", arrival: {process: poisson, rate: 100/s}, tokens: {count: 1000}", "{to: pool, cache_ttl: 0s, deny: 0.2}",
       "  pool: {type: cognito, verify_latency: 0ms}\n"));
   REQUIRE(balanced(r));
-  const double n = num(r, "services.api.requests");
-  const double denied = num(r, "services.api.authorizer.denied");
+  const double n = required_metric(r, "services.api.requests");
+  const double denied = required_metric(r, "services.api.authorizer.denied");
   INFO(fmt::format("n {} denied {}", n, denied));
   REQUIRE(n > 9000);
   REQUIRE(std::fabs(denied - 0.2 * n) <= 5 * std::sqrt(n * 0.2 * 0.8));
   // The integration sees exactly the allowed requests; the client sees the denies as failures.
-  REQUIRE(num(r, "services.backend.requests") == n - denied);
-  REQUIRE(num(r, "workloads.w.failed") == denied);
-  REQUIRE(num(r, "workloads.w.succeeded") == n - denied);
+  REQUIRE(required_metric(r, "services.backend.requests") == n - denied);
+  REQUIRE(required_metric(r, "workloads.w.failed") == denied);
+  REQUIRE(required_metric(r, "workloads.w.succeeded") == n - denied);
   // Every request was checked against the pool (no quota, no throttle).
-  REQUIRE(num(r, "services.api.authorizer.calls") == n);
-  REQUIRE(num(r, "services.pool.operations.verify") == n);
-  REQUIRE(num(r, "services.pool.throttles") == 0);
+  REQUIRE(required_metric(r, "services.api.authorizer.calls") == n);
+  REQUIRE(required_metric(r, "services.pool.operations.verify") == n);
+  REQUIRE(required_metric(r, "services.pool.throttles") == 0);
   // Authorizer refusals are not billed as API calls.
   REQUIRE(cost_item(r, "api", "requests")->find("quantity")->as_double() == n - denied);
 }
@@ -153,9 +139,9 @@ TEST_CASE("authorizer: a cached deny refuses the token's later requests without 
       "30s", ", arrival: {process: constant, rate: 10/s}, tokens: {count: 1}", "{to: pool, cache_ttl: 10s, deny: 1}",
       "  pool: {type: cognito, verify_latency: 0ms}\n"));
   REQUIRE(balanced(r));
-  REQUIRE(num(r, "services.api.authorizer.calls") == 3);
-  REQUIRE(num(r, "services.api.authorizer.denied") == num(r, "services.api.requests"));
-  REQUIRE(num(r, "services.backend.requests") == 0);
+  REQUIRE(required_metric(r, "services.api.authorizer.calls") == 3);
+  REQUIRE(required_metric(r, "services.api.authorizer.denied") == required_metric(r, "services.api.requests"));
+  REQUIRE(required_metric(r, "services.backend.requests") == 0);
 }
 
 TEST_CASE("authorizer: a failing, timing-out or throttled Lambda authorizer gets the client a 500", "[authorizer]") {
@@ -170,14 +156,14 @@ TEST_CASE("authorizer: a failing, timing-out or throttled Lambda authorizer gets
         fmt::format("  fn: {{type: lambda, {}}}\n", c.fn)));
     INFO(c.fn);
     REQUIRE(balanced(r));
-    const double n = num(r, "services.api.requests");
-    const double in_flight = num(r, "workloads.w.end_to_end.in_flight");
+    const double n = required_metric(r, "services.api.requests");
+    const double in_flight = required_metric(r, "workloads.w.end_to_end.in_flight");
     REQUIRE(n > 400);
     // A failure is not cached: every request is evaluated, fails and is answered 500 (an error).
-    REQUIRE(num(r, std::string("services.api.authorizer.") + c.counter) == n - in_flight);
-    REQUIRE(num(r, "workloads.w.failed") == n - in_flight);
-    REQUIRE(num(r, "workloads.w.throttled") == 0);
-    REQUIRE(num(r, "services.backend.requests") == 0);
+    REQUIRE(required_metric(r, std::string("services.api.authorizer.") + c.counter) == n - in_flight);
+    REQUIRE(required_metric(r, "workloads.w.failed") == n - in_flight);
+    REQUIRE(required_metric(r, "workloads.w.throttled") == 0);
+    REQUIRE(required_metric(r, "services.backend.requests") == 0);
     const Json* billed = cost_item(r, "api", "requests");
     REQUIRE((billed == nullptr || billed->find("quantity")->as_double() == 0));
   }
@@ -225,9 +211,9 @@ TEST_CASE("cognito: sign-ins above the quota are throttled as the account's toke
     double n = 0, throttles = 0, by_category = 0;
     for (const char* pool : {"p", "q"}) {
       if (r.find_path(fmt::format("services.{}", pool)) == nullptr) continue;
-      n += num(r, fmt::format("services.{}.requests", pool));
-      throttles += num(r, fmt::format("services.{}.throttles", pool));
-      by_category += num(r, fmt::format("services.{}.throttled_by.user_authentication", pool));
+      n += required_metric(r, fmt::format("services.{}.requests", pool));
+      throttles += required_metric(r, fmt::format("services.{}.throttles", pool));
+      by_category += required_metric(r, fmt::format("services.{}.throttled_by.user_authentication", pool));
     }
     INFO(fmt::format("n {} throttled {}", n, throttles));
     REQUIRE(n == 2000);
@@ -237,9 +223,9 @@ TEST_CASE("cognito: sign-ins above the quota are throttled as the account's toke
   }
   // The quota is the account's to set: 50/s (bucket 50) accepts 50 + 500.
   const Json r = run_scenario_text(one, 0, {"account.cognito_auth_rate=50/s"});
-  REQUIRE(num(r, "services.p.requests") - num(r, "services.p.throttles") >= 548);
-  REQUIRE(num(r, "services.p.requests") - num(r, "services.p.throttles") <= 550);
-  REQUIRE(num(r, "workloads.s.throttled") == num(r, "services.p.throttles"));
+  REQUIRE(required_metric(r, "services.p.requests") - required_metric(r, "services.p.throttles") >= 548);
+  REQUIRE(required_metric(r, "services.p.requests") - required_metric(r, "services.p.throttles") <= 550);
+  REQUIRE(required_metric(r, "workloads.s.throttled") == required_metric(r, "services.p.throttles"));
 }
 
 TEST_CASE("cognito: sign-ups and reads have quotas of their own, verify has none", "[cognito]") {
@@ -252,13 +238,13 @@ TEST_CASE("cognito: sign-ups and reads have quotas of their own, verify has none
       "  - {name: check, target: p, op: verify, arrival: {process: constant, rate: 1000/s}}\n",
       "  p: {type: cognito}\n"));
   REQUIRE(balanced(r));
-  const double accepted = num(r, "workloads.up.arrived") - num(r, "workloads.up.throttled");
+  const double accepted = required_metric(r, "workloads.up.arrived") - required_metric(r, "workloads.up.throttled");
   REQUIRE(accepted >= 549);
   REQUIRE(accepted <= 550);
-  REQUIRE(num(r, "services.p.throttled_by.user_creation") == num(r, "workloads.up.throttled"));
-  REQUIRE(num(r, "workloads.get.throttled") == 0);
-  REQUIRE(num(r, "workloads.check.throttled") == 0);
-  REQUIRE(num(r, "services.p.throttles") == num(r, "workloads.up.throttled"));
+  REQUIRE(required_metric(r, "services.p.throttled_by.user_creation") == required_metric(r, "workloads.up.throttled"));
+  REQUIRE(required_metric(r, "workloads.get.throttled") == 0);
+  REQUIRE(required_metric(r, "workloads.check.throttled") == 0);
+  REQUIRE(required_metric(r, "services.p.throttles") == required_metric(r, "workloads.up.throttled"));
 }
 
 TEST_CASE("cognito: MAU prices by plan and tier are exact", "[cognito][cost]") {
@@ -291,15 +277,15 @@ TEST_CASE("cognito: the MAU line is the month's charge prorated to the window", 
   REQUIRE(line != nullptr);
   REQUIRE(line->find("usd")->as_double() == Approx(225.0 * 600 / 2592000));
   REQUIRE(line->find("basis")->as_string() == "time");
-  REQUIRE(num(r, "cost.monthly_usd") == Approx(225.0));
+  REQUIRE(required_metric(r, "cost.monthly_usd") == Approx(225.0));
   // Users seen: the 50 tokens (3,000 sign-ins make every one appear); billed: the declared 25,000.
-  REQUIRE(num(r, "services.p.users") == 50);
-  REQUIRE(num(r, "services.p.mau") == 25000);
+  REQUIRE(required_metric(r, "services.p.users") == 50);
+  REQUIRE(required_metric(r, "services.p.mau") == 25000);
   // Without `mau:` the users seen are billed: 50 MAUs, under the free 10,000.
   const Json seen = run_scenario_text(pool_scenario(
       "10min", "  - {name: s, target: p, op: sign_in, arrival: {process: poisson, rate: 5/s}, tokens: {count: 50}}\n",
       "  p: {type: cognito, plan: plus}\n", "account: {free_tier: true}\n"));
-  REQUIRE(num(seen, "services.p.mau") == 50);
+  REQUIRE(required_metric(seen, "services.p.mau") == 50);
   REQUIRE(cost_item(seen, "p", "monthly active users")->find("usd")->as_double() == Approx(50 * 0.02 * 600 / 2592000.0));
 }
 

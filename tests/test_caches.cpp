@@ -13,19 +13,13 @@
 #include "sim/cache/item_cache.hpp"
 #include "sim/core/distribution.hpp"
 #include "sim/core/random.hpp"
+#include "checks.hpp"
 #include "support.hpp"
 
 using namespace slsim;
 using namespace slsim::testing;
 
 namespace {
-
-double num(const Json& r, const std::string& path) {
-  const double v = metric(r, path);
-  INFO(path);
-  REQUIRE_FALSE(std::isnan(v));
-  return v;
-}
 
 // Che's approximation of an LRU cache of `capacity` items under independent
 // requests with Zipf(s) popularity over n keys: the characteristic time T
@@ -83,14 +77,6 @@ std::string api_cache_scenario(const std::string& cache, const std::string& top_
       "  api: {{type: apigateway, integration: fn, cache: {}}}\n"
       "  fn: {{type: lambda, duration: 20ms}}\n",
       top_extra, cache);
-}
-
-const Json* cost_item(const Json& r, const std::string& service, const std::string& item) {
-  const Json* items = r.find_path("cost.items");
-  REQUIRE(items != nullptr);
-  for (const Json& it : items->elements())
-    if (it.find("service")->as_string() == service && it.find("item")->as_string() == item) return &it;
-  return nullptr;
 }
 
 }  // namespace
@@ -231,17 +217,17 @@ TEST_CASE("elasticache: a configured hit ratio, and the backend sees exactly the
   // is binomial, within 5 standard errors sqrt(h(1-h)/n).
   const Json r = run_scenario_text(elasticache_scenario(", hit_ratio: 0.7", ""));
   REQUIRE(balanced(r));
-  const double hits = num(r, "services.sessions.cache.hits");
-  const double misses = num(r, "services.sessions.cache.misses");
+  const double hits = required_metric(r, "services.sessions.cache.hits");
+  const double misses = required_metric(r, "services.sessions.cache.misses");
   const double n = hits + misses;
-  REQUIRE(n == num(r, "services.sessions.requests"));
-  REQUIRE(n == num(r, "workloads.w.arrived"));
+  REQUIRE(n == required_metric(r, "services.sessions.requests"));
+  REQUIRE(n == required_metric(r, "workloads.w.arrived"));
   const double se = std::sqrt(0.7 * 0.3 / n);
   INFO(fmt::format("n={} hit ratio={:.4f} se={:.4f}", n, hits / n, se));
   REQUIRE(std::fabs(hits / n - 0.7) <= 5 * se);
-  REQUIRE(num(r, "services.sessions.cache.hit_ratio") == hits / n);
-  REQUIRE(num(r, "services.db.requests") == misses);
-  REQUIRE(num(r, "services.sessions.evictions") == 0);
+  REQUIRE(required_metric(r, "services.sessions.cache.hit_ratio") == hits / n);
+  REQUIRE(required_metric(r, "services.db.requests") == misses);
+  REQUIRE(required_metric(r, "services.sessions.evictions") == 0);
 }
 
 TEST_CASE("elasticache: emergent hits from keys, and hits answer at the cache latency", "[cache][elasticache]") {
@@ -251,14 +237,14 @@ TEST_CASE("elasticache: emergent hits from keys, and hits answer at the cache la
   const Json r = run_scenario_text(
       elasticache_scenario(", capacity_items: 500, ttl: 10min", ", keys: {count: 1000, zipf: 1.1}"));
   REQUIRE(balanced(r));
-  const double hits = num(r, "services.sessions.cache.hits");
-  const double misses = num(r, "services.sessions.cache.misses");
+  const double hits = required_metric(r, "services.sessions.cache.hits");
+  const double misses = required_metric(r, "services.sessions.cache.misses");
   REQUIRE(hits / (hits + misses) > 0.5);
-  REQUIRE(num(r, "services.db.requests") == misses);
-  REQUIRE(num(r, "services.sessions.evictions") > 0);
-  REQUIRE(num(r, "services.sessions.latency_ms.p50") == Approx(0.5).epsilon(0.004));
-  REQUIRE(num(r, "workloads.w.latency_ms.p50") == Approx(0.5).epsilon(0.004));
-  REQUIRE(num(r, "services.sessions.latency_ms.max") == Approx(10.5).epsilon(0.004));
+  REQUIRE(required_metric(r, "services.db.requests") == misses);
+  REQUIRE(required_metric(r, "services.sessions.evictions") > 0);
+  REQUIRE(required_metric(r, "services.sessions.latency_ms.p50") == Approx(0.5).epsilon(0.004));
+  REQUIRE(required_metric(r, "workloads.w.latency_ms.p50") == Approx(0.5).epsilon(0.004));
+  REQUIRE(required_metric(r, "services.sessions.latency_ms.max") == Approx(10.5).epsilon(0.004));
 }
 
 TEST_CASE("elasticache: set stores, delete invalidates, a miss without a backend answers ok", "[cache][elasticache]") {
@@ -275,13 +261,13 @@ TEST_CASE("elasticache: set stores, delete invalidates, a miss without a backend
       "services:\n"
       "  sessions: {type: elasticache, capacity_items: 10}\n");
   REQUIRE(balanced(r));
-  REQUIRE(num(r, "workloads.reads.arrived") == 99);
-  REQUIRE(num(r, "services.sessions.cache.hits") == 40);
-  REQUIRE(num(r, "services.sessions.cache.misses") == 59);
-  REQUIRE(num(r, "services.sessions.requests") == 101);
-  REQUIRE(num(r, "workloads.reads.succeeded") == 99);
-  REQUIRE(num(r, "workloads.writes.succeeded") == 1);
-  REQUIRE(num(r, "workloads.logouts.succeeded") == 1);
+  REQUIRE(required_metric(r, "workloads.reads.arrived") == 99);
+  REQUIRE(required_metric(r, "services.sessions.cache.hits") == 40);
+  REQUIRE(required_metric(r, "services.sessions.cache.misses") == 59);
+  REQUIRE(required_metric(r, "services.sessions.requests") == 101);
+  REQUIRE(required_metric(r, "workloads.reads.succeeded") == 99);
+  REQUIRE(required_metric(r, "workloads.writes.succeeded") == 1);
+  REQUIRE(required_metric(r, "workloads.logouts.succeeded") == 1);
 }
 
 TEST_CASE("elasticache: a backend failure is passed on and nothing is stored", "[cache][elasticache]") {
@@ -294,12 +280,12 @@ TEST_CASE("elasticache: a backend failure is passed on and nothing is stored", "
       "  sessions: {type: elasticache, capacity_items: 10, backend: db}\n"
       "  db: {type: external, latency: 1ms, errors: 1}\n");
   REQUIRE(balanced(r));
-  const double n = num(r, "workloads.w.arrived");
+  const double n = required_metric(r, "workloads.w.arrived");
   REQUIRE(n == 99);
-  REQUIRE(num(r, "services.sessions.cache.hits") == 0);
-  REQUIRE(num(r, "services.sessions.backend_errors") == n);
-  REQUIRE(num(r, "workloads.w.failed") == n);
-  REQUIRE(num(r, "services.sessions.latency_failed_ms.count") == n);
+  REQUIRE(required_metric(r, "services.sessions.cache.hits") == 0);
+  REQUIRE(required_metric(r, "services.sessions.backend_errors") == n);
+  REQUIRE(required_metric(r, "workloads.w.failed") == n);
+  REQUIRE(required_metric(r, "services.sessions.latency_failed_ms.count") == n);
 }
 
 TEST_CASE("elasticache: node hours are billed per node type and engine", "[cache][elasticache]") {
@@ -342,14 +328,14 @@ TEST_CASE("elasticache: load errors", "[cache][elasticache]") {
 TEST_CASE("apigateway cache: hits never reach the integration and are billed as requests", "[cache][apigateway]") {
   const Json r = run_scenario_text(api_cache_scenario("{ttl: 300s, capacity_items: 500}"));
   REQUIRE(balanced(r));
-  const double requests = num(r, "services.api.requests");
-  const double hits = num(r, "services.api.cache.hits");
-  const double misses = num(r, "services.api.cache.misses");
+  const double requests = required_metric(r, "services.api.requests");
+  const double hits = required_metric(r, "services.api.cache.hits");
+  const double misses = required_metric(r, "services.api.cache.misses");
   REQUIRE(hits + misses == requests);
   REQUIRE(hits > misses);
-  REQUIRE(num(r, "services.fn.invocations") == misses);
+  REQUIRE(required_metric(r, "services.fn.invocations") == misses);
   // Hits are answered after the stage's latency alone (10 ms).
-  REQUIRE(num(r, "workloads.w.latency_ms.p50") == Approx(10).epsilon(0.004));
+  REQUIRE(required_metric(r, "workloads.w.latency_ms.p50") == Approx(10).epsilon(0.004));
   // Every request is billed, hits included.
   const Json* billed = cost_item(r, "api", "requests");
   REQUIRE(billed != nullptr);
@@ -372,23 +358,23 @@ TEST_CASE("apigateway cache: only GET routes are cached, keyed by route and key"
       "  reader: {type: lambda, duration: 5ms, cold_start: 0ms}\n"
       "  writer: {type: lambda, duration: 5ms}\n");
   REQUIRE(balanced(r));
-  const double gets = num(r, "services.api.routes.GET /items") + num(r, "services.api.routes.GET /orders");
-  REQUIRE(num(r, "services.api.cache.hits") + num(r, "services.api.cache.misses") == gets);
-  REQUIRE(num(r, "services.writer.invocations") == num(r, "services.api.routes.POST /items"));
+  const double gets = required_metric(r, "services.api.routes.GET /items") + required_metric(r, "services.api.routes.GET /orders");
+  REQUIRE(required_metric(r, "services.api.cache.hits") + required_metric(r, "services.api.cache.misses") == gets);
+  REQUIRE(required_metric(r, "services.writer.invocations") == required_metric(r, "services.api.routes.POST /items"));
   // 50 keys on each of two GET routes: each (route, key) misses once, then
   // hits (the TTL of 300s outlasts the run). A lookup of the same pair while
   // its miss is in flight (5 ms, at about 1 request/s per pair) misses too:
   // about 0.5% of the 100 first misses, so 5 more is generous.
-  const double misses = num(r, "services.api.cache.misses");
-  REQUIRE(num(r, "services.reader.invocations") == misses);
+  const double misses = required_metric(r, "services.api.cache.misses");
+  REQUIRE(required_metric(r, "services.reader.invocations") == misses);
   REQUIRE(misses >= 100);
   REQUIRE(misses <= 105);
 }
 
 TEST_CASE("apigateway cache: a TTL of 0 turns caching off", "[cache][apigateway]") {
   const Json r = run_scenario_text(api_cache_scenario("{ttl: 0s, hit_ratio: 0.9}"));
-  REQUIRE(num(r, "services.api.cache.hits") == 0);
-  REQUIRE(num(r, "services.fn.invocations") == num(r, "services.api.requests"));
+  REQUIRE(required_metric(r, "services.api.cache.hits") == 0);
+  REQUIRE(required_metric(r, "services.fn.invocations") == required_metric(r, "services.api.requests"));
 }
 
 TEST_CASE("apigateway cache: the cost line is hours x the price of the size", "[cache][apigateway]") {

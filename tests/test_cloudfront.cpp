@@ -10,26 +10,13 @@
 #include <catch2/catch.hpp>
 
 #include "sim/analysis/analytic.hpp"
+#include "checks.hpp"
 #include "support.hpp"
 
 using namespace slsim;
 using namespace slsim::testing;
 
 namespace {
-
-double num(const Json& r, const std::string& path) {
-  const Json* v = r.find_path(path);
-  REQUIRE(v != nullptr);
-  return v->as_double();
-}
-
-const Json* cost_item(const Json& r, const std::string& service, const std::string& item) {
-  const Json* items = r.find_path("cost.items");
-  REQUIRE(items != nullptr);
-  for (const Json& it : items->elements())
-    if (it.find("service")->as_string() == service && it.find("item")->as_string() == item) return &it;
-  return nullptr;
-}
 
 // A distribution in front of an external origin; `cdn` and `workload` are appended inside their mappings.
 std::string cdn_scenario(const std::string& cdn, const std::string& workload = "", const std::string& top = "",
@@ -62,8 +49,8 @@ TEST_CASE("cloudfront: a TTL edge cache under Poisson per-key arrivals hits r*tt
         "  origin: {{type: external, latency: 0ms}}\n",
         r_ttl));
     REQUIRE(balanced(r));
-    const double hits = num(r, "services.cdn.cache.hits");
-    const double misses = num(r, "services.cdn.cache.misses");
+    const double hits = required_metric(r, "services.cdn.cache.hits");
+    const double misses = required_metric(r, "services.cdn.cache.misses");
     const double n = hits + misses;
     const double expected = r_ttl / (1 + r_ttl);
     const double tolerance = 5 * std::sqrt(expected * (1 - expected) / n);
@@ -72,10 +59,10 @@ TEST_CASE("cloudfront: a TTL edge cache under Poisson per-key arrivals hits r*tt
     REQUIRE(n > 190000);
     REQUIRE(std::fabs(hits / n - expected) <= tolerance);
     // Only misses go to the origin, each exactly once.
-    REQUIRE(num(r, "services.cdn.origin_requests") == misses);
-    REQUIRE(num(r, "services.origin.requests") == misses);
-    REQUIRE(num(r, "services.cdn.evictions") == 0);
-    REQUIRE(num(r, "services.cdn.failures.total") == 0);
+    REQUIRE(required_metric(r, "services.cdn.origin_requests") == misses);
+    REQUIRE(required_metric(r, "services.origin.requests") == misses);
+    REQUIRE(required_metric(r, "services.cdn.evictions") == 0);
+    REQUIRE(required_metric(r, "services.cdn.failures.total") == 0);
   }
 }
 
@@ -83,25 +70,25 @@ TEST_CASE("cloudfront: Origin Shield answers some edge misses and the origin the
   // The edge never hits; the shield hits with probability 0.6 (binomial, 5 SE).
   const Json r = run_scenario_text(cdn_scenario(", hit_ratio: 0, origin_shield: {hit_ratio: 0.6, latency: 10ms}"));
   REQUIRE(balanced(r));
-  const double requests = num(r, "services.cdn.requests");
-  REQUIRE(num(r, "services.cdn.origin_shield.requests") == requests);
-  const double shield_hits = num(r, "services.cdn.origin_shield.hits");
+  const double requests = required_metric(r, "services.cdn.requests");
+  REQUIRE(required_metric(r, "services.cdn.origin_shield.requests") == requests);
+  const double shield_hits = required_metric(r, "services.cdn.origin_shield.hits");
   REQUIRE(std::fabs(shield_hits / requests - 0.6) <= 5 * std::sqrt(0.24 / requests));
   // (Counted when they happen: a request of the warm-up's last 10 ms reaches the origin in the window.)
-  REQUIRE(num(r, "services.cdn.origin_requests") == num(r, "services.cdn.origin_shield.misses"));
-  REQUIRE(num(r, "services.origin.requests") == num(r, "services.cdn.origin_shield.misses"));
-  REQUIRE(std::fabs(num(r, "services.cdn.origin_requests") - (requests - shield_hits)) <= 5);
+  REQUIRE(required_metric(r, "services.cdn.origin_requests") == required_metric(r, "services.cdn.origin_shield.misses"));
+  REQUIRE(required_metric(r, "services.origin.requests") == required_metric(r, "services.cdn.origin_shield.misses"));
+  REQUIRE(std::fabs(required_metric(r, "services.cdn.origin_requests") - (requests - shield_hits)) <= 5);
   // Every answer took the shield's 10 ms (the edge and the origin take none).
-  REQUIRE(num(r, "services.cdn.latency_ms.p50") == Approx(10).epsilon(0.004));
+  REQUIRE(required_metric(r, "services.cdn.latency_ms.p50") == Approx(10).epsilon(0.004));
   // A TTL of 0 caches nothing, even with a hit ratio: every request goes to the origin.
   const Json zero = run_scenario_text(cdn_scenario(", hit_ratio: 0.9, ttl: 0s, origin_shield: {hit_ratio: 0.6}"));
-  REQUIRE(num(zero, "services.cdn.cache.hits") == 0);
-  REQUIRE(num(zero, "services.cdn.origin_shield.hits") == 0);
-  REQUIRE(num(zero, "services.cdn.origin_requests") == num(zero, "services.cdn.origin_shield.misses"));
+  REQUIRE(required_metric(zero, "services.cdn.cache.hits") == 0);
+  REQUIRE(required_metric(zero, "services.cdn.origin_shield.hits") == 0);
+  REQUIRE(required_metric(zero, "services.cdn.origin_requests") == required_metric(zero, "services.cdn.origin_shield.misses"));
   // Turned off, the shield is not asked (nor reported).
   const Json off = run_scenario_text(cdn_scenario(", hit_ratio: 0, origin_shield: {enabled: false}"));
   REQUIRE(off.find_path("services.cdn.origin_shield") == nullptr);
-  REQUIRE(num(off, "services.cdn.origin_requests") == num(off, "services.cdn.requests"));
+  REQUIRE(required_metric(off, "services.cdn.origin_requests") == required_metric(off, "services.cdn.requests"));
 }
 
 TEST_CASE("cloudfront: origin errors answer 502, a slow origin 504 at the origin timeout", "[cloudfront]") {
@@ -109,26 +96,26 @@ TEST_CASE("cloudfront: origin errors answer 502, a slow origin 504 at the origin
     const Json r = run_scenario_text(cdn_scenario(", hit_ratio: 0", "", "", "{type: external, latency: 5ms, errors: 1}"));
     REQUIRE(balanced(r));
     // Failures are counted when they are answered, 5 ms after the request.
-    const double errors = num(r, "services.origin.errors");
-    REQUIRE(num(r, "services.cdn.failures.origin_error") == errors);
-    REQUIRE(num(r, "services.cdn.failures.total") == errors);
-    REQUIRE(std::fabs(errors - num(r, "services.cdn.requests")) <= 5);
-    REQUIRE(num(r, "workloads.w.succeeded") == 0);
-    REQUIRE(num(r, "services.cdn.latency_failed_ms.p50") == Approx(5).epsilon(0.004));
+    const double errors = required_metric(r, "services.origin.errors");
+    REQUIRE(required_metric(r, "services.cdn.failures.origin_error") == errors);
+    REQUIRE(required_metric(r, "services.cdn.failures.total") == errors);
+    REQUIRE(std::fabs(errors - required_metric(r, "services.cdn.requests")) <= 5);
+    REQUIRE(required_metric(r, "workloads.w.succeeded") == 0);
+    REQUIRE(required_metric(r, "services.cdn.latency_failed_ms.p50") == Approx(5).epsilon(0.004));
   }
   SECTION("timeouts") {
     const Json r = run_scenario_text(
         cdn_scenario(", hit_ratio: 0, origin_timeout: 2s", "", "", "{type: external, latency: 3s}"));
     REQUIRE(balanced(r));
-    const double n = num(r, "services.cdn.requests");
+    const double n = required_metric(r, "services.cdn.requests");
     // Each request fails 2 s after it came (50/s: about 100 answered after the window or before it).
-    REQUIRE(std::fabs(num(r, "services.cdn.failures.origin_timeout") - n) <= 200);
-    REQUIRE(num(r, "services.cdn.failures.total") == num(r, "services.cdn.failures.origin_timeout"));
-    REQUIRE(num(r, "workloads.w.succeeded") == 0);
-    REQUIRE(num(r, "services.cdn.latency_failed_ms.p50") == Approx(2000).epsilon(0.004));
-    REQUIRE(num(r, "services.cdn.late_replies") > 0);
+    REQUIRE(std::fabs(required_metric(r, "services.cdn.failures.origin_timeout") - n) <= 200);
+    REQUIRE(required_metric(r, "services.cdn.failures.total") == required_metric(r, "services.cdn.failures.origin_timeout"));
+    REQUIRE(required_metric(r, "workloads.w.succeeded") == 0);
+    REQUIRE(required_metric(r, "services.cdn.latency_failed_ms.p50") == Approx(2000).epsilon(0.004));
+    REQUIRE(required_metric(r, "services.cdn.late_replies") > 0);
     // Nothing failed is cached: every request went to the origin.
-    REQUIRE(num(r, "services.cdn.origin_requests") == n);
+    REQUIRE(required_metric(r, "services.cdn.origin_requests") == n);
   }
 }
 
@@ -137,23 +124,23 @@ TEST_CASE("cloudfront: CloudFront Functions run on every request and fail past t
       ", hit_ratio: 0.5, functions: [{trigger: viewer_request, kind: cloudfront_function, duration: 300us}, "
       "{trigger: viewer_response, kind: cloudfront_function, duration: 200us}]"));
   REQUIRE(balanced(ok));
-  const double n = num(ok, "services.cdn.requests");
-  REQUIRE(num(ok, "services.cdn.functions.viewer_request.invocations") == n);
-  REQUIRE(num(ok, "services.cdn.functions.viewer_response.invocations") == n);
-  REQUIRE(num(ok, "services.cdn.function_invocations") == 2 * n);
-  REQUIRE(num(ok, "services.cdn.cold_starts") == 0);
+  const double n = required_metric(ok, "services.cdn.requests");
+  REQUIRE(required_metric(ok, "services.cdn.functions.viewer_request.invocations") == n);
+  REQUIRE(required_metric(ok, "services.cdn.functions.viewer_response.invocations") == n);
+  REQUIRE(required_metric(ok, "services.cdn.function_invocations") == 2 * n);
+  REQUIRE(required_metric(ok, "services.cdn.cold_starts") == 0);
   // A hit takes both functions' time and nothing else.
-  REQUIRE(num(ok, "services.cdn.latency_ms.p50") == Approx(0.5).epsilon(0.004));
+  REQUIRE(required_metric(ok, "services.cdn.latency_ms.p50") == Approx(0.5).epsilon(0.004));
   const Json slow = run_scenario_text(
       cdn_scenario(", hit_ratio: 0.5, functions: [{trigger: viewer_request, kind: cloudfront_function, duration: 2ms}]"));
   REQUIRE(balanced(slow));
-  const double m = num(slow, "services.cdn.requests");
-  REQUIRE(num(slow, "services.cdn.failures.compute_limit") == m);
-  REQUIRE(num(slow, "services.cdn.functions.viewer_request.compute_limit_exceeded") == m);
-  REQUIRE(num(slow, "services.cdn.cache.hits") + num(slow, "services.cdn.cache.misses") == 0);
-  REQUIRE(num(slow, "workloads.w.failed") == num(slow, "workloads.w.arrived"));
+  const double m = required_metric(slow, "services.cdn.requests");
+  REQUIRE(required_metric(slow, "services.cdn.failures.compute_limit") == m);
+  REQUIRE(required_metric(slow, "services.cdn.functions.viewer_request.compute_limit_exceeded") == m);
+  REQUIRE(required_metric(slow, "services.cdn.cache.hits") + required_metric(slow, "services.cdn.cache.misses") == 0);
+  REQUIRE(required_metric(slow, "workloads.w.failed") == required_metric(slow, "workloads.w.arrived"));
   // Stopped at the 1 ms limit.
-  REQUIRE(num(slow, "services.cdn.latency_failed_ms.p50") == Approx(1).epsilon(0.004));
+  REQUIRE(required_metric(slow, "services.cdn.latency_failed_ms.p50") == Approx(1).epsilon(0.004));
 }
 
 TEST_CASE("cloudfront: CloudFront Functions cost invocations x price after the free tier", "[cloudfront][cost]") {
@@ -168,9 +155,9 @@ TEST_CASE("cloudfront: CloudFront Functions cost invocations x price after the f
       "functions: [{{trigger: viewer_request, kind: cloudfront_function, duration: 300us}}]}}\n"
       "  origin: {{type: external, latency: 0ms}}\n";
   const Json with = run_scenario_text(fmt::format(fmt::runtime(yaml), "true"));
-  const double n = num(with, "services.cdn.functions.viewer_request.invocations");
+  const double n = required_metric(with, "services.cdn.functions.viewer_request.invocations");
   REQUIRE(n == 1001);
-  REQUIRE(num(with, "services.cdn.requests") == n);
+  REQUIRE(required_metric(with, "services.cdn.requests") == n);
   const Json* fn = cost_item(with, "cdn", "cloudfront functions");
   REQUIRE(fn != nullptr);
   REQUIRE(fn->find("quantity")->as_double() == n);
@@ -196,8 +183,8 @@ TEST_CASE("cloudfront: data transfer out is billed per GB after the free terabyt
       "  origin: {{type: external, latency: 0ms}}\n";
   for (const bool free : {false, true}) {
     const Json r = run_scenario_text(fmt::format(fmt::runtime(yaml), free ? "true" : "false"));
-    const double gb = num(r, "services.cdn.latency_ms.count") / 1024.0;  // ok answers
-    REQUIRE(num(r, "services.cdn.data_transfer_gb") == gb);
+    const double gb = required_metric(r, "services.cdn.latency_ms.count") / 1024.0;  // ok answers
+    REQUIRE(required_metric(r, "services.cdn.data_transfer_gb") == gb);
     const double month_gb = gb * 30 * 86400 / 100;
     const Json* line = cost_item(r, "cdn", "data transfer out");
     REQUIRE(line != nullptr);
@@ -237,15 +224,15 @@ TEST_CASE("cloudfront: Lambda@Edge concurrency blocks as Erlang-B, cold starts =
       const Json r = run_scenario_text(edge_pool_scenario(rate, c), rep);
       REQUIRE(balanced(r));
       const std::string f = "services.cdn.functions.origin_request.";
-      const double requests = num(r, "services.cdn.requests");
-      const double throttles = num(r, f + "throttles");
-      REQUIRE(num(r, "services.cdn.failures.function_throttled") == throttles);
-      REQUIRE(num(r, f + "invocations") + throttles == requests);
+      const double requests = required_metric(r, "services.cdn.requests");
+      const double throttles = required_metric(r, f + "throttles");
+      REQUIRE(required_metric(r, "services.cdn.failures.function_throttled") == throttles);
+      REQUIRE(required_metric(r, f + "invocations") + throttles == requests);
       blocked.push_back(throttles / requests);
-      busy.push_back(num(r, f + "concurrency.mean"));
+      busy.push_back(required_metric(r, f + "concurrency.mean"));
       // Environments never expire here: each one was a cold start, and there are never more than c.
-      REQUIRE(num(r, f + "environments.max") <= c);
-      REQUIRE(num(r, f + "concurrency.max") <= c);
+      REQUIRE(required_metric(r, f + "environments.max") <= c);
+      REQUIRE(required_metric(r, f + "concurrency.max") <= c);
     }
     const Interval b = t_interval(blocked);
     INFO(fmt::format("c={} A={}: B={:.5f}, simulated {:.5f} +- {:.5f}", c, rate, expected, b.mean, b.half_width));
@@ -257,8 +244,8 @@ TEST_CASE("cloudfront: Lambda@Edge concurrency blocks as Erlang-B, cold starts =
   // Cold starts counted from the start (no warm-up): exactly the environments created.
   const std::string whole = edge_pool_scenario(8, 10);
   const Json r = run_scenario_text(whole.substr(0, whole.find("warmup")) + whole.substr(whole.find("seed")));
-  REQUIRE(num(r, "services.cdn.cold_starts") == num(r, "services.cdn.functions.origin_request.environments.max"));
-  REQUIRE(num(r, "services.cdn.cold_starts") == 10);
+  REQUIRE(required_metric(r, "services.cdn.cold_starts") == required_metric(r, "services.cdn.functions.origin_request.environments.max"));
+  REQUIRE(required_metric(r, "services.cdn.cold_starts") == 10);
 }
 
 TEST_CASE("cloudfront: Lambda@Edge keep-alive: an idle environment expires and the next request cold-starts", "[cloudfront]") {
@@ -273,10 +260,10 @@ TEST_CASE("cloudfront: Lambda@Edge keep-alive: an idle environment expires and t
         "[{{trigger: viewer_request, kind: lambda_edge, duration: 20ms, cold_start: 100ms, idle_timeout: {}}}]}}\n"
         "  origin: {{type: external, latency: 0ms}}\n",
         idle));
-    REQUIRE(num(r, "services.cdn.functions.viewer_request.invocations") == 20);
-    REQUIRE(num(r, "services.cdn.cold_starts") == colds);
-    REQUIRE(num(r, "services.cdn.latency_ms.max") == Approx(120).epsilon(0.004));
-    REQUIRE(num(r, "services.cdn.latency_ms.p50") == Approx(colds == 20 ? 120 : 20).epsilon(0.004));
+    REQUIRE(required_metric(r, "services.cdn.functions.viewer_request.invocations") == 20);
+    REQUIRE(required_metric(r, "services.cdn.cold_starts") == colds);
+    REQUIRE(required_metric(r, "services.cdn.latency_ms.max") == Approx(120).epsilon(0.004));
+    REQUIRE(required_metric(r, "services.cdn.latency_ms.p50") == Approx(colds == 20 ? 120 : 20).epsilon(0.004));
   }
 }
 
@@ -289,19 +276,19 @@ TEST_CASE("cloudfront: a viewer-trigger Lambda@Edge run over 5 s fails the reque
       "[{trigger: viewer_request, kind: lambda_edge, duration: 6s, cold_start: 0ms}]}\n"
       "  origin: {type: external, latency: 0ms}\n");
   REQUIRE(balanced(r));
-  const double n = num(r, "services.cdn.functions.viewer_request.invocations");
-  REQUIRE(n == num(r, "services.cdn.requests"));
+  const double n = required_metric(r, "services.cdn.functions.viewer_request.invocations");
+  REQUIRE(n == required_metric(r, "services.cdn.requests"));
   // Every run that reached 5 s failed its request; the last few still run at the end.
-  const double timeouts = num(r, "services.cdn.functions.viewer_request.timeouts");
+  const double timeouts = required_metric(r, "services.cdn.functions.viewer_request.timeouts");
   REQUIRE(timeouts >= n - 5);
   REQUIRE(timeouts < n);
-  REQUIRE(num(r, "services.cdn.failures.function_timeout") == timeouts);
-  REQUIRE(num(r, "services.cdn.origin_requests") == 0);
-  REQUIRE(num(r, "workloads.w.failed") == timeouts);
-  REQUIRE(num(r, "workloads.w.succeeded") == 0);
-  REQUIRE(num(r, "services.cdn.latency_failed_ms.p50") == Approx(5000).epsilon(0.004));
+  REQUIRE(required_metric(r, "services.cdn.failures.function_timeout") == timeouts);
+  REQUIRE(required_metric(r, "services.cdn.origin_requests") == 0);
+  REQUIRE(required_metric(r, "workloads.w.failed") == timeouts);
+  REQUIRE(required_metric(r, "workloads.w.succeeded") == 0);
+  REQUIRE(required_metric(r, "services.cdn.latency_failed_ms.p50") == Approx(5000).epsilon(0.004));
   // A timeout resets the environment: every run was a cold start.
-  REQUIRE(num(r, "services.cdn.cold_starts") == num(r, "services.cdn.functions.viewer_request.invocations"));
+  REQUIRE(required_metric(r, "services.cdn.cold_starts") == required_metric(r, "services.cdn.functions.viewer_request.invocations"));
 }
 
 TEST_CASE("cloudfront: Lambda@Edge is billed per request and per GB-s in 1 ms steps, no free tier", "[cloudfront][cost]") {
@@ -318,8 +305,8 @@ TEST_CASE("cloudfront: Lambda@Edge is billed per request and per GB-s in 1 ms st
   const Json* duration = cost_item(r, "cdn", "lambda@edge duration");
   REQUIRE(requests != nullptr);
   REQUIRE(duration != nullptr);
-  const double n = num(r, "services.cdn.functions.origin_response.invocations");
-  const double finished = num(r, "services.cdn.functions.origin_response.duration_ms.count");
+  const double n = required_metric(r, "services.cdn.functions.origin_response.invocations");
+  const double finished = required_metric(r, "services.cdn.functions.origin_response.duration_ms.count");
   REQUIRE(n == 1001);
   REQUIRE(finished >= n - 1);  // the one started at the window's end bills nothing yet
   REQUIRE(requests->find("quantity")->as_double() == n);
@@ -428,13 +415,13 @@ TEST_CASE("cloudfront: a lambda service with edge: true runs as a trigger's func
       "  origin: {{type: external, latency: 0ms}}\n";
   const Json r = run_scenario_text(fmt::format(fmt::runtime(yaml), ""));
   REQUIRE(balanced(r));
-  const double n = num(r, "services.cdn.functions.origin_request.invocations");
-  REQUIRE(n == num(r, "services.cdn.requests"));
-  REQUIRE(num(r, "services.rewrite.invocations") == n);
-  REQUIRE(num(r, "services.cdn.failures.total") == 0);
-  REQUIRE(num(r, "services.cdn.latency_ms.p50") == Approx(20.2).epsilon(0.004));
-  const double gb_s = num(r, "services.rewrite.billed_gb_s");
-  REQUIRE(gb_s == Approx(num(r, "services.rewrite.duration_ms.count") * 0.021 * 0.125).epsilon(1e-9));
+  const double n = required_metric(r, "services.cdn.functions.origin_request.invocations");
+  REQUIRE(n == required_metric(r, "services.cdn.requests"));
+  REQUIRE(required_metric(r, "services.rewrite.invocations") == n);
+  REQUIRE(required_metric(r, "services.cdn.failures.total") == 0);
+  REQUIRE(required_metric(r, "services.cdn.latency_ms.p50") == Approx(20.2).epsilon(0.004));
+  const double gb_s = required_metric(r, "services.rewrite.billed_gb_s");
+  REQUIRE(gb_s == Approx(required_metric(r, "services.rewrite.duration_ms.count") * 0.021 * 0.125).epsilon(1e-9));
   REQUIRE(cost_item(r, "rewrite", "lambda@edge requests")->find("usd")->as_double() == Approx(n * 0.6e-6).epsilon(1e-12));
   REQUIRE(cost_item(r, "rewrite", "lambda@edge duration")->find("usd")->as_double() ==
           Approx(gb_s * 0.00005001).epsilon(1e-12));
@@ -443,9 +430,9 @@ TEST_CASE("cloudfront: a lambda service with edge: true runs as a trigger's func
   // Its failures fail the request.
   const Json failing = run_scenario_text(fmt::format(fmt::runtime(yaml), ", errors: 1"));
   REQUIRE(balanced(failing));
-  REQUIRE(num(failing, "services.cdn.failures.function_error") == num(failing, "services.rewrite.errors"));
-  REQUIRE(num(failing, "services.cdn.origin_requests") == 0);
-  REQUIRE(num(failing, "workloads.w.succeeded") == 0);
+  REQUIRE(required_metric(failing, "services.cdn.failures.function_error") == required_metric(failing, "services.rewrite.errors"));
+  REQUIRE(required_metric(failing, "services.cdn.origin_requests") == 0);
+  REQUIRE(required_metric(failing, "workloads.w.succeeded") == 0);
 }
 
 TEST_CASE("cloudfront: load errors of a function named by reference", "[cloudfront][loader]") {
