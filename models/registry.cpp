@@ -9,6 +9,7 @@
 #include "models/eventbridge/eventbridge.hpp"
 #include "models/eventbridge/scheduler.hpp"
 #include "models/external/external.hpp"
+#include "models/fargate/fargate.hpp"
 #include "models/firehose/firehose.hpp"
 #include "models/function_url/function_url.hpp"
 #include "models/kinesis/kinesis.hpp"
@@ -47,6 +48,7 @@ const ServiceRegistry& builtin_services() {
     r.types.push_back(models::alb_type());
     r.types.push_back(models::function_url_type());
     r.types.push_back(models::cognito_type());
+    r.types.push_back(models::fargate_type());
     return r;
   }();
   return registry;

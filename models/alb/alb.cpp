@@ -30,10 +30,10 @@ constexpr std::int64_t kFreeRules = 10;
 const Schema& alb_schema() {
   static const Schema s = [] {
     ParamSpec target = param("target", ParamType::reference, "", "",
-                             "the target group: a lambda function (invoked synchronously) or an external service "
-                             "standing for a server pool (EC2 instances, IP addresses, containers)");
+                             "the target group: a lambda function (invoked synchronously), a fargate service, or an "
+                             "external service standing for a server pool (EC2 instances, IP addresses, containers)");
     target.required = true;
-    target.ref_types = {"lambda", "external"};
+    target.ref_types = {"lambda", "external", "fargate"};
     target.edge = "target";
     target.edge_op = EdgeOp::target_default;
     ParamSpec latency = param("latency", ParamType::distribution, "ms", "2ms",

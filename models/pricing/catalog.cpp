@@ -56,6 +56,10 @@ const std::vector<PriceEntry>& us_east_1() {
       // Application Load Balancer (§18.4).
       {"alb.hour", 0.0225, "ALB-hour", "§18.4"},
       {"alb.lcu_hour", 0.008, "LCU-hour", "§18.4"},
+      {"fargate.x86.vcpu_hour", 0.04048, "vCPU-hour", "§19: Linux/x86"},
+      {"fargate.x86.gb_hour", 0.004445, "GB-hour", "§19: Linux/x86"},
+      {"fargate.arm.vcpu_hour", 0.03238, "vCPU-hour", "§19: Linux/ARM"},
+      {"fargate.arm.gb_hour", 0.00356, "GB-hour", "§19: Linux/ARM"},
       {"region.transfer_out.tier1", 0.09, "GB", "§18.4: to the internet, first 10 TB per month (UNCONFIRMED)"},
       {"region.transfer_out.tier2", 0.085, "GB", "§18.4: next 40 TB (UNCONFIRMED)"},
       {"region.transfer_out.tier3", 0.07, "GB", "§18.4: next 100 TB (UNCONFIRMED)"},

@@ -1,0 +1,116 @@
+// The analytic estimate of a Fargate service with fixed tasks: c = tasks x
+// concurrency_per_task slots in front of one FIFO queue. Unbounded: an M/G/c
+// queue (Erlang-C, Allen-Cunneen for the mean wait). With max_queue K: the
+// M/M/c/K closed form (the duration is taken as exponential with its mean).
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "models/fargate/fargate.hpp"
+#include "models/pricing/catalog.hpp"
+#include "sim/analysis/analytic.hpp"
+#include "sim/analysis/queueing.hpp"
+#include "sim/scenario/scenario.hpp"
+
+namespace slsim::models {
+
+namespace {
+
+// M/M/c with at most `waiting` requests in the queue: the probability that an
+// arrival is refused, that it waits, and the mean queue length.
+struct FiniteQueue {
+  double blocked = 0;
+  double waits = 0;
+  double mean_length = 0;
+};
+
+FiniteQueue mmck(std::int64_t c, std::int64_t waiting, double offered) {
+  // p_n in proportion to A^n / n! up to c, then A^c / c! rho^(n - c); computed
+  // relative to p_c so that large c does not overflow.
+  FiniteQueue q;
+  if (!(offered > 0)) return q;
+  const double rho = offered / static_cast<double>(c);
+  double below = 0;  // sum of p_n / p_c for n < c
+  double term = 1;
+  for (std::int64_t n = c; n > 0; --n) {
+    term *= static_cast<double>(n) / offered;  // p_(n-1) / p_c
+    below += term;
+  }
+  double at_or_above = 0;
+  double length = 0;
+  double r = 1;
+  for (std::int64_t k = 0; k <= waiting; ++k) {
+    at_or_above += r;
+    length += static_cast<double>(k) * r;
+    r *= rho;
+  }
+  const double total = below + at_or_above;
+  q.blocked = std::pow(rho, static_cast<double>(waiting)) / total;
+  q.waits = (at_or_above - std::pow(rho, static_cast<double>(waiting))) / total;  // n in [c, c + K)
+  q.mean_length = length / total;
+  return q;
+}
+
+}  // namespace
+
+void fargate_analytic(const AnalyticView& view, ServiceEstimate& out) {
+  const Record& p = view.service().params;
+  const Distribution duration = p.dist("duration");
+  const double mean_s = duration.mean() / 1e9;
+  const double cv2 = mean_s > 0 ? duration.variance() / (duration.mean() * duration.mean()) : 0.0;
+  const std::int64_t tasks = p.integer("tasks");
+  const std::int64_t c = tasks * p.integer("concurrency_per_task");
+  const double rate = view.calls("request");
+  const double offered = rate * mean_s;
+  double blocked = 0;
+  double waits = 0;
+  double wait_s = 0;
+  std::string how;
+  if (p.has("max_queue")) {
+    const FiniteQueue q = mmck(c, p.integer("max_queue"), offered);
+    blocked = q.blocked;
+    waits = q.waits;
+    const double admitted = rate * (1.0 - blocked);
+    wait_s = admitted > 0 ? q.mean_length / admitted : 0.0;
+    how = fmt::format("M/M/c/K: c = {}, K = {} waiting, A = {:.4g} erlangs (duration taken as exponential)", c,
+                      p.integer("max_queue"), offered);
+    out.rate("throttles", rate * blocked, how);
+  } else {
+    waits = erlang_c(c, offered);
+    wait_s = mgc_wait_s(c, rate, mean_s, cv2);
+    how = fmt::format("M/G/c: Erlang-C(c = {}, A = {:.4g} erlangs), mean wait x (1 + cv^2) / 2", c, offered);
+    out.rate("throttles", 0, "no max_queue: nothing is refused");
+  }
+  const double admitted = rate * (1.0 - blocked);
+  const bool stable = std::isfinite(wait_s);
+  AnalyticAnswer a;
+  a.ok = 1.0 - blocked;
+  a.throttled = blocked;
+  a.seconds = stable ? (1.0 - blocked) * (wait_s + mean_s) : std::numeric_limits<double>::infinity();
+  a.ok_seconds = stable ? wait_s + mean_s : std::numeric_limits<double>::infinity();
+  out.answer("request", a);
+  out.rate("requests", rate, "requests arriving");
+  out.rate("completed", admitted, "requests x (1 - P(refused))");
+  if (stable) {
+    out.rate("queue.waited", admitted * waits / (1.0 - blocked > 0 ? 1.0 - blocked : 1.0), how, ReasonClass::queueing);
+    out.level("queue_wait_ms.mean", wait_s * 1e3, how, ReasonClass::queueing);
+    out.level("queue.length_mean", admitted * wait_s, "Little's law: admitted requests x mean wait",
+              ReasonClass::queueing);
+    out.level("latency_ms.mean", (wait_s + mean_s) * 1e3, "mean wait + mean duration", ReasonClass::queueing);
+  } else {
+    out.not_estimated("queue_wait_ms.mean", fmt::format("offered {:.4g} erlangs >= {} slots: the queue grows without end", offered, c));
+  }
+  out.level("busy_slots.mean", admitted * mean_s, "Little's law: admitted requests x mean duration");
+  out.level("utilization", admitted * mean_s / static_cast<double>(c), "busy slots / slots");
+  const double task_hours = static_cast<double>(tasks) * fargate_billed_seconds(view.seconds()) / 3600.0;
+  const PriceCatalog prices(view.scenario());
+  const std::string arch = p.text("architecture");
+  const double vcpu_hours = task_hours * p.number("vcpu");
+  const double gb_hours = task_hours * p.size("memory") / 1073741824.0;
+  out.cost("vCPU hours", vcpu_hours, "vCPU-hours", vcpu_hours * prices("fargate." + arch + ".vcpu_hour"), true);
+  out.cost("memory GB hours", gb_hours, "GB-hours", gb_hours * prices("fargate." + arch + ".gb_hour"), true);
+}
+
+}  // namespace slsim::models
