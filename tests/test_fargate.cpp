@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "checks.hpp"
+#include "sim/analysis/analytic.hpp"
 #include "support.hpp"
 
 using namespace slsim;
@@ -27,6 +28,18 @@ double mmck_blocking(int c, int k, double a) {
   double total = 0;
   for (double x : p) total += x;
   return p.back() / total;
+}
+
+// The analytic figure services.SERVICE.PATH (counts over the measured window).
+double estimate(const std::string& yaml, const std::string& service, const std::string& path) {
+  const AnalyticResult r = estimate_scenario(load_scenario_text(yaml, "t.yaml", builtin_services()));
+  for (const auto& s : r.services) {
+    if (s.name != service) continue;
+    for (const AnalyticFigure& f : s.estimate.figures)
+      if (f.path == path) return f.count ? f.value * r.seconds : f.value;
+  }
+  FAIL("no figure " << service << "." << path);
+  return 0;
 }
 
 }  // namespace
@@ -152,4 +165,45 @@ workloads: [{name: w, target: svc, arrival: {process: poisson, rate: 1/s}}]
 services:
   svc: {type: fargate, architecture: graviton}
 )") == "t.yaml:6:38: error: services.svc.architecture: expected one of 'x86', 'arm', found 'graviton'\n");
+}
+
+TEST_CASE("fargate: the analytic estimate is Erlang-C without max_queue and M/M/c/K with it", "[fargate][analyze]") {
+  const std::string base = R"(
+name: t
+duration: 100s
+seed: 1
+workloads:
+  - {name: w, target: svc, arrival: {process: poisson, rate: 1300/s}}
+services:
+  svc: {type: fargate, tasks: 2, concurrency_per_task: 4, duration: {dist: exponential, mean: 5ms})";
+  // M/M/8 offered 6.5 erlangs over 100 s.
+  const double c = erlang_c(8, 6.5);
+  CHECK(estimate(base + "}\n", "svc", "queue.waited") == Approx(130000 * c).epsilon(1e-9));
+  CHECK(estimate(base + "}\n", "svc", "queue_wait_ms.mean") == Approx(c / 300.0 * 1e3).epsilon(1e-9));
+  CHECK(estimate(base + "}\n", "svc", "throttles") == 0);
+  CHECK(estimate(base + "}\n", "svc", "busy_slots.mean") == Approx(6.5).epsilon(1e-9));
+  // With 3 waiting places: refusals at the M/M/8/3 blocking probability.
+  const double b = mmck_blocking(8, 3, 6.5);
+  CHECK(estimate(base + ", max_queue: 3}\n", "svc", "throttles") == Approx(130000 * b).epsilon(1e-9));
+  CHECK(estimate(base + ", max_queue: 3}\n", "svc", "busy_slots.mean") == Approx(6.5 * (1 - b)).epsilon(1e-9));
+}
+
+TEST_CASE("fargate: behind an ALB, requests refused by a full queue are 503s", "[fargate][alb]") {
+  // 1 slot, 1 s requests, no waiting place: 5 requests at once, 1 served, 4 refused.
+  const Json r = run_scenario_text(R"(
+name: t
+duration: 1min
+seed: 1
+workloads:
+  - {name: w, target: lb, arrival: {process: burst, at: 1s, count: 5, over: 0s}}
+services:
+  lb: {type: alb, target: svc}
+  svc: {type: fargate, tasks: 1, concurrency_per_task: 1, max_queue: 0, duration: 1s}
+)");
+  REQUIRE(balanced(r));
+  CHECK(required_metric(r, "services.svc.requests") == 5);
+  CHECK(required_metric(r, "services.svc.throttles") == 4);
+  CHECK(required_metric(r, "services.lb.target_errors.503") == 4);
+  CHECK(required_metric(r, "workloads.w.succeeded") == 1);
+  CHECK(required_metric(r, "services.svc.latency_ms.max") == Approx(1000).epsilon(0.004));
 }

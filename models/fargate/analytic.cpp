@@ -94,7 +94,7 @@ void fargate_analytic(const AnalyticView& view, ServiceEstimate& out) {
   out.rate("requests", rate, "requests arriving");
   out.rate("completed", admitted, "requests x (1 - P(refused))");
   if (stable) {
-    out.rate("queue.waited", admitted * waits / (1.0 - blocked > 0 ? 1.0 - blocked : 1.0), how, ReasonClass::queueing);
+    out.rate("queue.waited", rate * waits, how, ReasonClass::queueing);
     out.level("queue_wait_ms.mean", wait_s * 1e3, how, ReasonClass::queueing);
     out.level("queue.length_mean", admitted * wait_s, "Little's law: admitted requests x mean wait",
               ReasonClass::queueing);
