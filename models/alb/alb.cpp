@@ -61,11 +61,11 @@ const Schema& alb_schema() {
     response.min = 0;
     response.max = 1073741824.0;  // 1 GB
     return Schema{"alb",
-                  "An Application Load Balancer with one target group: a Lambda function or an external server pool.",
+                  "An Application Load Balancer with one target group: a Lambda function, a Fargate service or an external server pool.",
                   {target, latency, idle, rules, reuse, response},
-                  {{"target_group", "write 'target: SERVICE' (a lambda function or an external service)"},
+                  {{"target_group", "write 'target: SERVICE' (a lambda function, a fargate service or an external service)"},
                    {"target_groups", "write 'target: SERVICE' (one target group per load balancer)"},
-                   {"targets", "write 'target: SERVICE' (a lambda function or an external service)"},
+                   {"targets", "write 'target: SERVICE' (a lambda function, a fargate service or an external service)"},
                    {"idle_timeout_seconds", "write 'idle_timeout' with its unit, e.g. idle_timeout: 60s"},
                    {"listener_rules", "write 'rules', the number of rules evaluated per request, e.g. rules: 12"},
                    {"listeners", "not modelled: one listener; write 'rules' for the rules it evaluates"},
