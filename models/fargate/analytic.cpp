@@ -2,6 +2,7 @@
 // concurrency_per_task slots in front of one FIFO queue. Unbounded: an M/G/c
 // queue (Erlang-C, Allen-Cunneen for the mean wait). With max_queue K: the
 // M/M/c/K closed form (the duration is taken as exponential with its mean).
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -92,7 +93,9 @@ void fargate_analytic(const AnalyticView& view, ServiceEstimate& out) {
   a.ok_seconds = stable ? wait_s + mean_s : std::numeric_limits<double>::infinity();
   out.answer("request", a);
   out.rate("requests", rate, "requests arriving");
-  out.rate("completed", admitted, "requests x (1 - P(refused))");
+  // An unstable queue serves as fast as its slots go; the rest waits.
+  const double served = mean_s > 0 ? std::min(admitted, static_cast<double>(c) / mean_s) : admitted;
+  out.rate("completed", served, "requests x (1 - P(refused)), at most slots / mean duration");
   if (stable) {
     out.rate("queue.waited", rate * waits, how, ReasonClass::queueing);
     out.level("queue_wait_ms.mean", wait_s * 1e3, how, ReasonClass::queueing);
@@ -102,8 +105,8 @@ void fargate_analytic(const AnalyticView& view, ServiceEstimate& out) {
   } else {
     out.not_estimated("queue_wait_ms.mean", fmt::format("offered {:.4g} erlangs >= {} slots: the queue grows without end", offered, c));
   }
-  out.level("busy_slots.mean", admitted * mean_s, "Little's law: admitted requests x mean duration");
-  out.level("utilization", admitted * mean_s / static_cast<double>(c), "busy slots / slots");
+  out.level("busy_slots.mean", served * mean_s, "Little's law: served requests x mean duration");
+  out.level("utilization", served * mean_s / static_cast<double>(c), "busy slots / slots");
   const double task_hours = static_cast<double>(tasks) * fargate_billed_seconds(view.seconds()) / 3600.0;
   const PriceCatalog prices(view.scenario());
   const std::string arch = p.text("architecture");
