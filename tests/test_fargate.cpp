@@ -1,7 +1,9 @@
 // The fargate service with fixed tasks: the M/M/c queue of its slots against
 // Erlang-C, the M/M/c/K blocking probability with max_queue, and the bill.
+#include <algorithm>
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <catch2/catch.hpp>
