@@ -15,6 +15,7 @@
 #include "models/alb/alb.hpp"
 #include "models/sns/sns.hpp"
 #include "sim/core/simulation.hpp"
+#include "model_run.hpp"
 #include "support.hpp"
 #include "test_queue.hpp"
 
@@ -72,34 +73,11 @@ const ServiceRegistry& test_registry() {
   return reg;
 }
 
-struct Run {
-  Json result;
-  BuiltModel model;
-  template <class T>
-  const T& service(const std::string& name) const {
-    for (Service* s : model.services)
-      if (s->name() == name) return dynamic_cast<const T&>(*s);
-    throw std::logic_error("no service " + name);
-  }
-};
+using Run = ModelRun;
 
-Run run(const std::string& yaml) {
-  const Scenario sc = load_scenario_text(yaml, "t.yaml", test_registry());
-  Run r;
-  r.model = build_model(sc, 0);
-  r.model.sim->run();
-  r.result = collect_result(sc, r.model, 0.0);
-  return r;
-}
+Run run(const std::string& yaml) { return run_model(yaml, test_registry()); }
 
-std::string test_load_error(const std::string& yaml) {
-  try {
-    load_scenario_text(yaml, "t.yaml", test_registry());
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
+std::string test_load_error(const std::string& yaml) { return load_error_with(yaml, test_registry()); }
 
 // One publish at 0 s to a topic with the given subscribers (acknowledged at 20 ms).
 std::string one_publish(const std::string& duration, const std::string& subscribers, const std::string& more = "") {

@@ -18,6 +18,7 @@
 #include "models/kinesis/kinesis.hpp"
 #include "sim/core/service.hpp"
 #include "sim/core/simulation.hpp"
+#include "model_run.hpp"
 #include "support.hpp"
 
 using namespace slsim;
@@ -66,23 +67,18 @@ const ServiceRegistry& poison_registry() {
   return reg;
 }
 
-struct Run {
-  std::unique_ptr<Scenario> scenario;
-  BuiltModel model;
-  Json result;
+struct Run : ModelRun {
   std::vector<KinesisRecordEnd> ends;  // of the service named "stream"
 };
 
 Run run(const std::string& yaml, const ServiceRegistry& registry = builtin_services()) {
   Run r;
-  r.scenario = std::make_unique<Scenario>(load_scenario_text(yaml, "t.yaml", registry));
-  r.model = build_model(*r.scenario, 0);
-  for (Service* s : r.model.services)
-    if (s->name() == "stream") models::kinesis_observe(*s, &r.ends);
-  r.model.sim->run();
-  r.result = collect_result(*r.scenario, r.model, 0.0);
-  for (Service* s : r.model.services)
-    if (s->name() == "stream") models::kinesis_observe(*s, nullptr);
+  const auto observe = [&r](ModelRun& m, std::vector<KinesisRecordEnd>* ends) {
+    for (Service* s : m.model.services)
+      if (s->name() == "stream") models::kinesis_observe(*s, ends);
+  };
+  static_cast<ModelRun&>(r) = run_model(
+      yaml, registry, 0, [&](ModelRun& m) { observe(m, &r.ends); }, [&](ModelRun& m) { observe(m, nullptr); });
   return r;
 }
 

@@ -14,6 +14,7 @@
 #include "models/eventbridge/eventbridge.hpp"
 #include "sim/core/service.hpp"
 #include "sim/core/simulation.hpp"
+#include "model_run.hpp"
 #include "support.hpp"
 #include "test_queue.hpp"
 
@@ -36,24 +37,9 @@ const ServiceRegistry& test_registry() {
   return reg;
 }
 
-struct Run {
-  Json result;
-  BuiltModel model;
-  const TestQueue& queue(const std::string& name) const {
-    for (Service* s : model.services)
-      if (s->name() == name) return dynamic_cast<const TestQueue&>(*s);
-    throw std::logic_error("no queue " + name);
-  }
-};
+using Run = ModelRun;
 
-Run run(const std::string& yaml) {
-  const Scenario sc = load_scenario_text(yaml, "t.yaml", test_registry());
-  Run r;
-  r.model = build_model(sc, 0);
-  r.model.sim->run();
-  r.result = collect_result(sc, r.model, 0.0);
-  return r;
-}
+Run run(const std::string& yaml) { return run_model(yaml, test_registry()); }
 
 
 constexpr double kGiB = 1073741824.0;
@@ -116,12 +102,12 @@ TEST_CASE("eventbridge: a refused target is retried then the event goes to the D
   REQUIRE(metric(j, "services.bus.to_dlq") == 30);
   REQUIRE(metric(j, "services.dead.received") == 30);
   REQUIRE(metric(j, "services.bus.delivered") == 0);
-  const std::vector<SimTime>& t = r.queue("target").times;
+  const std::vector<SimTime>& t = r.service<TestQueue>("target").times;
   REQUIRE(t[0] == 60 * kSecond);
   REQUIRE(t[1] == 61 * kSecond);
   REQUIRE(t[2] == 63 * kSecond);
   REQUIRE(t[3] == 67 * kSecond);
-  REQUIRE(r.queue("dead").times[0] == 67 * kSecond);
+  REQUIRE(r.service<TestQueue>("dead").times[0] == 67 * kSecond);
   REQUIRE(metric(j, "accounting.dead_lettered") == 30);
   REQUIRE(metric(j, "accounting.messages.dead_lettered") == 30);
   REQUIRE(balanced(j));
@@ -150,7 +136,7 @@ TEST_CASE("eventbridge: the backoff doubles from 1 s and is capped at 5 min", "[
       "services:\n"
       "  bus: {type: eventbridge, latency: 0ms, rules: [{to: target, max_retry_attempts: 12}]}\n"
       "  target: {type: sqs, throttle: 1}\n");
-  const std::vector<SimTime>& t = r.queue("target").times;
+  const std::vector<SimTime>& t = r.service<TestQueue>("target").times;
   REQUIRE(t.size() == 13);
   const std::vector<double> gaps{1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300, 300};
   for (std::size_t k = 0; k < gaps.size(); ++k) REQUIRE(t[k + 1] - t[k] == static_cast<SimTime>(gaps[k]) * kSecond);

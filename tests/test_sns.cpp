@@ -16,6 +16,7 @@
 #include "models/sns/sns.hpp"
 #include "sim/core/simulation.hpp"
 #include "sim/core/service.hpp"
+#include "model_run.hpp"
 #include "support.hpp"
 #include "test_queue.hpp"
 
@@ -39,34 +40,12 @@ const ServiceRegistry& test_registry() {
   return reg;
 }
 
-struct Run {
-  Json result;
-  BuiltModel model;
-  const TestQueue& queue(const std::string& name) const {
-    for (Service* s : model.services)
-      if (s->name() == name) return dynamic_cast<const TestQueue&>(*s);
-    throw std::logic_error("no queue " + name);
-  }
-};
+using Run = ModelRun;
 
-Run run(const std::string& yaml, std::uint64_t replication = 0) {
-  const Scenario sc = load_scenario_text(yaml, "t.yaml", test_registry());
-  Run r;
-  r.model = build_model(sc, replication);
-  r.model.sim->run();
-  r.result = collect_result(sc, r.model, 0.0);
-  return r;
-}
+Run run(const std::string& yaml, std::uint64_t replication = 0) { return run_model(yaml, test_registry(), replication); }
 
 // Loads with the test-only queue type registered beside the built-in ones.
-std::string load_error_with_test_types(const std::string& yaml) {
-  try {
-    load_scenario_text(yaml, "t.yaml", test_registry());
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
+std::string load_error_with_test_types(const std::string& yaml) { return load_error_with(yaml, test_registry()); }
 
 std::string load_warnings(const std::string& yaml) {
   return load_scenario_text(yaml, "t.yaml", test_registry()).warnings.str();
@@ -119,8 +98,8 @@ TEST_CASE("sns: the publish is acknowledged after the publish latency", "[sns]")
   REQUIRE(metric(r.result, "workloads.w.latency_ms.max") == Approx(35).epsilon(0.005));
   REQUIRE(metric(r.result, "services.topic.latency_ms.p50") == Approx(35).epsilon(0.005));
   // Each copy is sent when the publish is acknowledged.
-  for (std::size_t i = 0; i < r.queue("q").times.size(); ++i)
-    REQUIRE(r.queue("q").times[i] == static_cast<SimTime>(i + 1) * 100 * kMillisecond + 35 * kMillisecond);
+  for (std::size_t i = 0; i < r.service<TestQueue>("q").times.size(); ++i)
+    REQUIRE(r.service<TestQueue>("q").times[i] == static_cast<SimTime>(i + 1) * 100 * kMillisecond + 35 * kMillisecond);
 }
 
 TEST_CASE("sns: filters deliver the configured fraction independently per subscriber", "[sns]") {
@@ -144,9 +123,9 @@ TEST_CASE("sns: filters deliver the configured fraction independently per subscr
           2 * n - metric(r.result, "services.topic.subscribers.a.delivered") -
               metric(r.result, "services.topic.subscribers.b.delivered"));
   // Independence: the messages reaching both a and b are a fraction 0.3 x 0.5.
-  const std::set<std::uint64_t> a(r.queue("a").ids.begin(), r.queue("a").ids.end());
+  const std::set<std::uint64_t> a(r.service<TestQueue>("a").ids.begin(), r.service<TestQueue>("a").ids.end());
   double both = 0;
-  for (std::uint64_t id : r.queue("b").ids) both += static_cast<double>(a.count(id));
+  for (std::uint64_t id : r.service<TestQueue>("b").ids) both += static_cast<double>(a.count(id));
   within(both, 0.15);
   REQUIRE(r.result.find_path("accounting.balanced")->as_bool());
   REQUIRE(metric(r.result, "accounting.succeeded") == metric(r.result, "workloads.w.arrived"));
@@ -173,7 +152,7 @@ TEST_CASE("sns: a subscriber that always throttles gets the full retry policy th
       "services:\n"
       "  topic: {type: sns, subscribers: [{to: q}]}\n"
       "  q: {type: sqs, throttle: 1}\n");
-  const std::vector<SimTime>& t = r.queue("q").times;
+  const std::vector<SimTime>& t = r.service<TestQueue>("q").times;
   const std::vector<double> delays = policy_delays_s();
   // The first attempt and 100,015 retries (3 + 2 + 10 + 100,000).
   REQUIRE(delays.size() == 100015);
@@ -208,7 +187,7 @@ TEST_CASE("sns: a copy whose retries run out goes to the subscription DLQ", "[sn
       "  ok: {type: sqs}\n  bad: {type: sqs, throttle: 1}\n  dead: {type: sqs}\n");
   REQUIRE(metric(r.result, "services.bad.received") == 100016);
   REQUIRE(metric(r.result, "services.dead.received") == 1);
-  REQUIRE(r.queue("dead").times[0] == r.queue("bad").times.back());
+  REQUIRE(r.service<TestQueue>("dead").times[0] == r.service<TestQueue>("bad").times.back());
   REQUIRE(metric(r.result, "services.topic.to_dlq") == 1);
   REQUIRE(metric(r.result, "services.topic.subscribers.bad.to_dlq") == 1);
   REQUIRE(metric(r.result, "services.topic.failed") == 0);
@@ -247,7 +226,7 @@ TEST_CASE("sns: jitter spreads each retry delay over half to one and a half time
       "services:\n"
       "  topic: {type: sns, jitter: true, subscribers: [{to: q}]}\n"
       "  q: {type: sqs, throttle: 1}\n");
-  const std::vector<SimTime>& t = r.queue("q").times;
+  const std::vector<SimTime>& t = r.service<TestQueue>("q").times;
   const std::vector<double> delays = policy_delays_s();
   REQUIRE(t.size() > 20);
   bool any_off_nominal = false;

@@ -18,6 +18,7 @@
 #include "models/streams/stream_mapping.hpp"
 #include "sim/core/service.hpp"
 #include "sim/core/simulation.hpp"
+#include "model_run.hpp"
 #include "support.hpp"
 
 using namespace slsim;
@@ -144,27 +145,24 @@ ServiceRegistry test_registry(bool poison_lambda) {
   return r;
 }
 
-struct Run {
-  std::unique_ptr<Scenario> scenario;
-  BuiltModel model;
-  Json result;
+struct Run : ModelRun {
   std::vector<StreamRecordEnd> ends;  // of the service named "stream"
 };
 
 // `poison_id` > 0: the consumer fails every batch that starts with that request.
 Run run(const std::string& yaml, std::uint64_t poison_id = 0) {
-  const ServiceRegistry registry = test_registry(poison_id > 0);
   Run r;
-  r.scenario = std::make_unique<Scenario>(load_scenario_text(yaml, "t.yaml", registry));
-  r.model = build_model(*r.scenario, 0);
-  for (Service* s : r.model.services) {
-    if (s->name() == "stream") dynamic_cast<TestStream&>(*s).observe(&r.ends);
-    if (auto* consumer = dynamic_cast<PoisonConsumer*>(s)) consumer->poison_id = poison_id;
-  }
-  r.model.sim->run();
-  r.result = collect_result(*r.scenario, r.model, 0.0);
-  for (Service* s : r.model.services)
-    if (s->name() == "stream") dynamic_cast<TestStream&>(*s).observe(nullptr);
+  const auto before = [&r, poison_id](ModelRun& m) {
+    for (Service* s : m.model.services) {
+      if (s->name() == "stream") dynamic_cast<TestStream&>(*s).observe(&r.ends);
+      if (auto* consumer = dynamic_cast<PoisonConsumer*>(s)) consumer->poison_id = poison_id;
+    }
+  };
+  const auto after = [](ModelRun& m) {
+    for (Service* s : m.model.services)
+      if (s->name() == "stream") dynamic_cast<TestStream&>(*s).observe(nullptr);
+  };
+  static_cast<ModelRun&>(r) = run_model(yaml, test_registry(poison_id > 0), 0, before, after);
   return r;
 }
 
