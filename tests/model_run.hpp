@@ -6,13 +6,28 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "sim/report/json.hpp"
 #include "sim/report/result.hpp"
 #include "sim/scenario/build.hpp"
+#include "sim/scenario/registry.hpp"
 #include "sim/scenario/scenario.hpp"
 
 namespace slsim::testing {
+
+// A registry with the built-in account, prices and regions but only `types`
+// (test-only types beside chosen built-in ones).
+inline ServiceRegistry registry_with(std::vector<ServiceType> types) {
+  const ServiceRegistry& builtin = builtin_services();
+  ServiceRegistry r;
+  r.account = builtin.account;
+  r.price_items = builtin.price_items;
+  r.regions = builtin.regions;
+  r.types = std::move(types);
+  return r;
+}
 
 struct ModelRun {
   std::unique_ptr<Scenario> scenario;  // kept: services may refer to it

@@ -54,21 +54,13 @@ class TestEndpoint final : public Service {
 
 const ServiceRegistry& test_registry() {
   static const ServiceRegistry reg = [] {
-    const ServiceRegistry& builtin = builtin_services();
-    ServiceRegistry r;
-    r.account = builtin.account;
-    r.price_items = builtin.price_items;
-    r.regions = builtin.regions;
-    r.types.push_back(test_queue_type());
     ServiceType endpoint;
     endpoint.name = "external";
     endpoint.summary = "a test HTTP endpoint";
     endpoint.schema = &test_endpoint_schema();
     endpoint.ops = {"call"};
     endpoint.build = &make_service<TestEndpoint>;
-    r.types.push_back(endpoint);
-    r.types.push_back(models::sns_type());
-    return r;
+    return registry_with({test_queue_type(), endpoint, models::sns_type()});
   }();
   return reg;
 }

@@ -24,16 +24,7 @@ using namespace slsim::testing;
 namespace {
 
 const ServiceRegistry& test_registry() {
-  static const ServiceRegistry reg = [] {
-    const ServiceRegistry& builtin = builtin_services();
-    ServiceRegistry r;
-    r.account = builtin.account;
-    r.price_items = builtin.price_items;
-    r.regions = builtin.regions;
-    r.types.push_back(test_queue_type());
-    r.types.push_back(models::eventbridge_type());
-    return r;
-  }();
+  static const ServiceRegistry reg = registry_with({test_queue_type(), models::eventbridge_type()});
   return reg;
 }
 

@@ -26,17 +26,8 @@ using namespace slsim::testing;
 namespace {
 
 const ServiceRegistry& test_registry() {
-  static const ServiceRegistry reg = [] {
-    const ServiceRegistry& builtin = builtin_services();
-    ServiceRegistry r;
-    r.account = builtin.account;
-    r.price_items = builtin.price_items;
-    r.regions = builtin.regions;
-    r.types.push_back(test_queue_type());
-    r.types.push_back(models::sns_type());
-    for (const char* name : {"lambda", "external"}) r.types.push_back(*builtin.find(name));
-    return r;
-  }();
+  static const ServiceRegistry reg = registry_with(
+      {test_queue_type(), models::sns_type(), *builtin_services().find("lambda"), *builtin_services().find("external")});
   return reg;
 }
 
