@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "sim/analysis/analytic.hpp"
 #include "support.hpp"
 
 using namespace slsim;
@@ -19,6 +20,14 @@ double cost_item(const Json& r, const std::string& service, const std::string& i
   for (const Json& x : items->elements())
     if (x.find("service")->as_string() == service && x.find("item")->as_string() == item)
       return x.find(field)->as_double();
+  return std::nan("");
+}
+
+double estimate(const AnalyticResult& r, const std::string& service, const std::string& path) {
+  for (const auto& s : r.services)
+    if (s.name == service)
+      for (const AnalyticFigure& f : s.estimate.figures)
+        if (f.path == path) return f.value;
   return std::nan("");
 }
 
@@ -174,4 +183,22 @@ TEST_CASE("pc scaling: bad inputs are refused with their place and reason", "[la
         "    hint: provisioned_concurrency is the allocation at the start: leave it out to start at min\n"
         "t.yaml:6:58: error: services.b.provisioned_scaling.MaxCapacity: unknown key 'MaxCapacity'\n"
         "    hint: write 'max', e.g. max: 100\n");
+}
+
+TEST_CASE("pc scaling: the analytic estimate is the allocation the target implies", "[lambda][pc_scaling][analyze]") {
+  // 50/s x 200 ms = 10 erlangs: ceil(10 / 0.7) = 15 environments, ceil(10 / 0.5) = 20, or the max.
+  const auto implied = [](const std::string& scaling) {
+    const AnalyticResult a = estimate_scenario(load_scenario_text(
+        "name: t\nduration: 1h\n"
+        "workloads: [{name: w, target: fn, arrival: {process: poisson, rate: 50/s}}]\n"
+        "services:\n  fn: {type: lambda, memory: 1024MB, duration: 200ms, provisioned_scaling: " +
+            scaling + "}\n",
+        "t.yaml", builtin_services()));
+    return estimate(a, "fn", "provisioned.allocated_mean");
+  };
+  CHECK(implied("{max: 100}") == 15);
+  CHECK(implied("{max: 100, target_utilization: 0.5}") == 20);
+  CHECK(implied("{max: 12}") == 12);
+  CHECK(implied("{min: 30, max: 100}") == 30);
+  CHECK(std::isnan(implied("{max: 100, target_tracking: false}")));
 }
