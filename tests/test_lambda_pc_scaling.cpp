@@ -202,3 +202,18 @@ TEST_CASE("pc scaling: the analytic estimate is the allocation the target implie
   CHECK(implied("{min: 30, max: 100}") == 30);
   CHECK(std::isnan(implied("{max: 100, target_tracking: false}")));
 }
+
+TEST_CASE("pc scaling: an unreserved function's allocation leaves the account's unreserved minimum",
+          "[lambda][pc_scaling]") {
+  // Account 150, 100 kept unreserved: a function without a reservation can hold
+  // at most 50 provisioned; the scheduled 80 is cut to 50.
+  const Json r = run_scenario_text(
+      "name: account\nduration: 10min\nseed: 1\naccount: {lambda_concurrency: 150}\n"
+      "workloads: [{name: w, target: fn, arrival: {process: constant, rate: 1/s}}]\n"
+      "services:\n"
+      "  fn: {type: lambda, duration: 10ms, provisioned_concurrency: 1,\n"
+      "       provisioned_scaling: {min: 1, max: 100, target_tracking: false, allocation_delay: 0s,\n"
+      "                             schedule: [{expression: \"at(2026-01-05T00:05:00)\", min: 80, max: 80}]}}\n");
+  CHECK(metric(r, "services.fn.provisioned.allocated_max") == 50);
+  CHECK(metric(r, "services.fn.provisioned.allocated_mean") == Approx((1 * 300.0 + 50 * 300.0) / 600).epsilon(1e-12));
+}
