@@ -217,3 +217,29 @@ TEST_CASE("pc scaling: an unreserved function's allocation leaves the account's 
   CHECK(metric(r, "services.fn.provisioned.allocated_max") == 50);
   CHECK(metric(r, "services.fn.provisioned.allocated_mean") == Approx((1 * 300.0 + 50 * 300.0) / 600).epsilon(1e-12));
 }
+
+TEST_CASE("pc scaling: a scale-in removes busy environments only when their invocation ends", "[lambda][pc_scaling]") {
+  // 3 provisioned environments in a reservation of 3, all busy for 100 s from 0 s.
+  // At 10 s an action sets 1: allocation and billing drop at once, but the two
+  // busy environments stay (and keep their share of the reservation) until 100 s,
+  // so the 2 requests at 20 s are throttled. At 150 s, one request takes the
+  // remaining provisioned environment and the other a new on-demand one.
+  const Json r = run_scenario_text(
+      "name: scale-in\nduration: 300s\nseed: 1\n"
+      "workloads:\n"
+      "  - {name: first, target: fn, arrival: {process: burst, at: 0s, count: 3}}\n"
+      "  - {name: blocked, target: fn, arrival: {process: burst, at: 20s, count: 2}}\n"
+      "  - {name: later, target: fn, arrival: {process: burst, at: 150s, count: 2}}\n"
+      "services:\n"
+      "  fn: {type: lambda, duration: 100s, timeout: 900s, cold_start: 0ms, idle_timeout: 1h, reserved_concurrency: 3,\n"
+      "       provisioned_concurrency: 3,\n"
+      "       provisioned_scaling: {max: 3, target_tracking: false,\n"
+      "                             schedule: [{expression: \"at(2026-01-05T00:00:10)\", min: 1, max: 1}]}}\n");
+  CHECK(metric(r, "services.fn.throttles") == 2);
+  CHECK(metric(r, "workloads.blocked.throttled") == 2);
+  CHECK(metric(r, "services.fn.cold_starts") == 1);
+  CHECK(metric(r, "services.fn.provisioned.allocated_mean") == Approx((3 * 10.0 + 1 * 290.0) / 300).epsilon(1e-12));
+  CHECK(metric(r, "services.fn.provisioned.ready_mean") == Approx((3 * 10.0 + 1 * 290.0) / 300).epsilon(1e-12));
+  // Environments: 3 until 100 s, 1 until 150 s, then 2 (one provisioned, one on demand).
+  CHECK(metric(r, "services.fn.environments.mean") == Approx((3 * 100.0 + 1 * 50.0 + 2 * 150.0) / 300).epsilon(1e-12));
+}
