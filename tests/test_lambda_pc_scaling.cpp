@@ -243,3 +243,19 @@ TEST_CASE("pc scaling: a scale-in removes busy environments only when their invo
   // Environments: 3 until 100 s, 1 until 150 s, then 2 (one provisioned, one on demand).
   CHECK(metric(r, "services.fn.environments.mean") == Approx((3 * 100.0 + 1 * 50.0 + 2 * 150.0) / 300).epsilon(1e-12));
 }
+
+TEST_CASE("pc scaling: after the delay, allocation_burst environments at once, then allocation_rate",
+          "[lambda][pc_scaling]") {
+  // 1 -> 6 at 60 s, delay 10 s, burst 2, 1 a second: usable 3 at 70 s, 4, 5, then 6 at 73 s.
+  const Json r = run_scenario_text(
+      "name: rate\nduration: 300s\nseed: 1\n"
+      "workloads: [{name: w, target: fn, arrival: {process: constant, rate: 1/s}}]\n"
+      "services:\n"
+      "  fn: {type: lambda, duration: 10ms, provisioned_concurrency: 1,\n"
+      "       provisioned_scaling: {max: 10, target_tracking: false, allocation_delay: 10s, allocation_burst: 2,\n"
+      "                             allocation_rate: 60/min,\n"
+      "                             schedule: [{expression: \"at(2026-01-05T00:01:00)\", min: 6, max: 6}]}}\n");
+  CHECK(metric(r, "services.fn.provisioned.allocated_mean") == Approx((1 * 60.0 + 6 * 240.0) / 300).epsilon(1e-12));
+  CHECK(metric(r, "services.fn.provisioned.ready_mean") ==
+        Approx((1 * 70.0 + 3 + 4 + 5 + 6 * 227.0) / 300).epsilon(1e-12));
+}

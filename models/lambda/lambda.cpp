@@ -170,6 +170,7 @@ class Lambda final : public Service {
   std::optional<ProvisionedScalingConfig> pc_scaling_;
   TargetTracker tracker_;
   Rng allocation_rng_{0};
+  TokenBucket allocation_bucket_;  // allocation_burst, then allocation_rate (docs/model-assumptions.md §1.8)
   std::int64_t pc_configured_ = 0;  // what the configuration asks for (billed from when it is applied)
   std::int64_t pc_envs_ = 0;        // provisioned environments that exist, busy or idle
   std::int64_t pc_busy_ = 0;        // of which busy
@@ -285,6 +286,7 @@ void Lambda::start(Simulation& sim) {
   pc_configured_ = pc_claimed_ = provisioned_;
   if (pc_scaling_) {
     allocation_rng_ = sim.rng(base + "allocation");
+    allocation_bucket_ = TokenBucket(pc_scaling_->allocation_rate, pc_scaling_->allocation_burst);
     pc_allocated_min_ = pc_configured_;
     pc_gauges(sim.now());
     if (pc_scaling_->tracking && pc_scaling_->policy.period <= sim.end())
@@ -391,13 +393,20 @@ void Lambda::set_provisioned(Simulation& sim, std::int64_t wanted) {
 void Lambda::pc_ready(Simulation& sim, std::uint64_t batch) {
   const auto it = std::find_if(pc_batches_.begin(), pc_batches_.end(), [&](const PcBatch& b) { return b.id == batch; });
   if (it == pc_batches_.end()) return;  // cancelled by a scale-in
-  const std::int64_t count = it->count;
-  pc_batches_.erase(it);
-  pc_accrue(sim.now());
+  const SimTime now = sim.now();
+  // After the delay, the burst at once, then the allocation rate.
+  const std::int64_t count =
+      std::min(it->count, static_cast<std::int64_t>(allocation_bucket_.tokens(now)));
+  it->count -= count;
+  if (it->count == 0) pc_batches_.erase(it);
+  else sim.schedule_in(std::max<SimTime>(1, round_ns(1e9 / pc_scaling_->allocation_rate)), id(), kPcReady, batch);
+  if (count == 0) return;
+  allocation_bucket_.take(static_cast<std::uint64_t>(count));
+  pc_accrue(now);
   // Their init ran during the allocation: no request waits for it.
   for (std::int64_t i = 0; i < count; ++i) add_pc_environment(sim);
-  idle_gauge_.set(sim.now(), static_cast<double>(idle_count_));
-  pc_gauges(sim.now());
+  idle_gauge_.set(now, static_cast<double>(idle_count_));
+  pc_gauges(now);
 }
 
 void Lambda::pc_tick(Simulation& sim) {

@@ -38,6 +38,8 @@ ProvisionedScalingConfig provisioned_scaling_config(const Record& s) {
   c.policy.scale_in_cooldown = s.duration("scale_in_cooldown");
   c.tracking = s.flag("target_tracking");
   c.allocation_delay = s.dist("allocation_delay");
+  c.allocation_rate = s.rate("allocation_rate");
+  c.allocation_burst = s.integer("allocation_burst");
   c.start_unix_s = parse_utc_instant(s.text("start")).value_or(0);
   for (const Value& v : s.list("schedule")) {
     const Record& a = *v.record;

@@ -28,6 +28,8 @@ struct ProvisionedScalingConfig {
   TargetTrackingPolicy policy;  // min, max: the initial bounds
   bool tracking = true;         // a target-tracking policy (else only the schedule acts)
   Distribution allocation_delay;
+  double allocation_rate = 500.0 / 60.0;  // environments per second after the burst
+  std::int64_t allocation_burst = 3000;
   std::int64_t start_unix_s = 0;  // the calendar instant of t = 0
   std::vector<ScheduledPcAction> schedule;
 };

@@ -175,6 +175,17 @@ const Schema& provisioned_scaling_schema() {
                             "from a new configuration to the added environments being usable (AWS: \"a minute or "
                             "two\"; UNCONFIRMED, set it from your measurements)");
     delay.min = 0;
+    ParamSpec rate = param("allocation_rate", ParamType::rate, "/min", "500/min",
+                           "after the delay, environments become usable at this rate beyond `allocation_burst` "
+                           "(AWS's older page: 500 a minute; UNCONFIRMED since the 2023 scaling change)");
+    rate.min = 0;
+    rate.min_exclusive = true;
+    rate.max = 1e6;
+    ParamSpec burst = param("allocation_burst", ParamType::integer, "", "3000",
+                            "environments that become usable at once after the delay (AWS's older page: up to 3000 "
+                            "depending on the region; UNCONFIRMED)");
+    burst.min = 1;
+    burst.max = 1e6;
     ParamSpec start = param("start", ParamType::text, "", "2026-01-05T00:00:00Z",
                             "the UTC date and time of the run's start (t = 0, warm-up included), for the schedule");
     ParamSpec schedule = param("schedule", ParamType::list, "", "", "scheduled actions, in order");
@@ -185,7 +196,7 @@ const Schema& provisioned_scaling_schema() {
     return Schema{"provisioned_scaling",
                   "Application Auto Scaling of the provisioned concurrency: target tracking and scheduled actions. "
                   "`provisioned_concurrency` is the allocation at the start (default: `min`).",
-                  {min, max, tracking, target, period, out, in, out_cooldown, in_cooldown, delay, start, schedule},
+                  {min, max, tracking, target, period, out, in, out_cooldown, in_cooldown, delay, rate, burst, start, schedule},
                   {{"min_capacity", "write 'min', e.g. min: 1"},
                    {"max_capacity", "write 'max', e.g. max: 100"},
                    {"target_value", "write 'target_utilization' as a fraction, e.g. target_utilization: 0.7"},
