@@ -129,7 +129,7 @@ void lambda_analytic(const AnalyticView& view, ServiceEstimate& out) {
 
   // The concurrency cap: reserved concurrency, or the account's unreserved
   // pool shared with every function that has none (Erlang-B over their total load).
-  const std::int64_t provisioned = p.has("provisioned_concurrency") ? p.integer("provisioned_concurrency") : 0;
+  std::int64_t provisioned = initial_provisioned(p);
   // Each event is invoked once, plus a retry after each failure that fits.
   double attempts_per_event = 0;
   for (std::int64_t k = 0; k <= allowed; ++k) attempts_per_event += std::pow(fail_single, static_cast<double>(k));
@@ -146,7 +146,7 @@ void lambda_analytic(const AnalyticView& view, ServiceEstimate& out) {
         carved += f->params.integer("reserved_concurrency");
         continue;
       }
-      const std::int64_t pc = f->params.has("provisioned_concurrency") ? f->params.integer("provisioned_concurrency") : 0;
+      const std::int64_t pc = initial_provisioned(f->params);
       carved += pc;
       pooled_provisioned += pc;
       if (f != &view.service()) pool_offered += view.shared(f->name, "offered_erlangs", 0.0);
@@ -231,6 +231,26 @@ void lambda_analytic(const AnalyticView& view, ServiceEstimate& out) {
     if (blocked > 0) out.note("throttled asynchronous events wait and retry: they are delayed, not lost");
   }
   out.note("cold starts (init time) are not in the estimate; the scaling rate of new environments is not either");
+  if (p.has("provisioned_scaling")) {
+    // Target tracking settles where busy / allocated is the target (the low alarm
+    // only acts below 90% of it): ceil(concurrency / target), within the bounds
+    // (docs/model-assumptions.md §1.8).
+    const Record& s = p.record("provisioned_scaling");
+    const std::int64_t lo = s.integer("min"), hi = s.integer("max");
+    if (s.flag("target_tracking")) {
+      const double target = s.number("target_utilization");
+      const double wanted = std::min(busy / target, static_cast<double>(hi));
+      provisioned = std::clamp(static_cast<std::int64_t>(std::ceil(wanted - 1e-9)), lo, hi);
+      out.level("provisioned.allocated_mean", static_cast<double>(provisioned),
+                fmt::format("target tracking: ceil(concurrency {:.4g} / target {:.3g}), between min {} and max {}", busy,
+                            target, lo, hi),
+                ReasonClass::bursts, "the policy follows the load minute by minute, with alarms and cooldowns");
+    } else {
+      provisioned = std::clamp(provisioned, lo, hi);
+    }
+    if (!s.list("schedule").empty())
+      out.note("scheduled actions change the provisioned concurrency over time: the estimate uses the bounds at the start");
+  }
 
   // Cost: requests and GB-s at the monthly tiers, as if the window repeated all month.
   const PriceCatalog price(sc);

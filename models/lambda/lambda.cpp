@@ -10,6 +10,7 @@
 
 #include "models/lambda/environments.hpp"
 #include "models/lambda/lambda_account.hpp"
+#include "models/lambda/provisioned_scaling.hpp"
 #include "models/lambda/schema.hpp"
 #include "models/pricing/catalog.hpp"
 #include "sim/core/simulation.hpp"
@@ -77,7 +78,16 @@ class Lambda final : public Service {
   void sample(TimeSeriesRow& row) override;
 
  private:
-  enum : std::uint16_t { kInitDone = kFirstComponentEvent, kComputeDone, kTimeout, kExpire, kAsyncAttempt };
+  enum : std::uint16_t {
+    kInitDone = kFirstComponentEvent,
+    kComputeDone,
+    kTimeout,
+    kExpire,
+    kAsyncAttempt,
+    kPcTick,    // a utilisation datapoint of the provisioned-concurrency policy
+    kPcAction,  // a scheduled action (data: its index)
+    kPcReady,   // an allocation is done (data: its batch id)
+  };
 
   void on_call(Simulation& sim, CallHandle call);
   // The environment for a new invocation, or kNoEnv (throttled); `cold`: it must initialise.
@@ -101,6 +111,16 @@ class Lambda final : public Service {
   void environment_idle(Simulation& sim, Environment& env);
   void destroy_environment(Simulation& sim, Environment& env);
   void set_busy(SimTime now, std::int64_t delta);
+  // Provisioned concurrency auto scaling (docs/model-assumptions.md §1.8).
+  bool pc_enabled() const { return provisioned_ > 0 || pc_scaling_.has_value(); }
+  void pc_accrue(SimTime now);  // call before any change of the counts below
+  void pc_gauges(SimTime now);  // call after
+  void set_provisioned(Simulation& sim, std::int64_t wanted);
+  void pc_tick(Simulation& sim);
+  void pc_action(Simulation& sim, std::size_t index);
+  void schedule_pc_action(Simulation& sim, std::size_t index, SimTime at_or_after);
+  void pc_ready(Simulation& sim, std::uint64_t batch);
+  void add_pc_environment(Simulation& sim);
   // GB-s billed for an invocation's time inside the measured window, from
   // max(began, window start) to `until`: init (billed since August 2025) plus
   // the handler, rounded up to 1 ms (docs/model-assumptions.md §1.3, §1.5).
@@ -146,11 +166,41 @@ class Lambda final : public Service {
   std::int64_t environments_ = 0;
   std::int64_t idle_count_ = 0;
 
+  // Provisioned concurrency. Invariant: pc_envs_ - pc_excess_ + pending = pc_configured_.
+  std::optional<ProvisionedScalingConfig> pc_scaling_;
+  TargetTracker tracker_;
+  Rng allocation_rng_{0};
+  TokenBucket allocation_bucket_;  // allocation_burst, then allocation_rate (docs/model-assumptions.md §1.8)
+  std::int64_t pc_configured_ = 0;  // what the configuration asks for (billed from when it is applied)
+  std::int64_t pc_envs_ = 0;        // provisioned environments that exist, busy or idle
+  std::int64_t pc_busy_ = 0;        // of which busy
+  std::int64_t pc_excess_ = 0;      // busy ones to remove when their invocation ends (a scale-in)
+  // What the provisioned concurrency takes from the function's reservation or the account's pool.
+  std::int64_t pc_claimed_ = 0;
+  struct PcBatch {
+    std::uint64_t id;
+    std::int64_t count;
+  };
+  std::vector<PcBatch> pc_batches_;  // allocations in progress
+  std::uint64_t pc_batch_seq_ = 0;
+  // The policy's current datapoint: the integral of busy / configured over the
+  // part of the period with a configuration (ns), and that part's length.
+  long double pc_util_area_ = 0;
+  SimTime pc_util_covered_ = 0;
+  SimTime pc_util_last_ = 0;
+
   // Statistics of the measured period.
   Counter invocations_count_, cold_starts_, throttles_, errors_, timeouts_, provisioned_invocations_;
   Counter async_queued_, async_retries_, async_expired_, async_to_on_failure_, async_dropped_, async_throttles_;
   Counter recursive_loops_;
   TimeWeightedGauge concurrency_, environments_gauge_, idle_gauge_;
+  TimeWeightedGauge pc_allocated_gauge_, pc_ready_gauge_, pc_busy_gauge_;
+  std::int64_t pc_allocated_min_ = 0;
+  Counter pc_scale_outs_, pc_scale_ins_, pc_scheduled_actions_;
+  // The allocated provisioned concurrency over the window: at most kPcTimelineSteps steps of whole minutes.
+  std::vector<long double> pc_timeline_area_;
+  SimTime pc_timeline_step_ = kMinute;
+  SimTime pc_timeline_to_ = 0;
   LatencyHistogram duration_hist_, init_hist_;
   double on_demand_gb_s_ = 0;
   double provisioned_gb_s_ = 0;
@@ -181,7 +231,11 @@ Lambda::Lambda(const ServiceBuildContext& ctx)
   const Record& p = ctx.params();
   duration_scale_ = duration_scale(p);
   if (p.has("reserved_concurrency")) reserved_ = p.integer("reserved_concurrency");
-  if (p.has("provisioned_concurrency")) provisioned_ = p.integer("provisioned_concurrency");
+  provisioned_ = initial_provisioned(p);
+  if (p.has("provisioned_scaling")) {
+    pc_scaling_ = provisioned_scaling_config(p.record("provisioned_scaling"));
+    tracker_ = TargetTracker(pc_scaling_->policy);
+  }
   for (const Value& v : p.list("calls")) {
     const Record& c = *v.record;
     const std::string& target = c.text("to");
@@ -227,18 +281,175 @@ void Lambda::start(Simulation& sim) {
   select_rng_ = sim.rng(base + "select");
   async_rng_ = sim.rng(base + "async");
   // Provisioned environments are initialised before the run starts.
-  for (std::int64_t i = 0; i < provisioned_; ++i) {
-    const std::uint32_t idx = create_environment(sim, true);
-    Environment& e = envs_.live_at(idx);
-    e.busy = false;
-    ++idle_count_;
-    pc_idle_.push_back(idx);
-  }
+  for (std::int64_t i = 0; i < provisioned_; ++i) add_pc_environment(sim);
   idle_gauge_.set(sim.now(), static_cast<double>(idle_count_));
+  pc_configured_ = pc_claimed_ = provisioned_;
+  if (pc_scaling_) {
+    allocation_rng_ = sim.rng(base + "allocation");
+    allocation_bucket_ = TokenBucket(pc_scaling_->allocation_rate, pc_scaling_->allocation_burst);
+    pc_allocated_min_ = pc_configured_;
+    pc_gauges(sim.now());
+    if (pc_scaling_->tracking && pc_scaling_->policy.period <= sim.end())
+      sim.schedule_at(pc_scaling_->policy.period, id(), kPcTick);
+    for (std::size_t i = 0; i < pc_scaling_->schedule.size(); ++i) schedule_pc_action(sim, i, 0);
+    // The allocated timeline: whole-minute steps, at most 120 of them over the window.
+    constexpr SimTime kPcTimelineSteps = 120;
+    const SimTime window = sim.end() - sim.warmup_end();
+    const SimTime minutes = std::max<SimTime>(1, (window + kMinute - 1) / kMinute);
+    pc_timeline_step_ = ((minutes + kPcTimelineSteps - 1) / kPcTimelineSteps) * kMinute;
+    pc_timeline_area_.assign(static_cast<std::size_t>((window + pc_timeline_step_ - 1) / pc_timeline_step_), 0.0L);
+    pc_timeline_to_ = sim.warmup_end();
+  }
+}
+
+void Lambda::add_pc_environment(Simulation& sim) {
+  const std::uint32_t idx = create_environment(sim, true);
+  Environment& e = envs_.live_at(idx);
+  e.busy = false;
+  ++idle_count_;
+  ++pc_envs_;
+  pc_idle_.push_back(idx);
+}
+
+void Lambda::pc_accrue(SimTime now) {
+  if (!pc_scaling_) return;
+  if (now > pc_util_last_ && pc_configured_ > 0) {
+    const auto dt = static_cast<long double>(now - pc_util_last_);
+    pc_util_area_ += dt * static_cast<long double>(pc_busy_ - pc_excess_) / static_cast<long double>(pc_configured_);
+    pc_util_covered_ += now - pc_util_last_;
+  }
+  pc_util_last_ = now;
+  // The timeline of the allocated count, inside the window only.
+  const SimTime window_start = pc_allocated_gauge_.measure_start();
+  SimTime t = std::max(pc_timeline_to_, window_start);
+  pc_timeline_to_ = std::max(pc_timeline_to_, now);
+  while (t < now) {
+    const auto step = static_cast<std::size_t>((t - window_start) / pc_timeline_step_);
+    if (step >= pc_timeline_area_.size()) return;
+    const SimTime step_end = window_start + static_cast<SimTime>(step + 1) * pc_timeline_step_;
+    const SimTime to = std::min(now, step_end);
+    pc_timeline_area_[step] += static_cast<long double>(pc_configured_) * static_cast<long double>(to - t);
+    t = to;
+  }
+}
+
+void Lambda::pc_gauges(SimTime now) {
+  if (!pc_scaling_) return;
+  pc_allocated_gauge_.set(now, static_cast<double>(pc_configured_));
+  pc_ready_gauge_.set(now, static_cast<double>(pc_envs_ - pc_excess_));
+  pc_busy_gauge_.set(now, static_cast<double>(pc_busy_ - pc_excess_));
+  pc_allocated_min_ = std::min(pc_allocated_min_, pc_configured_);
+}
+
+void Lambda::set_provisioned(Simulation& sim, std::int64_t wanted) {
+  const SimTime now = sim.now();
+  pc_accrue(now);
+  std::int64_t n = std::max<std::int64_t>(0, wanted);
+  if (n > pc_configured_) {
+    std::int64_t add = n - pc_configured_;
+    // Busy environments still waiting to be removed are kept instead.
+    const std::int64_t reuse = std::min(add, pc_excess_);
+    // An unreserved function's allocation must leave account.unreserved_min
+    // unreserved; the rest of the step is not allocated (docs/model-assumptions.md §1.8).
+    if (!reserved_)
+      add = std::min(add, reuse + std::max<std::int64_t>(0, account_.unreserved_capacity - account_.unreserved_min));
+    pc_excess_ -= std::min(add, pc_excess_);
+    const std::int64_t fresh = add - std::min(add, reuse);
+    if (fresh > 0) {
+      // One preparation delay for the whole step: the environments become usable together.
+      pc_batches_.push_back({++pc_batch_seq_, fresh});
+      sim.schedule_in(pc_scaling_->allocation_delay.sample_ns(allocation_rng_), id(), kPcReady, pc_batch_seq_);
+    }
+    n = pc_configured_ + add;
+  } else if (n < pc_configured_) {
+    std::int64_t remove = pc_configured_ - n;
+    // Allocations in progress are cancelled first (the newest first), then
+    // idle environments go at once, busy ones when their invocation ends.
+    while (remove > 0 && !pc_batches_.empty()) {
+      PcBatch& b = pc_batches_.back();
+      const std::int64_t cut = std::min(remove, b.count);
+      b.count -= cut;
+      remove -= cut;
+      if (b.count == 0) pc_batches_.pop_back();
+    }
+    while (remove > 0 && !pc_idle_.empty()) {
+      Environment& e = envs_.live_at(pc_idle_.back());
+      pc_idle_.pop_back();
+      --idle_count_;
+      --pc_envs_;
+      --remove;
+      destroy_environment(sim, e);
+    }
+    idle_gauge_.set(now, static_cast<double>(idle_count_));
+    pc_excess_ += remove;
+  }
+  pc_configured_ = n;
+  const std::int64_t claimed = pc_configured_ + pc_excess_;
+  if (!reserved_) account_.unreserved_capacity -= claimed - pc_claimed_;
+  pc_claimed_ = claimed;
+  pc_gauges(now);
+}
+
+void Lambda::pc_ready(Simulation& sim, std::uint64_t batch) {
+  const auto it = std::find_if(pc_batches_.begin(), pc_batches_.end(), [&](const PcBatch& b) { return b.id == batch; });
+  if (it == pc_batches_.end()) return;  // cancelled by a scale-in
+  const SimTime now = sim.now();
+  // After the delay, the burst at once, then the allocation rate.
+  const std::int64_t count =
+      std::min(it->count, static_cast<std::int64_t>(allocation_bucket_.tokens(now)));
+  it->count -= count;
+  if (it->count == 0) pc_batches_.erase(it);
+  else sim.schedule_in(std::max<SimTime>(1, round_ns(1e9 / pc_scaling_->allocation_rate)), id(), kPcReady, batch);
+  if (count == 0) return;
+  allocation_bucket_.take(static_cast<std::uint64_t>(count));
+  pc_accrue(now);
+  // Their init ran during the allocation: no request waits for it.
+  for (std::int64_t i = 0; i < count; ++i) add_pc_environment(sim);
+  idle_gauge_.set(now, static_cast<double>(idle_count_));
+  pc_gauges(now);
+}
+
+void Lambda::pc_tick(Simulation& sim) {
+  const SimTime now = sim.now();
+  pc_accrue(now);
+  // No provisioned concurrency for the whole period: no datapoint (the alarm keeps its state).
+  if (pc_util_covered_ > 0) {
+    const double metric = static_cast<double>(pc_util_area_ / static_cast<long double>(pc_util_covered_));
+    const std::int64_t before = pc_configured_;
+    if (const auto desired = tracker_.evaluate(now, metric, pc_configured_)) {
+      set_provisioned(sim, *desired);
+      if (pc_configured_ > before) pc_scale_outs_.add();
+      if (pc_configured_ < before) pc_scale_ins_.add();
+    }
+  }
+  pc_util_area_ = 0;
+  pc_util_covered_ = 0;
+  const SimTime next = now + pc_scaling_->policy.period;
+  if (next <= sim.end()) sim.schedule_at(next, id(), kPcTick);
+}
+
+void Lambda::schedule_pc_action(Simulation& sim, std::size_t index, SimTime at_or_after) {
+  // Calendar seconds are whole: the first second at or after the time.
+  const std::int64_t start = pc_scaling_->start_unix_s;
+  const auto fire = pc_scaling_->schedule[index].expression.first_at_or_after(
+      start + (at_or_after + kSecond - 1) / kSecond, start);
+  if (!fire) return;
+  const SimTime t = (*fire - start) * kSecond;
+  if (t <= sim.end()) sim.schedule_at(t, id(), kPcAction, index);
+}
+
+void Lambda::pc_action(Simulation& sim, std::size_t index) {
+  const ScheduledPcAction& a = pc_scaling_->schedule[index];
+  pc_scheduled_actions_.add();
+  // Cooldowns do not apply to a scheduled action (docs/model-assumptions.md §1.8).
+  const TargetTrackingPolicy& now_bounds = tracker_.policy();
+  if (const auto clamped = tracker_.set_bounds(a.min.value_or(now_bounds.min), a.max.value_or(now_bounds.max), pc_configured_))
+    set_provisioned(sim, *clamped);
+  schedule_pc_action(sim, index, sim.now() + kSecond);
 }
 
 bool Lambda::on_demand_slot_free() const {
-  if (reserved_) return on_demand_busy_ < *reserved_ - provisioned_;
+  if (reserved_) return on_demand_busy_ < *reserved_ - pc_claimed_;
   return account_.unreserved_busy < account_.unreserved_capacity;
 }
 
@@ -296,6 +507,9 @@ std::uint32_t Lambda::acquire(Simulation& sim, bool& cold) {
     const std::uint32_t env = pc_idle_.back();
     pc_idle_.pop_back();
     provisioned_invocations_.add();
+    pc_accrue(sim.now());
+    ++pc_busy_;
+    pc_gauges(sim.now());
     return env;
   }
   if (!on_demand_slot_free()) return kNoEnv;
@@ -497,6 +711,21 @@ void Lambda::complete(Simulation& sim, Handle h, CallStatus status) {
   else async_finished(sim, inv.async, status);
   set_busy(now, -1);
   if (!e.provisioned) release_on_demand_slot();
+  if (e.provisioned) {
+    pc_accrue(now);
+    --pc_busy_;
+    if (pc_excess_ > 0) {
+      // A scale-in waited for this invocation: the environment goes now.
+      --pc_excess_;
+      --pc_envs_;
+      --pc_claimed_;
+      if (!reserved_) ++account_.unreserved_capacity;
+      pc_gauges(now);
+      destroy_environment(sim, e);
+      return;
+    }
+    pc_gauges(now);
+  }
   if (status == CallStatus::timeout && !e.provisioned) {
     // The runtime is reset after a timeout: the next request initialises a new environment.
     destroy_environment(sim, e);
@@ -542,6 +771,9 @@ void Lambda::handle(Simulation& sim, const Event& e) {
       if (invocations_.get(Handle{e.data}) != nullptr) continue_calls(sim, Handle{e.data});
       return;
     case kAsyncAttempt: on_async_attempt(sim, Handle{e.data}); return;
+    case kPcTick: pc_tick(sim); return;
+    case kPcAction: pc_action(sim, static_cast<std::size_t>(e.data)); return;
+    case kPcReady: pc_ready(sim, e.data); return;
     case kReplyEvent: {
       if ((e.data & kOnFailureTag) != 0) {
         // The on-failure destination answered.
@@ -601,6 +833,15 @@ void Lambda::reset_statistics(SimTime now) {
   concurrency_.reset(now);
   environments_gauge_.reset(now);
   idle_gauge_.reset(now);
+  if (pc_scaling_) {
+    pc_accrue(now);
+    for (Counter* c : {&pc_scale_outs_, &pc_scale_ins_, &pc_scheduled_actions_}) c->reset();
+    pc_allocated_gauge_.reset(now);
+    pc_ready_gauge_.reset(now);
+    pc_busy_gauge_.reset(now);
+    pc_allocated_min_ = pc_configured_;
+    pc_timeline_to_ = now;
+  }
   duration_hist_.reset();
   init_hist_.reset();
   on_demand_gb_s_ = 0;
@@ -609,13 +850,14 @@ void Lambda::reset_statistics(SimTime now) {
 
 void Lambda::finish(Simulation& sim) {
   end_ = sim.now();
+  pc_accrue(end_);
   // Work still running at the end is billed for its part inside the window.
   invocations_.for_each_live([&](const Invocation& inv) {
     (envs_.live_at(inv.env).provisioned ? provisioned_gb_s_ : on_demand_gb_s_) += billed_gb_s(inv, end_);
   });
   // Lambda@Edge is priced on its own: it shares no tier or free tier with the account's functions.
   if (!edge_)
-    account_.usage.push_back({name(), arm_, provisioned_ == 0, static_cast<double>(invocations_count_.value),
+    account_.usage.push_back({name(), arm_, !pc_enabled(), static_cast<double>(invocations_count_.value),
                               on_demand_gb_s_});
 }
 
@@ -628,6 +870,10 @@ void Lambda::sample(TimeSeriesRow& row) {
   row.gauge("concurrency", concurrency_);
   row.gauge("environments", environments_gauge_);
   row.latency("duration_ms", duration_hist_);
+  if (pc_scaling_) {
+    row.gauge("provisioned.allocated", pc_allocated_gauge_);
+    row.gauge("provisioned.ready", pc_ready_gauge_);
+  }
 }
 
 void Lambda::report(Json& out, double /*measured_seconds*/) const {
@@ -636,7 +882,7 @@ void Lambda::report(Json& out, double /*measured_seconds*/) const {
   out["throttles"] = throttles_.value;
   out["errors"] = errors_.value;
   out["timeouts"] = timeouts_.value;
-  if (provisioned_ > 0) out["provisioned_invocations"] = provisioned_invocations_.value;
+  if (pc_enabled()) out["provisioned_invocations"] = provisioned_invocations_.value;
   Json& c = out["concurrency"];
   c["max"] = concurrency_.max();
   c["mean"] = concurrency_.mean(end_);
@@ -655,11 +901,38 @@ void Lambda::report(Json& out, double /*measured_seconds*/) const {
   async["to_on_failure"] = async_to_on_failure_.value;
   async["dropped"] = async_dropped_.value;
   out["recursive_loops"] = recursive_loops_.value;
+  if (pc_scaling_) {
+    // Allocated: the configured count (billed); ready: allocated and usable.
+    Json& pc = out["provisioned"];
+    pc["allocated_mean"] = pc_allocated_gauge_.mean(end_);
+    pc["allocated_max"] = pc_allocated_gauge_.max();
+    pc["allocated_min"] = pc_allocated_min_;
+    pc["allocated_final"] = pc_configured_;
+    pc["ready_mean"] = pc_ready_gauge_.mean(end_);
+    // Busy over allocated, over the window (the mean busy count over the mean allocated count).
+    const double allocated = pc_allocated_gauge_.mean(end_);
+    pc["utilization"] = allocated > 0 ? pc_busy_gauge_.mean(end_) / allocated : 0.0;
+    pc["spillover_invocations"] = invocations_count_.value - provisioned_invocations_.value;
+    pc["scale_outs"] = pc_scale_outs_.value;
+    pc["scale_ins"] = pc_scale_ins_.value;
+    pc["scheduled_actions"] = pc_scheduled_actions_.value;
+    // The mean allocated count of each step of the window (the last step may be shorter).
+    Json& timeline = pc["timeline"];
+    const SimTime from0 = pc_allocated_gauge_.measure_start();
+    timeline["step_s"] = static_cast<double>(pc_timeline_step_) / 1e9;
+    Json allocated_steps = Json::array();
+    for (std::size_t i = 0; i < pc_timeline_area_.size(); ++i) {
+      const SimTime from = from0 + static_cast<SimTime>(i) * pc_timeline_step_;
+      const SimTime to = std::min(from + pc_timeline_step_, std::max(end_, from + 1));
+      allocated_steps.push_back(static_cast<double>(pc_timeline_area_[i] / static_cast<long double>(to - from)));
+    }
+    timeline["allocated"] = std::move(allocated_steps);
+  }
 }
 
 void Lambda::bill(CostLedger& ledger, const BillingPeriod& period) const {
   const PriceCatalog price(scenario_);
-  const bool free_tier = scenario_.account.flag("free_tier") && provisioned_ == 0;
+  const bool free_tier = scenario_.account.flag("free_tier") && !pc_enabled();
   const double requests = static_cast<double>(invocations_count_.value);
   if (edge_) {
     // Lambda@Edge: flat prices, 1 ms steps, no free tier (docs/model-assumptions.md §15.3).
@@ -684,9 +957,13 @@ void Lambda::bill(CostLedger& ledger, const BillingPeriod& period) const {
   if (on_demand_gb_s_ > 0)
     ledger.add(name(), "duration", on_demand_gb_s_, "GB-s",
                shared_tiered_cost(on_demand_gb_s_, arch_usage, lambda_duration_tiers(price, arm_)));
-  if (provisioned_ > 0) {
+  if (pc_enabled()) {
     const std::string arch = arm_ ? "arm64" : "x86_64";
-    const double allocated = static_cast<double>(provisioned_) * memory_gb_ * period.measured_seconds();
+    // Scaled: the allocated count integrated exactly over the window, from
+    // when each configuration was applied (docs/model-assumptions.md §1.8).
+    const double allocated =
+        pc_scaling_ ? static_cast<double>(pc_allocated_gauge_.integral(end_) / 1e9L) * memory_gb_
+                    : static_cast<double>(provisioned_) * memory_gb_ * period.measured_seconds();
     ledger.add(name(), "provisioned concurrency", allocated, "GB-s", allocated * price("lambda.provisioned." + arch),
                CostBasis::time);
     ledger.add(name(), "provisioned duration", provisioned_gb_s_, "GB-s",
@@ -720,13 +997,14 @@ void check_lambda(const ServiceDecl& decl, const Scenario& sc, Diagnostics& diag
   if (memory_mb != std::floor(memory_mb))
     diags.error(p.get("memory").loc, path + ".memory",
                 fmt::format("expected a whole number of MB (Lambda memory is set in 1 MB steps), found '{}'", p.get("memory").text));
-  if (p.has("provisioned_concurrency") && p.has("snapstart"))
+  if ((p.has("provisioned_concurrency") || p.has("provisioned_scaling")) && p.has("snapstart"))
     diags.error(p.get("snapstart").loc, path + ".snapstart", "SnapStart cannot be combined with provisioned concurrency");
   if (p.has("provisioned_concurrency") && p.has("reserved_concurrency") &&
       p.integer("provisioned_concurrency") > p.integer("reserved_concurrency"))
     diags.error(p.get("provisioned_concurrency").loc, path + ".provisioned_concurrency",
                 fmt::format("provisioned concurrency {} exceeds the reserved concurrency {}", p.integer("provisioned_concurrency"),
                             p.integer("reserved_concurrency")));
+  check_provisioned_scaling(decl, diags);
   for (const Value& v : p.list("calls")) {
     const Record& c = *v.record;
     const ServiceDecl* target = sc.find_service(c.text("to"));
@@ -745,7 +1023,7 @@ void check_lambda(const ServiceDecl& decl, const Scenario& sc, Diagnostics& diag
     if (s.type == nullptr || s.type->name != "lambda") continue;
     if (first == nullptr) first = &s;
     if (s.params.has("reserved_concurrency")) carved += s.params.integer("reserved_concurrency");
-    else if (s.params.has("provisioned_concurrency")) carved += s.params.integer("provisioned_concurrency");
+    else carved += initial_provisioned(s.params);
   }
   if (first == &decl) {
     const std::int64_t limit = sc.account.integer("lambda_concurrency");

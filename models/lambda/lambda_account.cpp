@@ -1,5 +1,6 @@
 #include "models/lambda/lambda_account.hpp"
 
+#include "models/lambda/schema.hpp"
 #include "sim/scenario/scenario.hpp"
 
 namespace slsim::models {
@@ -20,8 +21,9 @@ void LambdaAccount::configure(const Scenario& scenario) {
   for (const auto& s : scenario.services) {
     if (s.type == nullptr || s.type->name != "lambda") continue;
     if (s.params.has("reserved_concurrency")) carved += s.params.integer("reserved_concurrency");
-    else if (s.params.has("provisioned_concurrency")) carved += s.params.integer("provisioned_concurrency");
+    else carved += initial_provisioned(s.params);
   }
+  unreserved_min = scenario.account.integer("unreserved_min");
   unreserved_capacity = account_limit - carved;
   // The burst can never exceed the account's concurrency (docs/model-assumptions.md §1.2); refilled at 500 per minute.
   legacy_burst = TokenBucket(500.0 / 60.0, static_cast<std::int64_t>(std::min<double>(

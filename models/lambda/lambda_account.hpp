@@ -28,6 +28,9 @@ struct LambdaAccount final : SimulationExtension {
   // concurrency of unreserved functions (always allocated).
   std::int64_t unreserved_capacity = 0;
   std::int64_t unreserved_busy = 0;
+  // What reservations must leave unreserved: provisioned concurrency that
+  // scales out on an unreserved function stops there (docs/model-assumptions.md §1.8).
+  std::int64_t unreserved_min = 100;
   TokenBucket legacy_burst;  // legacy scaling: one bucket for the whole account
 
   // Each function's usage over the measured window, filled by its finish():

@@ -46,6 +46,10 @@ std::vector<Alias> lambda_aliases() {
       {"reserved_concurrent_executions", "write 'reserved_concurrency', e.g. reserved_concurrency: 100"},
       {"provisioned_concurrent_executions", "write 'provisioned_concurrency', e.g. provisioned_concurrency: 10"},
       {"provisioned_concurrency_config", "write 'provisioned_concurrency', e.g. provisioned_concurrency: 10"},
+      {"scalable_target", "write 'provisioned_scaling: {min: 1, max: 100}' on the function"},
+      {"scaling_policy", "write 'provisioned_scaling: {max: 100, target_utilization: 0.7}' on the function"},
+      {"scheduled_action", "write 'provisioned_scaling: {max: 100, schedule: [{expression: ..., min: 10, max: 10}]}'"},
+      {"auto_scaling", "write 'provisioned_scaling' (auto scaling of the provisioned concurrency)"},
       {"architectures", "write 'architecture' with one value: x86_64 or arm64"},
       {"snap_start", "write 'snapstart' with the restore time, e.g. snapstart: {restore: 200ms}"},
       {"init_duration", "write 'cold_start', e.g. cold_start: 400ms"},
@@ -107,6 +111,117 @@ const Schema& lambda_call_schema() {
   return s;
 }
 
+const Schema& provisioned_scaling_schema() {
+  static const Schema s = [] {
+    // Application Auto Scaling of provisioned concurrency (docs/model-assumptions.md §1.8).
+    static const Schema action_schema = [] {
+      ParamSpec expression = param("expression", ParamType::text, "", "",
+                                   "when the action runs: cron(minutes hours day-of-month month day-of-week year), "
+                                   "rate(value unit) or at(yyyy-mm-ddThh:mm:ss), in UTC");
+      expression.required = true;
+      ParamSpec min = param("min", ParamType::integer, "", "", "the new lowest provisioned concurrency");
+      min.min = 0;
+      min.max = 1e6;
+      ParamSpec max = param("max", ParamType::integer, "", "", "the new highest provisioned concurrency");
+      max.min = 0;
+      max.max = 1e6;
+      return Schema{"scheduled action",
+                    "A scheduled action: from its time on, the provisioned concurrency stays within the new min and "
+                    "max (give one or both); cooldowns do not apply.",
+                    {expression, min, max},
+                    {{"schedule", "write 'expression', e.g. expression: \"cron(0 8 ? * MON-FRI *)\""},
+                     {"scalable_target_action", "write 'min' and 'max' in the action itself, e.g. {expression: ..., min: 10, max: 10}"},
+                     {"min_capacity", "write 'min', e.g. min: 10"},
+                     {"max_capacity", "write 'max', e.g. max: 10"},
+                     {"scheduled_action_name", "not needed: actions are a list, in order"},
+                     {"start_time", "not modelled: write the time into the expression, e.g. at(2026-01-05T08:00:00)"},
+                     {"end_time", "not modelled: add an action that sets the bounds back"},
+                     {"timezone", "schedules run in UTC: convert the time"}}};
+    }();
+    ParamSpec min = param("min", ParamType::integer, "", "0", "lowest provisioned concurrency the policy sets");
+    min.min = 0;
+    min.max = 1e6;
+    ParamSpec max = param("max", ParamType::integer, "", "", "highest provisioned concurrency the policy sets");
+    max.required = true;
+    max.min = 0;
+    max.max = 1e6;
+    ParamSpec tracking = param("target_tracking", ParamType::boolean, "", "true",
+                               "a target-tracking policy on LambdaProvisionedConcurrencyUtilization; false: only the "
+                               "scheduled actions change the provisioned concurrency");
+    ParamSpec target = param("target_utilization", ParamType::probability, "", "0.7",
+                             "busy over allocated provisioned environments that the policy aims at (AWS's example: 0.7)");
+    target.min = 0;
+    target.min_exclusive = true;
+    ParamSpec period = param("period", ParamType::duration, "s", "60s", "one utilisation datapoint (its mean) per period");
+    period.min = 1e9;
+    period.max = 3600e9;
+    ParamSpec out = param("out_datapoints", ParamType::integer, "", "3",
+                          "consecutive datapoints above the target before a scale-out");
+    out.min = 1;
+    out.max = 1440;
+    ParamSpec in = param("in_datapoints", ParamType::integer, "", "15",
+                         "consecutive datapoints below 90% of the target before a scale-in");
+    in.min = 1;
+    in.max = 1440;
+    ParamSpec out_cooldown = param("scale_out_cooldown", ParamType::duration, "s", "0s",
+                                   "time after a scale-out before the next one");
+    out_cooldown.min = 0;
+    out_cooldown.max = 86400e9;
+    ParamSpec in_cooldown = param("scale_in_cooldown", ParamType::duration, "s", "0s",
+                                  "time after any scaling before a scale-in");
+    in_cooldown.min = 0;
+    in_cooldown.max = 86400e9;
+    ParamSpec delay = param("allocation_delay", ParamType::distribution, "s", "{dist: uniform, min: 60s, max: 120s}",
+                            "from a new configuration to the added environments being usable (AWS: \"a minute or "
+                            "two\"; UNCONFIRMED, set it from your measurements)");
+    delay.min = 0;
+    ParamSpec rate = param("allocation_rate", ParamType::rate, "/min", "500/min",
+                           "after the delay, environments become usable at this rate beyond `allocation_burst` "
+                           "(AWS's older page: 500 a minute; UNCONFIRMED since the 2023 scaling change)");
+    rate.min = 0;
+    rate.min_exclusive = true;
+    rate.max = 1e6;
+    ParamSpec burst = param("allocation_burst", ParamType::integer, "", "3000",
+                            "environments that become usable at once after the delay (AWS's older page: up to 3000 "
+                            "depending on the region; UNCONFIRMED)");
+    burst.min = 1;
+    burst.max = 1e6;
+    ParamSpec start = param("start", ParamType::text, "", "2026-01-05T00:00:00Z",
+                            "the UTC date and time of the run's start (t = 0, warm-up included), for the schedule");
+    ParamSpec schedule = param("schedule", ParamType::list, "", "", "scheduled actions, in order");
+    ParamSpec action = param("action", ParamType::record, "", "", "a scheduled action");
+    action.record = &action_schema;
+    schedule.element.push_back(action);
+    schedule.record = &action_schema;
+    return Schema{"provisioned_scaling",
+                  "Application Auto Scaling of the provisioned concurrency: target tracking and scheduled actions. "
+                  "`provisioned_concurrency` is the allocation at the start (default: `min`).",
+                  {min, max, tracking, target, period, out, in, out_cooldown, in_cooldown, delay, rate, burst, start, schedule},
+                  {{"min_capacity", "write 'min', e.g. min: 1"},
+                   {"max_capacity", "write 'max', e.g. max: 100"},
+                   {"target_value", "write 'target_utilization' as a fraction, e.g. target_utilization: 0.7"},
+                   {"target_tracking_scaling_policy_configuration",
+                    "write its fields here: target_utilization, scale_out_cooldown, scale_in_cooldown"},
+                   {"predefined_metric_specification",
+                    "the metric is always LambdaProvisionedConcurrencyUtilization: leave it out"},
+                   {"scale_in_cooldown_seconds", "write 'scale_in_cooldown' with its unit, e.g. scale_in_cooldown: 60s"},
+                   {"scale_out_cooldown_seconds", "write 'scale_out_cooldown' with its unit, e.g. scale_out_cooldown: 60s"},
+                   {"scheduled_actions", "write 'schedule', e.g. schedule: [{expression: \"cron(0 8 * * ? *)\", min: 10, max: 10}]"},
+                   {"scheduled_action", "write 'schedule', e.g. schedule: [{expression: \"cron(0 8 * * ? *)\", min: 10, max: 10}]"},
+                   {"disable_scale_in", "not modelled: set scale_in_cooldown long, or min to the capacity to keep"},
+                   {"resource_id", "not needed: the scaling belongs to this function"},
+                   {"scalable_dimension", "not needed: the scaling belongs to this function"},
+                   {"service_namespace", "not needed: the scaling belongs to this function"}}};
+  }();
+  return s;
+}
+
+std::int64_t initial_provisioned(const Record& p) {
+  if (p.has("provisioned_concurrency")) return p.integer("provisioned_concurrency");
+  if (p.has("provisioned_scaling")) return p.record("provisioned_scaling").integer("min");
+  return 0;
+}
+
 const Schema& lambda_schema() {
   static const Schema s = [] {
     ParamSpec memory = param("memory", ParamType::size, "MB", "128MB", "memory; CPU share is memory / 1769 MB (at most 6 vCPU)");
@@ -152,9 +267,14 @@ const Schema& lambda_schema() {
     ParamSpec reserved = param("reserved_concurrency", ParamType::integer, "", "", "cap and guarantee carved from the account (0 throttles everything)");
     reserved.min = 0;
     reserved.max = 1e6;
-    ParamSpec provisioned = param("provisioned_concurrency", ParamType::integer, "", "", "environments initialised at start that never expire");
+    ParamSpec provisioned = param("provisioned_concurrency", ParamType::integer, "", "",
+                                  "environments initialised at start that never expire (with `provisioned_scaling`: "
+                                  "the allocation at the start)");
     provisioned.min = 1;
     provisioned.max = 1e6;
+    ParamSpec scaling = param("provisioned_scaling", ParamType::record, "", "",
+                              "optional auto scaling of the provisioned concurrency (target tracking, scheduled actions)");
+    scaling.record = &provisioned_scaling_schema();
     ParamSpec errors = param("errors", ParamType::probability, "", "0", "probability that an invocation fails");
     static const Schema async_schema = [] {
       ParamSpec retries = param("max_retry_attempts", ParamType::integer, "", "2",
@@ -193,7 +313,7 @@ const Schema& lambda_schema() {
     calls.element.push_back(call_item);
     calls.record = &lambda_call_schema();
     return Schema{"lambda", "An AWS Lambda function.",
-                  {memory, arch, timeout, duration, cpu, cold, snap, idle, selection, reserved, provisioned, errors, calls, async,
+                  {memory, arch, timeout, duration, cpu, cold, snap, idle, selection, reserved, provisioned, scaling, errors, calls, async,
                    recursion, edge},
                   lambda_aliases()};
   }();

@@ -1,5 +1,7 @@
 #pragma once
 // The lambda parameters and the load-time checks that need only them.
+#include <cstdint>
+
 #include "sim/scenario/diagnostics.hpp"
 #include "sim/scenario/schema.hpp"
 
@@ -11,6 +13,11 @@ struct ServiceDecl;
 namespace slsim::models {
 const Schema& lambda_schema();
 const Schema& lambda_call_schema();
+const Schema& provisioned_scaling_schema();
+
+// The provisioned concurrency at the start: `provisioned_concurrency`, else
+// `provisioned_scaling.min`, else 0.
+std::int64_t initial_provisioned(const Record& params);
 
 // vCPU share of a memory size: memory / 1769 MB, at most 6.
 double vcpu_share(double memory_mb);
