@@ -77,6 +77,7 @@ services:
     engine: aurora-postgresql
     instance: db.serverless
     query: 5ms
+    connect: 0s
     serverless: {min_capacity: 2, max_capacity: 2}
 )";
   const Json r = run_scenario_text(yaml);
@@ -89,7 +90,7 @@ services:
   CHECK(cost_item(r, "db", "ACU hours", "usd") == Approx(2 * 2.0 * 0.12).epsilon(1e-12));
   CHECK(std::isnan(cost_item(r, "db", "instance hours", "usd")));
   // 2 ACUs x 0.25 vCPU: 0.5 vCPU, one server at half speed: 5/s x 10 ms = 5% busy.
-  CHECK(metric(r, "services.db.latency_ms.min") == Approx(10).epsilon(1e-6));
+  CHECK(metric(r, "services.db.latency_ms.p50") == Approx(10).epsilon(0.004));
   CHECK(metric(r, "services.db.utilization") == Approx(0.05).epsilon(0.1));
   // A reader doubles it; I/O-Optimized is priced per ACU-hour at $0.156.
   const Json two = run_scenario_text(yaml, 0, {"services.db.readers=1", "services.db.serverless.io_optimized=true"});
@@ -103,7 +104,8 @@ services:
 
 TEST_CASE("aurora serverless: a step in load raises capacity at the configured rate in 0.5 steps, up to max",
           "[rds][aurora]") {
-  // 3000 transactions of 10 ms at 10.5 s: the instance is saturated, so each
+  // 1300 transactions of 10 ms at 10.5 s (each on a connection of its own,
+  // fewer than the 1365 of 8 ACUs): the instance is saturated, so each
   // second it is fully busy and wants ACUs / 0.7, rounded up to 0.5, adding at
   // most 1 ACU a second (scale_up_rate 1). From 0.5: 1, 1.5, 2.5, then +1 a
   // second to the max of 8. Once the queue is served it falls back to 0.5,
@@ -112,7 +114,7 @@ TEST_CASE("aurora serverless: a step in load raises capacity at the configured r
 name: t
 duration: 150s
 seed: 1
-workloads: [{name: batch, target: db, arrival: {process: burst, at: 10500ms, count: 3000, over: 0s}}]
+workloads: [{name: batch, target: db, arrival: {process: burst, at: 10500ms, count: 1300, over: 0s}}]
 services:
   db:
     type: rds
@@ -125,7 +127,7 @@ services:
   const SampledRun run = run_sampled(yaml, kSecond);
   const Json& r = run.result;
   REQUIRE(balanced(r));
-  CHECK(metric(r, "workloads.batch.succeeded") == 3000);
+  CHECK(metric(r, "workloads.batch.succeeded") == 1300);
   const TimeSeries& s = run.series;
   REQUIRE(s.intervals() == 150);
   // Interval i covers (i, i + 1] s; the capacity set by the evaluation at i s holds through it.
@@ -163,7 +165,8 @@ TEST_CASE("aurora serverless: auto-pause after idle seconds, resume before servi
   // Single transactions of 10 ms (0.5 ACU x 2 vCPUs/ACU: one full vCPU) at
   // 10 s, 1000 s, 1005 s, 1100 s and 2000 s with auto_pause 300 s and a 15 s
   // resume. Paused from 310.01 s; the one at 1000 s resumes it (ready at
-  // 1015 s), the one at 1005 s waits for the same resume; idle from 1100.01 s,
+  // 1015 s), the one at 1005 s waits for the same resume and then for b's
+  // transaction on the one vCPU; idle from 1100.01 s,
   // paused at 1400.01 s; resumed by the one at 2000 s (2015 s), paused again
   // at 2315.01 s until the end at 2400 s.
   const std::string yaml = R"(
@@ -192,7 +195,7 @@ services:
   CHECK(metric(r, "services.db.resumes") == 2);
   CHECK(metric(r, "services.db.resume_waits") == 3);
   CHECK(metric(r, "workloads.b.latency_ms.max") == Approx(15010).epsilon(1e-9));
-  CHECK(metric(r, "workloads.c.latency_ms.max") == Approx(10010).epsilon(1e-9));
+  CHECK(metric(r, "workloads.c.latency_ms.max") == Approx(10020).epsilon(1e-9));  // behind b's 10 ms
   CHECK(metric(r, "workloads.d.latency_ms.max") == Approx(10).epsilon(1e-9));
   CHECK(metric(r, "workloads.e.latency_ms.max") == Approx(15010).epsilon(1e-9));
   CHECK(metric(r, "services.db.capacity.acu_min") == 0);
@@ -258,4 +261,61 @@ services:
   const AnalyticResult capped = estimate_scenario(load_scenario_text(yaml, "t.yaml", builtin_services(), small));
   CHECK(estimate(capped, "db", "capacity.acu_mean") == 2);
   CHECK(std::isnan(estimate(capped, "db", "latency_ms.mean")));
+}
+
+TEST_CASE("aurora serverless: load errors", "[rds][aurora]") {
+  const auto scenario = [](const std::string& db) {
+    return "name: t\nduration: 1min\nworkloads: [{name: w, target: db, arrival: {process: poisson, rate: 1/s}}]\n"
+           "services:\n  db: " + db + "\n";
+  };
+  const std::string head = "{type: rds, engine: aurora-mysql, instance: db.serverless, serverless: ";
+  CHECK(load_error(scenario(head + "{min_capacity: 8, max_capacity: 4}}")) ==
+        "t.yaml:5:93: error: services.db.serverless.min_capacity: min_capacity (8 ACU) is above max_capacity (4 ACU)\n");
+  CHECK(load_error(scenario(head + "{min_capacity: 0.7, max_capacity: 4}}")) ==
+        "t.yaml:5:93: error: services.db.serverless.min_capacity: min_capacity must be a multiple of 0.5 ACU, got 0.7\n"
+        "    hint: Aurora Serverless v2 capacity moves in 0.5-ACU steps, e.g. 0.5, 1, 1.5, 2\n");
+  CHECK(load_error(scenario(head + "{max_capacity: 4.25}}")) ==
+        "t.yaml:5:93: error: services.db.serverless.max_capacity: max_capacity must be a multiple of 0.5 ACU, got 4.25\n"
+        "    hint: Aurora Serverless v2 capacity moves in 0.5-ACU steps, e.g. 0.5, 1, 1.5, 2\n");
+  CHECK(load_error(scenario(head + "{min_capacity: 0, auto_pause: 100s}}")) ==
+        "t.yaml:5:108: error: services.db.serverless.auto_pause: expected a duration between 5min and 1d, found '100s'\n"
+        "    hint: AWS's SecondsUntilAutoPause is 300 to 86,400 seconds\n");
+  CHECK(load_error(scenario(head + "{min_capacity: 0, auto_pause: 2d}}")) ==
+        "t.yaml:5:108: error: services.db.serverless.auto_pause: expected a duration between 5min and 1d, found '2d'\n"
+        "    hint: AWS's SecondsUntilAutoPause is 300 to 86,400 seconds\n");
+  CHECK(load_error(scenario(head + "{min_capacity: 1, auto_pause: 600s}}")) ==
+        "t.yaml:5:108: error: services.db.serverless.auto_pause: 'auto_pause' needs min_capacity: 0, but min_capacity "
+        "is 1 ACU\n    hint: an instance pauses only when its minimum capacity is 0 ACU\n");
+  CHECK(load_error(scenario(head + "{MinCapacity: 1}}")) ==
+        "t.yaml:5:79: error: services.db.serverless.MinCapacity: unknown key 'MinCapacity'\n"
+        "    hint: did you mean 'min_capacity'?\n");
+  CHECK(load_error(scenario("{type: rds, engine: aurora-mysql, instance: db.serverless, seconds_until_auto_pause: 300}")) ==
+        "t.yaml:5:66: error: services.db.seconds_until_auto_pause: unknown key 'seconds_until_auto_pause'\n"
+        "    hint: write it under serverless:, e.g. serverless: {min_capacity: 0, auto_pause: 300s}\n");
+  CHECK(load_error(scenario("{type: rds, instance: db.t3.medium, serverless: {min_capacity: 1}}")) ==
+        "t.yaml:5:55: error: services.db.serverless: 'serverless' needs instance: db.serverless, but instance is "
+        "db.t3.medium\n    hint: write instance: db.serverless (Aurora Serverless v2), or leave 'serverless' out\n");
+  CHECK(load_error(scenario("{type: rds, instance: db.serverless}")) ==
+        "t.yaml:5:29: error: services.db.instance: db.serverless is not offered with engine mysql (use one of "
+        "'db.t3.micro', 'db.t4g.micro', 'db.t3.medium', 'db.t4g.medium', 'db.r6g.large', 'db.r6g.xlarge', "
+        "'db.r6g.2xlarge', 'db.r6g.4xlarge')\n"
+        "    hint: Aurora Serverless v2 needs engine: aurora-mysql or engine: aurora-postgresql\n");
+}
+
+TEST_CASE("aurora serverless: capacity arithmetic and the default max_connections", "[rds][aurora]") {
+  using namespace slsim::models::rds;
+  CHECK(ceil_half_acu(0.1) == 0.5);
+  CHECK(ceil_half_acu(1.0) == 1.0);
+  CHECK(ceil_half_acu(1.01) == 1.5);
+  // 0.5 ACU x 0.25: one server at an eighth of a vCPU; 6 ACUs: two at 0.75.
+  CHECK(serving_capacity(0.5, 0.25).servers == 1);
+  CHECK(serving_capacity(0.5, 0.25).speed == 0.125);
+  CHECK(serving_capacity(6, 0.25).servers == 2);
+  CHECK(serving_capacity(6, 0.25).speed == 0.75);
+  CHECK(serving_capacity(16, 0.25).servers == 4);
+  CHECK(serving_capacity(16, 0.25).speed == 1.0);
+  // The engine's formula on 2 GiB per ACU of the maximum.
+  CHECK(serverless_max_connections("aurora-postgresql", 1) == 225);   // 2 GiB / 9531392
+  CHECK(serverless_max_connections("aurora-postgresql", 64) == 5000);  // the cap
+  CHECK(serverless_max_connections("aurora-mysql", 8) == 1365);      // 16 GiB / 12582880
 }

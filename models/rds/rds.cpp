@@ -253,7 +253,8 @@ void check(const ServiceDecl& d, const Scenario& /*sc*/, Diagnostics& diags) {
     for (const auto& c : rds::instance_classes())
       if (aurora ? c.aurora : c.rds) offered.push_back(c.name);
     diags.error(p.get("instance").loc, p.get("instance").path,
-                fmt::format("{} is not offered with engine {} (use one of {})", cls->name, engine, quoted_list(offered)));
+                fmt::format("{} is not offered with engine {} (use one of {})", cls->name, engine, quoted_list(offered)),
+                cls->serverless ? "Aurora Serverless v2 needs engine: aurora-mysql or engine: aurora-postgresql" : "");
   }
   check_serverless(p, *cls, diags);
   if (p.has("proxy")) {
