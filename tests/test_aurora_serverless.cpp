@@ -319,3 +319,46 @@ TEST_CASE("aurora serverless: capacity arithmetic and the default max_connection
   CHECK(serverless_max_connections("aurora-postgresql", 64) == 5000);  // the cap
   CHECK(serverless_max_connections("aurora-mysql", 8) == 1365);      // 16 GiB / 12582880
 }
+
+TEST_CASE("aurora serverless: a Lambda environment that times out during a resume leaves no connection behind",
+          "[rds][aurora]") {
+  // Paused at 300 s; the call at 400 s waits for the 15 s resume, but the
+  // function times out at 405 s and its environment is reset (its session
+  // ends). The transaction still runs at 415 s, on a connection of its own
+  // that closes with it, so the database pauses again at 715.01 s. With warm
+  // environments that hold their connection it would stay awake until they go.
+  const std::string yaml = R"(
+name: t
+duration: 1000s
+seed: 1
+workloads: [{name: w, target: fn, arrival: {process: burst, at: 400s, count: 1, over: 0s}}]
+services:
+  fn:
+    type: lambda
+    cold_start: 0s
+    duration: 0s
+    timeout: 5s
+    idle_timeout: 10min
+    calls: [{to: db}]
+  db:
+    type: rds
+    engine: aurora-mysql
+    instance: db.serverless
+    query: 10ms
+    connect: 0s
+    serverless: {min_capacity: 0, vcpus_per_acu: 2}
+)";
+  const Json r = run_scenario_text(yaml);
+  REQUIRE(balanced(r));
+  CHECK(metric(r, "services.fn.timeouts") == 1);
+  CHECK(metric(r, "services.db.resumes") == 1);
+  CHECK(metric(r, "services.db.pauses") == 2);
+  CHECK(metric(r, "services.db.connections_open.max") == 1);
+  CHECK(metric(r, "services.db.paused_seconds") == Approx(1000 - 300 - 300.01).epsilon(1e-9));
+  // A longer timeout: the environment keeps its connection until it is
+  // reclaimed 10 min after 415.01 s, and the database pauses 5 min later.
+  const Json warm = run_scenario_text(yaml, 0, {"services.fn.timeout=30s", "services.fn.idle_timeout=1min"});
+  CHECK(metric(warm, "services.fn.timeouts") == 0);
+  CHECK(metric(warm, "services.db.pauses") == 2);
+  CHECK(metric(warm, "services.db.paused_seconds") == Approx(1000 - 300 - 60 - 300.01).epsilon(1e-6));
+}

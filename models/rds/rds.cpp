@@ -6,6 +6,7 @@
 #include <deque>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <fmt/format.h>
@@ -394,6 +395,8 @@ class Rds final : public Service {
   }
 
   void session_ended(Simulation& sim, ComponentId caller, std::uint64_t session) override {
+    // A call of it may still wait for a resume: that call must not reopen the session.
+    if (!resume_queue_.empty()) ended_while_waiting_.insert(SessionKey{caller, session});
     const auto it = sessions_.find(SessionKey{caller, session});
     if (it == sessions_.end()) return;
     if (it->second.inflight > 0) {
@@ -532,7 +535,7 @@ class Rds final : public Service {
     t.call = call;
     t.endpoint = c.op == kOpRead && instances_.size() > 1 ? kReaderEndpoint : kWriterEndpoint;
     Session* s = nullptr;
-    if (c.session != 0) {
+    if (c.session != 0 && !ended_while_waiting_.contains(SessionKey{c.caller, c.session})) {
       t.key = SessionKey{c.caller, c.session};
       s = &sessions_[t.key];
       ++s->inflight;
@@ -824,6 +827,7 @@ class Rds final : public Service {
     std::deque<CallHandle> waiting;
     waiting.swap(resume_queue_);
     for (const CallHandle call : waiting) proceed(sim, call);
+    ended_while_waiting_.clear();
     ++idle_epoch_;
     arm_pause(sim);
   }
@@ -898,6 +902,7 @@ class Rds final : public Service {
   std::int64_t activity_ = 0;
   std::uint64_t idle_epoch_ = 0;
   std::deque<CallHandle> resume_queue_;  // requests waiting for a resume
+  std::unordered_set<SessionKey, SessionKeyHash> ended_while_waiting_;  // their sessions that ended meanwhile
 
   // Statistics of the measured period.
   Counter requests_, connects_, connection_failures_, borrows_, borrow_waits_, borrow_timeouts_, pinned_;
