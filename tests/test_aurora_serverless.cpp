@@ -289,6 +289,9 @@ TEST_CASE("aurora serverless: load errors", "[rds][aurora]") {
   CHECK(load_error(scenario(head + "{MinCapacity: 1}}")) ==
         "t.yaml:5:79: error: services.db.serverless.MinCapacity: unknown key 'MinCapacity'\n"
         "    hint: did you mean 'min_capacity'?\n");
+  CHECK(load_error(scenario(head + "{min_capacity: 0, SecondsUntilAutoPause: 600}}")) ==
+        "t.yaml:5:96: error: services.db.serverless.SecondsUntilAutoPause: unknown key 'SecondsUntilAutoPause'\n"
+        "    hint: write 'auto_pause' with its unit, e.g. auto_pause: 300s\n");
   CHECK(load_error(scenario("{type: rds, engine: aurora-mysql, instance: db.serverless, seconds_until_auto_pause: 300}")) ==
         "t.yaml:5:66: error: services.db.seconds_until_auto_pause: unknown key 'seconds_until_auto_pause'\n"
         "    hint: write it under serverless:, e.g. serverless: {min_capacity: 0, auto_pause: 300s}\n");

@@ -890,6 +890,7 @@ class Rds final : public Service {
   double pinned_probability_ = 0;
   Distribution query_, connect_;
   Rng query_rng_, connect_rng_, pin_rng_, resume_rng_;
+  // db.serverless: per ACU-hour, and the proxy's per ACU-hour and minimum ACUs.
   double instance_hour_usd_ = 0, proxy_vcpu_hour_usd_ = 0, proxy_min_vcpus_ = 0;
 
   // State.
