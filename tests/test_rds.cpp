@@ -342,7 +342,8 @@ workloads: [{name: w, target: db, arrival: {process: poisson, rate: 1/s}}]
 services:
   db: {type: rds, engine: aurora-mysql, instance: db.t3.micro}
 )") == "t.yaml:6:51: error: services.db.instance: db.t3.micro is not offered with engine aurora-mysql (use one of "
-          "'db.t3.medium', 'db.t4g.medium', 'db.r6g.large', 'db.r6g.xlarge', 'db.r6g.2xlarge', 'db.r6g.4xlarge')\n");
+          "'db.t3.medium', 'db.t4g.medium', 'db.r6g.large', 'db.r6g.xlarge', 'db.r6g.2xlarge', 'db.r6g.4xlarge', "
+          "'db.serverless')\n");
   CHECK(load_error(R"(
 name: t
 duration: 1min

@@ -1,6 +1,7 @@
 #include "models/rds/instances.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace slsim::models::rds {
 
@@ -20,6 +21,8 @@ const std::vector<InstanceClass>& instance_classes() {
       {"db.r6g.xlarge", 4, 32 * kGiB, true, true, 2000},
       {"db.r6g.2xlarge", 8, 64 * kGiB, true, true, 3000},
       {"db.r6g.4xlarge", 16, 128 * kGiB, true, true, 4000},
+      // Aurora Serverless v2: vCPUs and memory follow its capacity (§17.5).
+      {std::string(kServerlessClass), 0, 0, true, false, 0, true},
   };
   return classes;
 }
@@ -44,6 +47,14 @@ std::int64_t default_max_connections(std::string_view engine, const InstanceClas
   if (engine == "aurora-mysql") return cls.aurora_mysql_max_connections;
   return std::min<std::int64_t>(memory / 9531392, 5000);  // postgres, aurora-postgresql
 }
+
+std::int64_t serverless_max_connections(std::string_view engine, double max_acu) {
+  const auto memory = static_cast<std::int64_t>(max_acu * 2.0 * static_cast<double>(kGiB));
+  if (engine == "aurora-mysql" || engine == "mysql") return std::max<std::int64_t>(1, memory / 12582880);
+  return std::clamp<std::int64_t>(memory / 9531392, 1, 5000);
+}
+
+double ceil_half_acu(double acu) { return std::ceil(acu * 2.0 - 1e-9) / 2.0; }
 
 double proxy_billed_vcpus(double instance_vcpus, double min_vcpus) { return std::max(instance_vcpus, min_vcpus); }
 

@@ -16,7 +16,11 @@ struct InstanceClass {
   bool aurora = false;         // offered for the Aurora engines
   bool rds = false;            // offered for RDS for MySQL / PostgreSQL
   int aurora_mysql_max_connections = 0;  // AWS's published default for Aurora MySQL (0: not offered)
+  bool serverless = false;     // db.serverless: Aurora Serverless v2, capacity in ACUs (no fixed vCPUs or memory)
 };
+
+// Aurora Serverless v2's class name.
+inline constexpr std::string_view kServerlessClass = "db.serverless";
 
 const std::vector<InstanceClass>& instance_classes();
 // Every class name, in catalog order (the schema's choices).
@@ -33,6 +37,15 @@ bool is_aurora(std::string_view engine);
 // DBInstanceClassMemory is taken as the class's nominal memory (an upper bound:
 // AWS subtracts what the OS and RDS processes use, an amount it does not publish).
 std::int64_t default_max_connections(std::string_view engine, const InstanceClass& cls);
+
+// The default max_connections of an Aurora Serverless v2 instance whose
+// maximum capacity is `max_acu` (docs/model-assumptions.md §17.5): the
+// engine's formula on the memory of the maximum capacity, 2 GiB per ACU
+// (PostgreSQL LEAST({mem/9531392},5000), MySQL {mem/12582880}; UNCONFIRMED).
+std::int64_t serverless_max_connections(std::string_view engine, double max_acu);
+
+// Rounds `acu` up to the next multiple of 0.5 ACU (Aurora Serverless v2's step).
+double ceil_half_acu(double acu);
 
 // The RDS Proxy's billed vCPUs: the target instances' vCPUs, at least `min_vcpus`.
 double proxy_billed_vcpus(double instance_vcpus, double min_vcpus);

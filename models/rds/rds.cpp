@@ -1,16 +1,19 @@
 #include "models/rds/rds.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <deque>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "models/pricing/catalog.hpp"
 #include "models/rds/instances.hpp"
+#include "models/rds/serverless.hpp"
 #include "sim/core/pool.hpp"
 #include "sim/core/random.hpp"
 #include "sim/core/simulation.hpp"
@@ -49,6 +52,13 @@ std::vector<Alias> rds_aliases() {
       {"query_time", "write 'query', e.g. query: {dist: exponential, mean: 5ms}"},
       {"connection_time", "write 'connect', e.g. connect: 30ms"},
       {"rds_proxy", "write 'proxy: {}' (the defaults) or proxy: {max_connections_percent: 100}"},
+      {"serverless_v2_scaling_configuration",
+       "write instance: db.serverless and serverless: {min_capacity: 0.5, max_capacity: 16}"},
+      {"scaling_configuration", "write instance: db.serverless and serverless: {min_capacity: 0.5, max_capacity: 16}"},
+      {"min_capacity", "write it under serverless:, e.g. serverless: {min_capacity: 0.5}"},
+      {"max_capacity", "write it under serverless:, e.g. serverless: {max_capacity: 16}"},
+      {"seconds_until_auto_pause", "write it under serverless:, e.g. serverless: {min_capacity: 0, auto_pause: 300s}"},
+      {"auto_pause", "write it under serverless:, e.g. serverless: {min_capacity: 0, auto_pause: 300s}"},
       {"multi_az", not_modelled},
       {"allocated_storage", "storage is not modelled or billed: leave it out"},
       {"storage_type", "storage is not modelled or billed: leave it out"},
@@ -84,6 +94,75 @@ const Schema& proxy_schema() {
   return s;
 }
 
+const Schema& serverless_schema() {
+  static const Schema s = [] {
+    const std::string step = "AWS moves capacity in 0.5-ACU steps";
+    ParamSpec min = param("min_capacity", ParamType::number, "ACU", "0.5",
+                          "the least capacity (AWS's MinCapacity), a multiple of 0.5; 0 lets the instance pause "
+                          "after `auto_pause` without connections (it runs at 0.5 or more meanwhile)");
+    min.min = 0;
+    min.max = 256;
+    min.range_hint = "AWS's MinCapacity is 0 to 256 ACUs";
+    ParamSpec max = param("max_capacity", ParamType::number, "ACU", "16",
+                          "the most capacity (AWS's MaxCapacity), a multiple of 0.5; sets the default max_connections");
+    max.min = 1;
+    max.max = 256;
+    max.range_hint = "AWS's MaxCapacity is 1 to 256 ACUs";
+    ParamSpec pause = param("auto_pause", ParamType::duration, "s", "300s",
+                            "with min_capacity 0: how long the instance must be without connections and transactions "
+                            "before it pauses at 0 ACU (AWS's SecondsUntilAutoPause)");
+    pause.min = 300e9;
+    pause.max = 86400e9;
+    pause.range_hint = "AWS's SecondsUntilAutoPause is 300 to 86,400 seconds";
+    ParamSpec resume = param("resume", ParamType::distribution, "s", "15s",
+                             "time from the first request after a pause until the instance serves; requests arriving "
+                             "meanwhile wait too (UNCONFIRMED: AWS says usually under 15 s)");
+    resume.min = 0;
+    ParamSpec target = param("target_utilization", ParamType::probability, "", "0.7",
+                             "the share of its capacity the instance aims to keep busy: every scaling_interval the "
+                             "capacity moves towards ACUs in use / target, rounded up to 0.5 (UNCONFIRMED: AWS does "
+                             "not publish its scaling rule)");
+    target.min = 0.05;
+    ParamSpec interval = param("scaling_interval", ParamType::duration, "s", "1s",
+                               "how often the capacity is re-evaluated (UNCONFIRMED)");
+    interval.min = 1e9;
+    interval.max = 60e9;
+    ParamSpec up = param("scale_up_rate", ParamType::number, "ACU/s", "2",
+                         "the most capacity added per second, in whole 0.5-ACU steps per scaling_interval "
+                         "(UNCONFIRMED: AWS scales up in seconds, faster at higher capacity)");
+    up.min = 0.5;
+    up.max = 256;
+    up.range_hint = step;
+    ParamSpec down = param("scale_down_rate", ParamType::number, "ACU/s", "0.5",
+                           "the most capacity removed per second, in whole 0.5-ACU steps per scaling_interval "
+                           "(UNCONFIRMED)");
+    down.min = 0.5;
+    down.max = 256;
+    down.range_hint = step;
+    ParamSpec vcpus = param("vcpus_per_acu", ParamType::number, "", "0.25",
+                            "vCPUs serving transactions per ACU (UNCONFIRMED: 1 ACU is about 2 GiB with matching CPU; "
+                            "0.25 matches db.r6g.large, 2 vCPUs and 16 GiB = 8 ACUs)");
+    vcpus.min = 0;
+    vcpus.min_exclusive = true;
+    vcpus.max = 4;
+    ParamSpec keep = param("proxy_prevents_pause", ParamType::boolean, "", "true",
+                           "with `proxy:`: the proxy's open pool connections keep the instance from pausing "
+                           "(UNCONFIRMED: AWS lists RDS Proxy among what auto-pause cannot be used with)");
+    ParamSpec io = param("io_optimized", ParamType::boolean, "", "false",
+                         "Aurora I/O-Optimized: a higher price per ACU-hour (I/O is not billed either way)");
+    return Schema{"serverless",
+                  "Aurora Serverless v2 capacity: ACUs between min and max, scaling with load, optional auto-pause.",
+                  {min, max, pause, resume, target, interval, up, down, vcpus, keep, io},
+                  {{"min_acu", "write 'min_capacity', e.g. min_capacity: 0.5"},
+                   {"max_acu", "write 'max_capacity', e.g. max_capacity: 16"},
+                   {"seconds_until_auto_pause", "write 'auto_pause' with its unit, e.g. auto_pause: 300s"},
+                   {"auto_pause_after", "write 'auto_pause' with its unit, e.g. auto_pause: 300s"},
+                   {"resume_time", "write 'resume', e.g. resume: 15s"},
+                   {"target_cpu", "write 'target_utilization', e.g. target_utilization: 0.7"}}};
+  }();
+  return s;
+}
+
 const Schema& rds_schema() {
   static const Schema s = [] {
     ParamSpec engine = param("engine", ParamType::choice, "", "mysql",
@@ -92,7 +171,8 @@ const Schema& rds_schema() {
     engine.choices = engines();
     ParamSpec instance = param("instance", ParamType::choice, "", "db.t3.medium",
                                "the instance class: its vCPUs serve transactions, its memory sets the default "
-                               "max_connections, and it sets the price per instance-hour");
+                               "max_connections, and it sets the price per instance-hour; db.serverless is Aurora "
+                               "Serverless v2 (see `serverless`)");
     instance.choices = rds::instance_class_names();
     ParamSpec max_conn = param("max_connections", ParamType::integer, "", "",
                                "connections each instance accepts (the engine's formula on the class's memory when "
@@ -117,11 +197,50 @@ const Schema& rds_schema() {
                             "optional RDS Proxy in front of the database: connections pooled and borrowed per "
                             "transaction");
     proxy.record = &proxy_schema();
+    ParamSpec serverless = param("serverless", ParamType::record, "", "",
+                                 "with instance: db.serverless (Aurora Serverless v2): capacity in ACUs, scaling and "
+                                 "auto-pause");
+    serverless.record = &serverless_schema();
     return Schema{"rds",
-                  "An Amazon RDS database instance or Aurora provisioned cluster, optionally behind an RDS Proxy.",
-                  {engine, instance, max_conn, readers, query, connect, proxy}, rds_aliases()};
+                  "An Amazon RDS database instance or Aurora cluster (provisioned or Serverless v2), optionally behind "
+                  "an RDS Proxy.",
+                  {engine, instance, max_conn, readers, query, connect, proxy, serverless}, rds_aliases()};
   }();
   return s;
+}
+
+// The `serverless:` block: only with db.serverless; capacities in 0.5-ACU
+// steps with min <= max; auto_pause only with a minimum of 0 (§17.5).
+void check_serverless(const Record& p, const InstanceClass& cls, Diagnostics& diags) {
+  const Value& block = p.get("serverless");
+  if (!cls.serverless) {
+    if (block.given)
+      diags.error(block.loc, block.path, fmt::format("'serverless' needs instance: {}, but instance is {}",
+                                                     rds::kServerlessClass, cls.name),
+                  "write instance: db.serverless (Aurora Serverless v2), or leave 'serverless' out");
+    return;
+  }
+  const Record& s = p.record("serverless");
+  bool steps_ok = true;
+  for (const char* key : {"min_capacity", "max_capacity"}) {
+    const Value& v = s.get(key);
+    const double halves = v.number / rds::kAcuStep;
+    if (std::abs(halves - std::round(halves)) > 1e-9) {
+      diags.error(v.loc, v.path, fmt::format("{} must be a multiple of 0.5 ACU, got {:g}", key, v.number),
+                  "Aurora Serverless v2 capacity moves in 0.5-ACU steps, e.g. 0.5, 1, 1.5, 2");
+      steps_ok = false;
+    }
+  }
+  const Value& min = s.get("min_capacity");
+  const Value& max = s.get("max_capacity");
+  if (steps_ok && min.number > max.number)
+    diags.error(min.loc, min.path,
+                fmt::format("min_capacity ({:g} ACU) is above max_capacity ({:g} ACU)", min.number, max.number));
+  const Value& pause = s.get("auto_pause");
+  if (pause.given && min.number > 0)
+    diags.error(pause.loc, pause.path,
+                fmt::format("'auto_pause' needs min_capacity: 0, but min_capacity is {:g} ACU", min.number),
+                "an instance pauses only when its minimum capacity is 0 ACU");
 }
 
 void check(const ServiceDecl& d, const Scenario& /*sc*/, Diagnostics& diags) {
@@ -135,11 +254,12 @@ void check(const ServiceDecl& d, const Scenario& /*sc*/, Diagnostics& diags) {
     for (const auto& c : rds::instance_classes())
       if (aurora ? c.aurora : c.rds) offered.push_back(c.name);
     diags.error(p.get("instance").loc, p.get("instance").path,
-                fmt::format("{} is not offered with engine {} (use one of {})", cls->name, engine, quoted_list(offered)));
+                fmt::format("{} is not offered with engine {} (use one of {})", cls->name, engine, quoted_list(offered)),
+                cls->serverless ? "Aurora Serverless v2 needs engine: aurora-mysql or engine: aurora-postgresql" : "");
   }
+  check_serverless(p, *cls, diags);
   if (p.has("proxy")) {
-    const std::int64_t max_connections =
-        p.has("max_connections") ? p.integer("max_connections") : rds::default_max_connections(engine, *cls);
+    const std::int64_t max_connections = rds::instance_max_connections(p);
     const Value& percent = p.record("proxy").get("max_connections_percent");
     if (max_connections * percent.number < 100)
       diags.error(percent.loc, percent.path,
@@ -190,7 +310,11 @@ struct Txn {
 enum : std::uint8_t { kStageBorrow = 0, kStageRun = 1, kStageRefused = 2 };
 
 struct Instance {
-  int vcpus = 0;
+  int vcpus = 0;                 // servers (db.serverless: its capacity's vCPUs rounded up)
+  double speed = 1.0;            // db.serverless: each server's share of a full vCPU
+  double acu = 0;                // db.serverless: current capacity (0 while paused)
+  double work = 0;               // db.serverless: ACU-seconds in use since the last scaling evaluation
+  SimTime work_since = 0;
   std::int64_t max_connections = 0;
   std::int64_t pool_size = 0;  // proxy
   int cpu_busy = 0;
@@ -208,12 +332,16 @@ class Rds final : public Service {
         connect_(ctx.params().dist("connect")),
         query_rng_(ctx.sim().rng("service." + ctx.name() + ".query")),
         connect_rng_(ctx.sim().rng("service." + ctx.name() + ".connect")),
-        pin_rng_(ctx.sim().rng("service." + ctx.name() + ".pinned")) {
+        pin_rng_(ctx.sim().rng("service." + ctx.name() + ".pinned")),
+        resume_rng_(ctx.sim().rng("service." + ctx.name() + ".resume")) {
     const Record& p = ctx.params();
     engine_ = p.text("engine");
     cls_ = rds::find_instance_class(p.text("instance"));
-    max_connections_ = p.has("max_connections") ? p.integer("max_connections")
-                                                : rds::default_max_connections(engine_, *cls_);
+    max_connections_ = rds::instance_max_connections(p);
+    serverless_ = cls_->serverless;
+    if (serverless_) {
+      sv_ = rds::serverless_config(p.record("serverless"));
+    }
     proxy_ = p.has("proxy");
     if (proxy_) {
       const Record& x = p.record("proxy");
@@ -229,9 +357,28 @@ class Rds final : public Service {
       i.pool_size = pool_size_;
     }
     const PriceCatalog prices(ctx.scenario());
-    instance_hour_usd_ = prices(fmt::format("rds.{}.{}", engine_, cls_->name));
-    proxy_vcpu_hour_usd_ = prices("rds.proxy.vcpu_hour");
-    proxy_min_vcpus_ = prices("rds.proxy.min_vcpus");
+    if (serverless_) {
+      // Every instance starts running at its lowest capacity (§17.5).
+      for (Instance& i : instances_) resize(i, sv_.floor_acu());
+      total_acu_ = sv_.floor_acu() * static_cast<double>(instances_.size());
+      acu_gauge_.set(0, total_acu_);
+      acu_min_ = total_acu_;
+      can_pause_ = sv_.pauses() && !(proxy_ && sv_.proxy_prevents_pause);
+      instance_hour_usd_ = prices(sv_.io_optimized ? "rds.serverless.io_optimized.acu_hour" : "rds.serverless.acu_hour");
+      proxy_vcpu_hour_usd_ = prices("rds.proxy.acu_hour");
+      proxy_min_vcpus_ = prices("rds.proxy.min_acus");
+      proxy_gauge_.set(0, std::max(total_acu_, proxy_min_vcpus_));
+    } else {
+      instance_hour_usd_ = prices(fmt::format("rds.{}.{}", engine_, cls_->name));
+      proxy_vcpu_hour_usd_ = prices("rds.proxy.vcpu_hour");
+      proxy_min_vcpus_ = prices("rds.proxy.min_vcpus");
+    }
+  }
+
+  void start(Simulation& sim) override {
+    if (!serverless_) return;
+    sim.schedule_in(sv_.interval, id(), kTick);
+    arm_pause(sim);
   }
 
   void handle(Simulation& sim, const Event& e) override {
@@ -240,11 +387,16 @@ class Rds final : public Service {
       case kConnected: on_connected(sim, Handle{e.data}); return;
       case kDone: on_done(sim, Handle{e.data}); return;
       case kBorrowTimeout: on_borrow_timeout(sim, Handle{e.data}); return;
+      case kTick: on_tick(sim); return;
+      case kPauseCheck: on_pause_check(sim, e.data); return;
+      case kResumed: on_resumed(sim); return;
       default: return;
     }
   }
 
   void session_ended(Simulation& sim, ComponentId caller, std::uint64_t session) override {
+    // A call of it may still wait for a resume: that call must not reopen the session.
+    if (!resume_queue_.empty()) ended_while_waiting_.insert(SessionKey{caller, session});
     const auto it = sessions_.find(SessionKey{caller, session});
     if (it == sessions_.end()) return;
     if (it->second.inflight > 0) {
@@ -257,8 +409,13 @@ class Rds final : public Service {
 
   void reset_statistics(SimTime now) override {
     for (Counter* c : {&requests_, &connects_, &connection_failures_, &borrows_, &borrow_waits_, &borrow_timeouts_,
-                       &pinned_})
+                       &pinned_, &pauses_, &resumes_, &resume_waits_})
       c->reset();
+    acu_gauge_.reset(now);
+    used_acu_gauge_.reset(now);
+    paused_gauge_.reset(now);
+    proxy_gauge_.reset(now);
+    acu_min_ = acu_gauge_.current();
     in_use_.reset(now);
     open_gauge_.reset(now);
     busy_gauge_.reset(now);
@@ -270,10 +427,14 @@ class Rds final : public Service {
 
   void finish(Simulation& sim) override { end_ = sim.now(); }
 
-  void report(Json& out, double /*measured_seconds*/) const override {
+  void report(Json& out, double measured_seconds) const override {
     out["requests"] = requests_.value;
     out["instances"] = static_cast<std::int64_t>(instances_.size());
-    out["vcpus"] = static_cast<std::int64_t>(cls_->vcpus);
+    if (serverless_) {
+      out["vcpus"] = sv_.max_acu * sv_.vcpus_per_acu;  // each instance's at its maximum capacity
+    } else {
+      out["vcpus"] = static_cast<std::int64_t>(cls_->vcpus);
+    }
     out["max_connections"] = max_connections_;
     out["pool_size"] = pool_size_;
     Json& in_use = out["connections_in_use"];
@@ -289,7 +450,23 @@ class Rds final : public Service {
     out["borrow_wait_ms"] = latency_json(borrow_wait_hist_);
     out["borrow_timeouts"] = borrow_timeouts_.value;
     out["pinned"] = pinned_.value;
-    out["utilization"] = busy_gauge_.mean(end_) / static_cast<double>(cls_->vcpus * static_cast<int>(instances_.size()));
+    if (serverless_) {
+      // ACUs in use over ACUs there were (0 while paused, with no capacity).
+      const double acu_mean = acu_gauge_.mean(end_);
+      out["utilization"] = acu_mean > 0 ? used_acu_gauge_.mean(end_) / acu_mean : 0.0;
+      Json& cap = out["capacity"];
+      cap["acu_mean"] = acu_mean;
+      cap["acu_max"] = acu_gauge_.max();
+      cap["acu_min"] = acu_min_;
+      cap["acu_final"] = acu_gauge_.current();
+      out["paused_seconds"] = paused_gauge_.mean(end_) * measured_seconds;
+      out["pauses"] = pauses_.value;
+      out["resumes"] = resumes_.value;
+      out["resume_waits"] = resume_waits_.value;
+    } else {
+      out["utilization"] =
+          busy_gauge_.mean(end_) / static_cast<double>(cls_->vcpus * static_cast<int>(instances_.size()));
+    }
     out["cpu_wait_ms"] = latency_json(cpu_wait_hist_);
     out["latency_ms"] = latency_json(latency_hist_);
     out["latency_failed_ms"] = latency_json(failed_latency_hist_);
@@ -302,11 +479,24 @@ class Rds final : public Service {
     row.gauge("connections_in_use", in_use_);
     row.gauge("cpu_busy", busy_gauge_);
     row.latency("latency_ms", latency_hist_);
+    if (serverless_) row.gauge("acu", acu_gauge_);
   }
 
   void bill(CostLedger& ledger, const BillingPeriod& period) const override {
-    // Instances are billed by the second while they run (docs/model-assumptions.md §17.4).
     const double hours = period.measured_seconds() / 3600.0;
+    if (serverless_) {
+      // ACU-hours by the second over the capacity curve, nothing while paused;
+      // the proxy per ACU-hour with a minimum (§17.5).
+      const double acu_hours = acu_gauge_.mean(end_) * hours;
+      ledger.add(name(), "ACU hours", acu_hours, "ACU-hours", acu_hours * instance_hour_usd_, CostBasis::usage);
+      if (proxy_) {
+        const double proxy_hours = proxy_gauge_.mean(end_) * hours;
+        ledger.add(name(), "proxy ACU hours", proxy_hours, "ACU-hours", proxy_hours * proxy_vcpu_hour_usd_,
+                   CostBasis::usage);
+      }
+      return;
+    }
+    // Instances are billed by the second while they run (docs/model-assumptions.md §17.4).
     const double instance_hours = static_cast<double>(instances_.size()) * hours;
     ledger.add(name(), "instance hours", instance_hours, "instance-hours", instance_hours * instance_hour_usd_,
                CostBasis::time);
@@ -320,16 +510,32 @@ class Rds final : public Service {
   }
 
  private:
-  enum : std::uint16_t { kConnected = kFirstComponentEvent, kDone, kBorrowTimeout };
+  enum : std::uint16_t { kConnected = kFirstComponentEvent, kDone, kBorrowTimeout, kTick, kPauseCheck, kResumed };
 
   void on_call(Simulation& sim, CallHandle call) {
     requests_.add();
+    if (state_ != kRunning) {
+      // Paused or resuming: the request waits for the instance (§17.5).
+      resume_waits_.add();
+      resume_queue_.push_back(call);
+      if (state_ == kPaused) {
+        state_ = kResuming;
+        resumes_.add();
+        sim.schedule_in(sv_.resume.sample_ns(resume_rng_), id(), kResumed);
+      }
+      return;
+    }
+    proceed(sim, call);
+  }
+
+  void proceed(Simulation& sim, CallHandle call) {
+    active(sim, +1);  // the transaction
     const Call c = sim.call_info(call);
     Txn t;
     t.call = call;
     t.endpoint = c.op == kOpRead && instances_.size() > 1 ? kReaderEndpoint : kWriterEndpoint;
     Session* s = nullptr;
-    if (c.session != 0) {
+    if (c.session != 0 && !ended_while_waiting_.contains(SessionKey{c.caller, c.session})) {
       t.key = SessionKey{c.caller, c.session};
       s = &sessions_[t.key];
       ++s->inflight;
@@ -370,6 +576,7 @@ class Rds final : public Service {
       return;
     }
     ++in.open;
+    active(sim, +1);  // a connection held keeps the instance from pausing
     note_connections(sim.now(), +1, +1);
     t.instance = inst;
     if (s != nullptr) s->conn[t.endpoint] = inst;
@@ -495,18 +702,44 @@ class Rds final : public Service {
   }
 
   void start_cpu(Simulation& sim, Instance& in, Handle h, SimTime waited) {
+    if (serverless_) note_work(sim.now(), in, +1);
     ++in.cpu_busy;
     busy_gauge_.add(sim.now(), 1);
     cpu_wait_hist_.record(waited);
-    sim.schedule_in(query_.sample_ns(query_rng_), id(), kDone, h.bits);
+    SimTime service = query_.sample_ns(query_rng_);
+    // A fraction of a vCPU serves proportionally slower (§17.5).
+    if (in.speed < 1.0) service = round_ns(static_cast<double>(service) / in.speed);
+    sim.schedule_in(service, id(), kDone, h.bits);
+  }
+
+  // The work in progress on `in` until now, and a change of its busy servers by `delta`.
+  void note_work(SimTime now, Instance& in, int delta) {
+    const double per_server = in.vcpus > 0 ? in.acu / static_cast<double>(in.vcpus) : 0.0;
+    in.work += static_cast<double>(in.cpu_busy) * per_server * static_cast<double>(now - in.work_since) / 1e9;
+    in.work_since = now;
+    if (delta != 0) used_acu_gauge_.add(now, delta * per_server);
+  }
+
+  // db.serverless: sets the instance's servers and speed for `acu` ACUs.
+  void resize(Instance& in, double acu) const {
+    in.acu = acu;
+    if (acu <= 0) {
+      in.vcpus = 0;
+      in.speed = 1.0;
+      return;
+    }
+    const rds::ServingCapacity c = rds::serving_capacity(acu, sv_.vcpus_per_acu);
+    in.vcpus = c.servers;
+    in.speed = c.speed;
   }
 
   void on_done(Simulation& sim, Handle h) {
     const Txn t = txns_.at(h);
     Instance& in = instances_[static_cast<std::size_t>(t.instance)];
+    if (serverless_) note_work(sim.now(), in, -1);
     --in.cpu_busy;
     busy_gauge_.add(sim.now(), -1);
-    if (!in.cpu_queue.empty()) {
+    if (!in.cpu_queue.empty() && in.cpu_busy < in.vcpus) {  // fewer servers after a scale-down: wait
       const Handle next = in.cpu_queue.front();
       in.cpu_queue.pop_front();
       start_cpu(sim, in, next, sim.now() - txns_.at(next).waiting_since);
@@ -528,6 +761,7 @@ class Rds final : public Service {
     const SimTime latency = sim.now() - sim.call_info(t.call).delivered;
     (status == CallStatus::ok ? latency_hist_ : failed_latency_hist_).record(latency);
     sim.reply(t.call, status);
+    active(sim, -1);
     if (t.ephemeral) return;
     const auto it = sessions_.find(t.key);
     if (it == sessions_.end()) return;
@@ -559,6 +793,80 @@ class Rds final : public Service {
   void close_direct(Simulation& sim, std::int32_t inst) {
     --instances_[static_cast<std::size_t>(inst)].open;
     note_connections(sim.now(), -1, -1);
+    active(sim, -1);
+  }
+
+  // --- Aurora Serverless v2: scaling, pause and resume (§17.5) ----------------
+
+  // Transactions in progress and connections held (without a proxy): while
+  // there are any, the instance does not pause; when the last ends, the
+  // auto-pause clock starts.
+  void active(Simulation& sim, int delta) {
+    if (!can_pause_) return;
+    activity_ += delta;
+    ++idle_epoch_;  // any change cancels a pending pause check
+    if (activity_ == 0) arm_pause(sim);
+  }
+
+  void arm_pause(Simulation& sim) {
+    if (can_pause_ && activity_ == 0 && state_ == kRunning) sim.schedule_in(sv_.auto_pause, id(), kPauseCheck, idle_epoch_);
+  }
+
+  void on_pause_check(Simulation& sim, std::uint64_t epoch) {
+    if (epoch != idle_epoch_ || activity_ != 0 || state_ != kRunning) return;
+    for (Instance& in : instances_) set_capacity(sim, in, 0);
+    state_ = kPaused;
+    pauses_.add();
+    paused_gauge_.set(sim.now(), 1);
+  }
+
+  void on_resumed(Simulation& sim) {
+    state_ = kRunning;
+    paused_gauge_.set(sim.now(), 0);
+    for (Instance& in : instances_) set_capacity(sim, in, sv_.floor_acu());
+    std::deque<CallHandle> waiting;
+    waiting.swap(resume_queue_);
+    for (const CallHandle call : waiting) proceed(sim, call);
+    ended_while_waiting_.clear();
+    ++idle_epoch_;
+    arm_pause(sim);
+  }
+
+  // Every scaling_interval: each running instance moves towards the ACUs in
+  // use over the interval / target_utilization, by at most the step up or down.
+  void on_tick(Simulation& sim) {
+    const double seconds = static_cast<double>(sv_.interval) / 1e9;
+    for (Instance& in : instances_) {
+      note_work(sim.now(), in, 0);
+      const double in_use = in.work / seconds;
+      in.work = 0;
+      if (state_ != kRunning) continue;
+      const double desired = sv_.desired(in_use);
+      double next = in.acu;
+      if (desired > in.acu) next = std::min(desired, in.acu + sv_.up_step());
+      if (desired < in.acu) next = std::max(desired, in.acu - sv_.down_step());
+      if (next != in.acu) set_capacity(sim, in, next);
+    }
+    sim.schedule_in(sv_.interval, id(), kTick);
+  }
+
+  void set_capacity(Simulation& sim, Instance& in, double acu) {
+    const SimTime now = sim.now();
+    note_work(now, in, 0);
+    const double old_per_server = in.vcpus > 0 ? in.acu / static_cast<double>(in.vcpus) : 0.0;
+    total_acu_ += acu - in.acu;
+    resize(in, acu);
+    const double per_server = in.vcpus > 0 ? in.acu / static_cast<double>(in.vcpus) : 0.0;
+    used_acu_gauge_.add(now, static_cast<double>(in.cpu_busy) * (per_server - old_per_server));
+    acu_gauge_.set(now, total_acu_);
+    acu_min_ = std::min(acu_min_, total_acu_);
+    proxy_gauge_.set(now, std::max(total_acu_, proxy_min_vcpus_));
+    // More servers: the queue moves up.
+    while (in.cpu_busy < in.vcpus && !in.cpu_queue.empty()) {
+      const Handle next = in.cpu_queue.front();
+      in.cpu_queue.pop_front();
+      start_cpu(sim, in, next, now - txns_.at(next).waiting_since);
+    }
   }
 
   // Connections in use (direct: open; proxy: borrowed) and open, over all instances.
@@ -567,7 +875,12 @@ class Rds final : public Service {
     if (open_delta != 0) open_gauge_.add(now, open_delta);
   }
 
+  enum State : std::uint8_t { kRunning, kPaused, kResuming };
+
   // Configuration.
+  bool serverless_ = false;
+  rds::ServerlessConfig sv_;
+  bool can_pause_ = false;
   std::string engine_;
   const InstanceClass* cls_ = nullptr;
   std::int64_t max_connections_ = 0;
@@ -576,7 +889,8 @@ class Rds final : public Service {
   SimTime borrow_timeout_ = 0;
   double pinned_probability_ = 0;
   Distribution query_, connect_;
-  Rng query_rng_, connect_rng_, pin_rng_;
+  Rng query_rng_, connect_rng_, pin_rng_, resume_rng_;
+  // db.serverless: per ACU-hour, and the proxy's per ACU-hour and minimum ACUs.
   double instance_hour_usd_ = 0, proxy_vcpu_hour_usd_ = 0, proxy_min_vcpus_ = 0;
 
   // State.
@@ -584,10 +898,19 @@ class Rds final : public Service {
   std::unordered_map<SessionKey, Session, SessionKeyHash> sessions_;
   Pool<Txn> txns_;
   std::uint32_t next_reader_ = 0;
+  State state_ = kRunning;
+  double total_acu_ = 0;
+  std::int64_t activity_ = 0;
+  std::uint64_t idle_epoch_ = 0;
+  std::deque<CallHandle> resume_queue_;  // requests waiting for a resume
+  std::unordered_set<SessionKey, SessionKeyHash> ended_while_waiting_;  // their sessions that ended meanwhile
 
   // Statistics of the measured period.
   Counter requests_, connects_, connection_failures_, borrows_, borrow_waits_, borrow_timeouts_, pinned_;
+  Counter pauses_, resumes_, resume_waits_;
   TimeWeightedGauge in_use_, open_gauge_, busy_gauge_;
+  TimeWeightedGauge acu_gauge_, used_acu_gauge_, paused_gauge_, proxy_gauge_;  // ACUs (all instances), paused 0/1
+  double acu_min_ = 0;
   LatencyHistogram latency_hist_, failed_latency_hist_, borrow_wait_hist_, cpu_wait_hist_;
   SimTime end_ = 0;
 };
@@ -597,9 +920,11 @@ class Rds final : public Service {
 ServiceType rds_type() {
   ServiceType t;
   t.name = "rds";
-  t.summary = "an RDS instance or Aurora provisioned cluster, optionally behind RDS Proxy: connections, vCPU queueing, cost";
+  t.summary = "an RDS instance or Aurora cluster (provisioned or Serverless v2), optionally behind RDS Proxy: "
+              "connections, vCPU queueing, ACU scaling and auto-pause, cost";
   t.table = {"requests", "connections_in_use.max", "connections_in_use.mean", "connection_failures", "borrow_waits",
-             "borrow_wait_ms", "borrow_timeouts", "pinned", "utilization", "latency_ms", "latency_failed_ms"};
+             "borrow_wait_ms", "borrow_timeouts", "pinned", "utilization", "capacity.acu_mean", "capacity.acu_max",
+             "pauses", "resumes", "resume_waits", "paused_seconds", "latency_ms", "latency_failed_ms"};
   t.schema = &rds_schema();
   t.ops = {"query", "read", "write"};  // indices kOpQuery, kOpRead, kOpWrite
   t.op_aliases = {{"select", "write 'read' (to a reader of an Aurora cluster) or 'query' (to the writer)"},
