@@ -179,17 +179,23 @@ services:
 
 TEST_CASE("fargate: autoscaling input errors", "[fargate][autoscaling]") {
   CHECK(load_error(scaled("{max: 4, target_utilization: 0.5, target_requests_per_task: 100}")) ==
-        "t.yaml:8:78: error: services.svc.autoscaling.target_requests_per_task: give one target: "
-        "'target_utilization' (metric cpu) or 'target_requests_per_task' (metric requests_per_task), not both\n");
+        "t.yaml:8:78: error: services.svc.autoscaling.target_requests_per_task: give one target, the metric's: "
+        "'target_utilization' (cpu), 'target_requests_per_task' (requests_per_task) or 'target_backlog_per_task' "
+        "(backlog_per_task)\n");
   CHECK(load_error(scaled("{max: 4}")) ==
         "t.yaml:8:18: error: services.svc.autoscaling: missing the target: 'target_utilization' for metric 'cpu'\n");
   CHECK(load_error(scaled("{max: 4, metric: requests_per_task, target_utilization: 0.5}")) ==
         "t.yaml:8:74: error: services.svc.autoscaling.target_utilization: metric 'requests_per_task' takes "
-        "'target_requests_per_task', not 'target_utilization'\n");
+        "'target_requests_per_task', not 'target_utilization'\n"
+        "    hint: 'target_utilization' is the target of 'metric: cpu'\n");
   CHECK(load_error(scaled("{max: 4, target_requests_per_task: 100}")) ==
         "t.yaml:8:53: error: services.svc.autoscaling.target_requests_per_task: metric 'cpu' takes "
         "'target_utilization', not 'target_requests_per_task'\n"
-        "    hint: add 'metric: requests_per_task' to track requests per task\n");
+        "    hint: 'target_requests_per_task' is the target of 'metric: requests_per_task'\n");
+  CHECK(load_error(scaled("{max: 4, metric: backlog_per_task, target_backlog_per_task: 10}")) ==
+        "t.yaml:8:35: error: services.svc.autoscaling.metric: metric 'backlog_per_task' needs a queue that 'svc' "
+        "consumes\n"
+        "    hint: give an sqs queue 'consumer: {workers: svc}'\n");
   CHECK(load_error(scaled("{min: 5, max: 4, target_utilization: 0.5}")) ==
         "t.yaml:8:24: error: services.svc.autoscaling.min: autoscaling min (5) is above its max (4)\n");
   CHECK(load_error(scaled("{min: 1, target_utilization: 0.5}")) ==
@@ -264,8 +270,8 @@ services:
 )";
 }
 
-std::vector<double> timeline(const Json& r) {
-  const Json* t = r.find_path("services.svc.scaling.timeline.running");
+std::vector<double> timeline(const Json& r, const std::string& service = "svc") {
+  const Json* t = r.find_path("services." + service + ".scaling.timeline.running");
   REQUIRE(t != nullptr);
   std::vector<double> v;
   for (const Json& x : t->elements()) v.push_back(x.as_double());
@@ -488,4 +494,124 @@ services:
   CHECK(required_metric(r, "services.lb.target_errors.503") == 4);
   CHECK(required_metric(r, "workloads.w.succeeded") == 1);
   CHECK(required_metric(r, "services.svc.latency_ms.max") == Approx(1000).epsilon(0.004));
+}
+
+// --- Fargate as the worker pool of an SQS queue --------------------------------
+
+TEST_CASE("fargate workers: one message per batch on fixed slots is an M/M/c queue of messages", "[fargate][sqs]") {
+  // 2 tasks x 4 slots, Exp(100 ms) per message at 50/s: A = 5 erlangs on 8
+  // workers; a message's age (send to delete) is the Erlang-C wait C / (80/s -
+  // 50/s) plus its 100 ms.
+  const std::string yaml = R"(
+name: t
+duration: 10min
+warmup: 30s
+seed: 21
+workloads:
+  - {name: w, target: q, op: send, arrival: {process: poisson, rate: 50/s}}
+services:
+  q:
+    type: sqs
+    consumer: {workers: pool, batch_size: 1}
+  pool:
+    type: fargate
+    tasks: 2
+    concurrency_per_task: 4
+    duration: {dist: exponential, mean: 100ms}
+)";
+  const double age_ms = (erlang_c(8, 5.0) / 30.0 + 0.1) * 1e3;
+  std::vector<double> ages;
+  for (std::uint64_t rep = 0; rep < 8; ++rep) {
+    const Json r = run_scenario_text(yaml, rep);
+    REQUIRE(balanced(r));
+    // Never more batches in flight than running slots: nothing waits in the service.
+    CHECK(required_metric(r, "services.q.pollers.max") == 8);
+    CHECK(required_metric(r, "services.q.pollers.limit_final") == 8);
+    CHECK(required_metric(r, "services.pool.queue.length_max") == 0);
+    CHECK(required_metric(r, "services.pool.requests") == required_metric(r, "services.q.received"));
+    ages.push_back(required_metric(r, "services.q.age_ms.mean"));
+  }
+  const Interval a = t_interval(ages);
+  INFO("age " << a.mean << " +- " << a.half_width << " ms vs " << age_ms);
+  CHECK(std::abs(a.mean - age_ms) < a.half_width);
+  CHECK(a.half_width < 0.05 * age_ms);
+}
+
+TEST_CASE("fargate workers: failed messages return after the visibility timeout and are redriven", "[fargate][sqs]") {
+  // Every message fails: three receives 30 s apart, then the dead-letter queue.
+  const Json r = run_scenario_text(R"(
+name: t
+duration: 5min
+seed: 2
+workloads:
+  - {name: w, target: q, op: send, arrival: {process: burst, at: 1s, count: 20, over: 0s}}
+services:
+  q:
+    type: sqs
+    visibility_timeout: 30s
+    max_receive_count: 3
+    dlq: dead
+    consumer: {workers: pool, batch_size: 5}
+  dead: {type: sqs}
+  pool: {type: fargate, tasks: 1, concurrency_per_task: 2, duration: 10ms, error_rate: 1}
+)");
+  REQUIRE(balanced(r));
+  CHECK(required_metric(r, "services.q.received") == 60);
+  CHECK(required_metric(r, "services.q.to_dlq") == 20);
+  CHECK(required_metric(r, "services.pool.failed_items") == 60);
+  // Every batch fails (its size depends on what waits when a worker frees up).
+  CHECK(required_metric(r, "services.pool.errors") == required_metric(r, "services.pool.requests"));
+  CHECK(required_metric(r, "workloads.w.end_to_end.dead_lettered") == 20);
+}
+
+TEST_CASE("fargate workers: backlog_per_task scales the pool on the queue's visible messages", "[fargate][sqs][autoscaling]") {
+  // One worker of 100 ms per message takes 10/s of the 20/s sent: the backlog
+  // grows by 10 a second, above the target of 100 per task from the first
+  // datapoint. At 180 s it is 1800 messages: ceil(1 x 1800 / 100) = 18 tasks,
+  // at most 5.
+  const Json r = run_scenario_text(R"(
+name: t
+duration: 6min
+seed: 2
+workloads:
+  - {name: w, target: q, op: send, arrival: {process: constant, rate: 20/s}}
+services:
+  q:
+    type: sqs
+    consumer: {workers: pool, batch_size: 1}
+  pool:
+    type: fargate
+    tasks: 1
+    concurrency_per_task: 1
+    duration: 100ms
+    autoscaling: {max: 5, metric: backlog_per_task, target_backlog_per_task: 100, startup: 30s}
+)");
+  REQUIRE(balanced(r));
+  CHECK(required_metric(r, "services.pool.scaling.first_scale_out_s") == 180);
+  CHECK(required_metric(r, "services.pool.tasks.running_max") == 5);
+  CHECK(required_metric(r, "services.q.pollers.limit_max") == 5);
+  const std::vector<double> t = timeline(r, "pool");
+  CHECK(t[2] == 1);
+  CHECK(t[3] == Approx(1 + 4 * 30.0 / 60).epsilon(1e-12));
+}
+
+TEST_CASE("fargate workers: input errors", "[fargate][sqs]") {
+  const auto queue = [](const std::string& consumer) {
+    return load_error(R"(
+name: t
+duration: 1min
+workloads: [{name: w, target: q, op: send, arrival: {process: poisson, rate: 1/s}}]
+services:
+  q: {type: sqs, consumer: )" + consumer + R"(}
+  pool: {type: fargate}
+  fn: {type: lambda, duration: 10ms}
+)");
+  };
+  CHECK(queue("{workers: pool, function: fn}") ==
+        "t.yaml:6:38: error: services.q.consumer.workers: give 'function' or 'workers', not both\n");
+  CHECK(queue("{batch_size: 5}") ==
+        "t.yaml:6:28: error: services.q.consumer: missing the consumer: 'function' (a lambda) or 'workers' (a fargate "
+        "service)\n");
+  CHECK(queue("{workers: fn}") ==
+        "t.yaml:6:38: error: services.q.consumer.workers: 'fn' is a lambda, but workers must be a fargate\n");
 }

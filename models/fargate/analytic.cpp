@@ -83,12 +83,19 @@ std::int64_t implied_tasks(const Record& a, double rate, double offered, std::in
 void fargate_analytic(const AnalyticView& view, ServiceEstimate& out) {
   const Record& p = view.service().params;
   const Distribution duration = p.dist("duration");
-  const double mean_s = duration.mean() / 1e9;
-  const double cv2 = mean_s > 0 ? duration.variance() / (duration.mean() * duration.mean()) : 0.0;
+  // A batch (from a queue the service's workers consume) takes one draw per message.
+  const double items = view.items_per_call("request");
+  const double item_s = duration.mean() / 1e9;
+  const double mean_s = item_s * items;
+  const double cv2 = item_s > 0 ? duration.variance() / (duration.mean() * duration.mean()) / items : 0.0;
   const double rate = view.calls("request");
   const double offered = rate * mean_s;
   std::int64_t tasks = p.integer("tasks");
-  if (p.has("autoscaling")) {
+  if (p.has("autoscaling") && p.record("autoscaling").text("metric") == "backlog_per_task") {
+    tasks = std::clamp(tasks, p.record("autoscaling").integer("min"), p.record("autoscaling").integer("max"));
+    out.not_estimated("tasks.running_mean", "metric backlog_per_task: the backlog is the queue's; the estimate runs "
+                                            "the initial tasks");
+  } else if (p.has("autoscaling")) {
     std::string why;
     tasks = implied_tasks(p.record("autoscaling"), rate, offered, p.integer("concurrency_per_task"), why);
     out.level("tasks.running_mean", static_cast<double>(tasks), why);
@@ -122,6 +129,10 @@ void fargate_analytic(const AnalyticView& view, ServiceEstimate& out) {
   a.throttled = blocked;
   a.seconds = stable ? (1.0 - blocked) * (wait_s + mean_s) : std::numeric_limits<double>::infinity();
   a.ok_seconds = stable ? wait_s + mean_s : std::numeric_limits<double>::infinity();
+  // Per message of a batch: its share of the batch time, and the failures.
+  a.seconds_per_item = item_s;
+  a.item_error = p.number("error_rate");
+  if (items > 1 && stable) a.seconds = (1.0 - blocked) * (wait_s + item_s);
   out.answer("request", a);
   out.rate("requests", rate, "requests arriving");
   // An unstable queue serves as fast as its slots go; the rest waits.

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <deque>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -47,7 +48,9 @@ class Fargate final : public Service {
         max_queue_(bounded_ ? static_cast<std::uint64_t>(ctx.params().integer("max_queue")) : 0),
         duration_(ctx.params().dist("duration")),
         duration_rng_(ctx.sim().rng("service." + ctx.name() + ".duration")),
-        startup_rng_(ctx.sim().rng("service." + ctx.name() + ".startup")) {
+        startup_rng_(ctx.sim().rng("service." + ctx.name() + ".startup")),
+        error_rng_(ctx.sim().rng("service." + ctx.name() + ".errors")),
+        error_rate_(ctx.params().number("error_rate")) {
     const Record& p = ctx.params();
     const PriceCatalog prices(ctx.scenario());
     const std::string arch = p.text("architecture");
@@ -59,8 +62,11 @@ class Fargate final : public Service {
     if (p.has("autoscaling")) {
       const Record& a = p.record("autoscaling");
       TargetTrackingPolicy policy;
-      requests_metric_ = a.text("metric") == "requests_per_task";
-      policy.target = requests_metric_ ? a.number("target_requests_per_task") : a.number("target_utilization");
+      const std::string& metric = a.text("metric");
+      metric_ = metric == "requests_per_task" ? Metric::requests : metric == "backlog_per_task" ? Metric::backlog : Metric::cpu;
+      policy.target = a.number(metric_ == Metric::requests  ? "target_requests_per_task"
+                               : metric_ == Metric::backlog ? "target_backlog_per_task"
+                                                            : "target_utilization");
       policy.min = a.integer("min");
       policy.max = std::max(policy.min, a.integer("max"));
       policy.period = a.duration("period");
@@ -110,6 +116,8 @@ class Fargate final : public Service {
     throttles_.reset();
     waited_.reset();
     completed_.reset();
+    errors_.reset();
+    failed_items_.reset();
     scale_outs_.reset();
     scale_ins_.reset();
     tasks_started_.reset();
@@ -136,6 +144,10 @@ class Fargate final : public Service {
     out["requests"] = requests_.value;
     out["throttles"] = throttles_.value;  // refused: the queue held max_queue requests
     out["completed"] = completed_.value;
+    if (error_rate_ > 0) {
+      out["errors"] = errors_.value;              // answered with an error after their duration
+      out["failed_items"] = failed_items_.value;  // of batches: the messages that failed
+    }
     Json& t = out["tasks"];
     t["initial"] = initial_;
     t["desired_final"] = desired_;
@@ -156,7 +168,7 @@ class Fargate final : public Service {
     const double slots = slots_gauge_.mean(end_);
     out["utilization"] = slots > 0 ? busy_gauge_.mean(end_) / slots : 0.0;
     out["latency_ms"] = latency_json(latency_hist_);                // wait + duration
-    out["latency_failed_ms"] = latency_json(failed_latency_hist_);  // refusals (0)
+    out["latency_failed_ms"] = latency_json(failed_latency_hist_);  // refusals (0) and errors
     if (tracker_) {
       Json& s = out["scaling"];
       s["scale_outs"] = scale_outs_.value;
@@ -174,6 +186,11 @@ class Fargate final : public Service {
       }
       timeline["running"] = std::move(running);
     }
+  }
+
+  void attach(Simulation& sim, WorkerQueue& queue) {
+    link_ = &queue;
+    link_->set_workers(sim, static_cast<std::int64_t>(running_ * per_task_));
   }
 
   void sample(TimeSeriesRow& row) override {
@@ -211,6 +228,7 @@ class Fargate final : public Service {
   struct Serving {
     CallHandle call;
     std::uint32_t task = 0;
+    std::uint32_t failed = 0;  // items that failed (a single request: 0 or 1)
   };
 
   Handle task_handle(std::uint32_t t) const { return Handle::make(t, tasks_[t].generation); }
@@ -241,7 +259,7 @@ class Fargate final : public Service {
     accrue(sim.now());
     tasks_[t].state = TaskState::running;
     ++running_;
-    set_running(sim.now());
+    set_running(sim);
     set_slots(sim.now(), slots_ + per_task_);
     // Its slots take the oldest waiting requests, the rest are free.
     for (std::uint32_t s = 0; s < per_task_; ++s) {
@@ -270,7 +288,7 @@ class Fargate final : public Service {
     }
     accrue(sim.now());
     --running_;
-    set_running(sim.now());
+    set_running(sim);
     const std::uint32_t idle = per_task_ - task.busy;
     free_valid_ -= idle;
     stale_ += idle;
@@ -304,7 +322,9 @@ class Fargate final : public Service {
     slots_gauge_.set(now, static_cast<double>(slots_));
     if (tracker_) period_slots_.set(now, static_cast<double>(slots_));
   }
-  void set_running(SimTime now) {
+  void set_running(Simulation& sim) {
+    const SimTime now = sim.now();
+    if (link_ != nullptr) link_->set_workers(sim, static_cast<std::int64_t>(running_ * per_task_));
     if (running_ < running_min_) running_min_ = running_;
     running_gauge_.set(now, static_cast<double>(running_));
     if (tracker_) period_running_.set(now, static_cast<double>(running_));
@@ -363,8 +383,16 @@ class Fargate final : public Service {
     set_busy(sim.now());
     if (waited > 0) waited_.add();
     wait_hist_.record(waited);
-    const Handle h = serving_.alloc(Serving{call, t});
-    sim.schedule_in(duration_.sample_ns(duration_rng_), id(), kDone, h.bits);
+    // A batch (an sqs queue's workers) takes one draw of `duration` per message.
+    const std::uint32_t items = std::max<std::uint32_t>(1, sim.call_info(call).items);
+    SimTime busy_for = 0;
+    std::uint32_t failed = 0;
+    for (std::uint32_t i = 0; i < items; ++i) {
+      busy_for = add_saturating(busy_for, duration_.sample_ns(duration_rng_));
+      if (error_rate_ > 0 && error_rng_.bernoulli(error_rate_)) ++failed;
+    }
+    const Handle h = serving_.alloc(Serving{call, t, failed});
+    sim.schedule_in(busy_for, id(), kDone, h.bits);
   }
 
   void on_done(Simulation& sim, Handle h) {
@@ -375,8 +403,16 @@ class Fargate final : public Service {
     --task.busy;
     set_busy(sim.now());
     completed_.add();
-    latency_hist_.record(sim.now() - sim.call_info(s.call).delivered);
-    sim.reply(s.call, CallStatus::ok);
+    if (s.failed > 0) {
+      errors_.add();
+      failed_items_.add(s.failed);
+      failed_latency_hist_.record(sim.now() - sim.call_info(s.call).delivered);
+      // A batch says how many of its messages failed; the others are deleted.
+      sim.reply(s.call, CallStatus::error, 0, s.failed);
+    } else {
+      latency_hist_.record(sim.now() - sim.call_info(s.call).delivered);
+      sim.reply(s.call, CallStatus::ok);
+    }
     if (task.state == TaskState::draining) {
       if (task.busy == 0) finish_task(sim, s.task);
       else set_slots(sim.now(), slots_ - 1);
@@ -401,8 +437,15 @@ class Fargate final : public Service {
     const double slots = period_slots_.mean(now);
     const double running = period_running_.mean(now);
     double metric = 0;
-    if (requests_metric_) metric = running > 0 ? static_cast<double>(period_requests_) / running : 0.0;
-    else metric = slots > 0 ? busy / slots : 0.0;
+    if (metric_ == Metric::requests) {
+      metric = running > 0 ? static_cast<double>(period_requests_) / running : 0.0;
+    } else if (metric_ == Metric::backlog) {
+      // Visible messages now / running tasks now: a custom metric published each period.
+      const std::int64_t backlog = link_ != nullptr ? link_->backlog() : 0;
+      metric = static_cast<double>(backlog) / static_cast<double>(std::max<std::uint64_t>(1, running_));
+    } else {
+      metric = slots > 0 ? busy / slots : 0.0;
+    }
     period_requests_ = 0;
     period_busy_.reset(now);
     period_slots_.reset(now);
@@ -453,6 +496,8 @@ class Fargate final : public Service {
   Distribution duration_;
   Rng duration_rng_;
   Rng startup_rng_;
+  Rng error_rng_;
+  double error_rate_ = 0;
   double vcpu_ = 0;
   double memory_gb_ = 0;
   double vcpu_hour_usd_ = 0;
@@ -476,12 +521,14 @@ class Fargate final : public Service {
 
   // Autoscaling.
   std::optional<TargetTracker> tracker_;
-  bool requests_metric_ = false;
+  enum class Metric : std::uint8_t { cpu, requests, backlog };
+  Metric metric_ = Metric::cpu;
+  WorkerQueue* link_ = nullptr;  // the queue these slots consume, if any
   Distribution startup_;
   std::uint64_t period_requests_ = 0;
   TimeWeightedGauge period_busy_, period_slots_, period_running_;
 
-  Counter requests_, throttles_, waited_, completed_, scale_outs_, scale_ins_, tasks_started_;
+  Counter requests_, throttles_, waited_, completed_, errors_, failed_items_, scale_outs_, scale_ins_, tasks_started_;
   TimeWeightedGauge busy_gauge_, queue_gauge_, slots_gauge_, running_gauge_, desired_gauge_;
   std::uint64_t running_min_ = 0;
   std::optional<double> first_scale_out_s_;
@@ -495,6 +542,12 @@ class Fargate final : public Service {
 };
 
 }  // namespace
+
+void fargate_attach_queue(Simulation& sim, Component& workers, WorkerQueue& queue) {
+  auto* f = dynamic_cast<Fargate*>(&workers);
+  if (f == nullptr) throw std::logic_error("fargate_attach_queue: '" + workers.name() + "' is not a fargate service");
+  f->attach(sim, queue);
+}
 
 ServiceType fargate_type() {
   ServiceType t;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "sim/core/simulation.hpp"
 #include "sim/scenario/registry.hpp"
 
 namespace slsim::models {
@@ -26,4 +27,20 @@ void fargate_analytic(const AnalyticView& view, ServiceEstimate& out);
 double fargate_billed_seconds(double window_s);
 // The same for a task alive `alive` ns: whole seconds, rounded up, at least 60.
 std::int64_t fargate_billed_seconds_ns(SimTime alive);
+
+// A queue whose consumer is a fargate service's worker slots (an sqs
+// `consumer: {workers: SVC}`): each running slot is one worker taking one
+// batch at a time.
+class WorkerQueue {
+ public:
+  virtual ~WorkerQueue() = default;
+  // The running slots changed: at most `slots` batches may be in flight.
+  virtual void set_workers(Simulation& sim, std::int64_t slots) = 0;
+  // The visible messages (the metric backlog_per_task).
+  virtual std::int64_t backlog() const = 0;
+};
+// Links `queue` to `workers` (a fargate service, at start: both exist); the
+// service tells it its running slots at once and at every change. Throws
+// std::logic_error if `workers` is not a fargate service.
+void fargate_attach_queue(Simulation& sim, Component& workers, WorkerQueue& queue);
 }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -33,8 +34,9 @@ const Schema& autoscaling_schema() {
     ParamSpec metric = param("metric", ParamType::choice, "", "cpu",
                              "cpu: busy slots / slots of the running tasks, the model's stand-in for "
                              "ECSServiceAverageCPUUtilization; requests_per_task: requests arriving per running task "
-                             "and period (ALBRequestCountPerTarget)");
-    metric.choices = {"cpu", "requests_per_task"};
+                             "and period (ALBRequestCountPerTarget); backlog_per_task: visible messages of the queue "
+                             "the service consumes (an sqs with 'consumer: {workers: ...}') per running task");
+    metric.choices = {"cpu", "requests_per_task", "backlog_per_task"};
     ParamSpec target = param("target_utilization", ParamType::probability, "", "",
                              "metric cpu: the busy share of the slots to hold, e.g. 0.6");
     target.min = 0;
@@ -44,6 +46,11 @@ const Schema& autoscaling_schema() {
     per_task.min = 0;
     per_task.min_exclusive = true;
     per_task.max = 1e9;
+    ParamSpec backlog = param("target_backlog_per_task", ParamType::number, "", "",
+                              "metric backlog_per_task: the visible messages per running task to hold");
+    backlog.min = 0;
+    backlog.min_exclusive = true;
+    backlog.max = 1e9;
     ParamSpec period = bounded(param("period", ParamType::duration, "s", "60s",
                                      "one datapoint of the metric per period (CloudWatch's 1-minute metrics)"),
                                1e9, 3600e9);
@@ -66,7 +73,7 @@ const Schema& autoscaling_schema() {
     return Schema{"autoscaling",
                   "ECS Service Auto Scaling with one target-tracking policy: the high and low alarms of "
                   "Application Auto Scaling, proportional steps, cooldowns and task start-up.",
-                  {min, max, metric, target, per_task, period, out, in, out_cd, in_cd, startup},
+                  {min, max, metric, target, per_task, backlog, period, out, in, out_cd, in_cd, startup},
                   {{"MinCapacity", "write 'min', e.g. min: 2"},
                    {"MaxCapacity", "write 'max', e.g. max: 20"},
                    {"TargetValue",
@@ -124,13 +131,16 @@ const Schema& fargate_schema() {
     ParamSpec arch = param("architecture", ParamType::choice, "", "x86",
                            "x86 (Linux/x86) or arm (Linux/ARM, Graviton): only the price differs");
     arch.choices = {"x86", "arm"};
+    ParamSpec errors = param("error_rate", ParamType::probability, "", "0",
+                             "share of requests (or of a batch's messages) that fail: answered with an error after "
+                             "their duration");
     ParamSpec scaling = param("autoscaling", ParamType::record, "", "",
                               "optional target tracking of the task count (ECS Service Auto Scaling)");
     scaling.record = &autoscaling_schema();
     return Schema{"fargate",
                   "An Amazon ECS service on AWS Fargate: tasks serving requests from one queue, a fixed number or "
                   "scaled by target tracking.",
-                  {tasks, vcpu, memory, concurrency, max_queue, duration, arch, scaling},
+                  {tasks, vcpu, memory, concurrency, max_queue, duration, arch, errors, scaling},
                   {{"desired_count", "write 'tasks', e.g. tasks: 4"},
                    {"count", "write 'tasks', e.g. tasks: 4"},
                    {"cpu", "write 'vcpu' in vCPUs, e.g. vcpu: 0.5 (ECS's cpu: 512)"},
@@ -180,7 +190,7 @@ std::string memory_list(const std::vector<double>& gbs) {
 
 }  // namespace
 
-void check_fargate(const ServiceDecl& d, const Scenario& /*sc*/, Diagnostics& diags) {
+void check_fargate(const ServiceDecl& d, const Scenario& sc, Diagnostics& diags) {
   const Record& p = d.params;
   const Value& vcpu = p.get("vcpu");
   const std::vector<double> memories = fargate_memory_choices_gb(vcpu.number);
@@ -203,24 +213,43 @@ void check_fargate(const ServiceDecl& d, const Scenario& /*sc*/, Diagnostics& di
   if (min.number > max.number)
     diags.error(min.loc, min.path,
                 fmt::format("autoscaling min ({}) is above its max ({})", a.integer("min"), a.integer("max")));
-  const Value& metric = a.get("metric");
-  const Value& utilization = a.get("target_utilization");
-  const Value& per_task = a.get("target_requests_per_task");
-  const bool cpu = metric.text == "cpu";
-  if (utilization.present && per_task.present) {
-    diags.error(per_task.loc, per_task.path,
-                "give one target: 'target_utilization' (metric cpu) or 'target_requests_per_task' (metric "
-                "requests_per_task), not both");
-  } else if (cpu && per_task.present) {
-    diags.error(per_task.loc, per_task.path, "metric 'cpu' takes 'target_utilization', not 'target_requests_per_task'",
-                "add 'metric: requests_per_task' to track requests per task");
-  } else if (!cpu && utilization.present) {
-    diags.error(utilization.loc, utilization.path,
-                "metric 'requests_per_task' takes 'target_requests_per_task', not 'target_utilization'");
-  } else if (!utilization.present && !per_task.present) {
-    diags.error(a.loc, a.path,
-                cpu ? "missing the target: 'target_utilization' for metric 'cpu'"
-                    : "missing the target: 'target_requests_per_task' for metric 'requests_per_task'");
+  // Exactly one target: the one of the metric.
+  static const std::vector<std::pair<std::string, std::string>> targets = {
+      {"cpu", "target_utilization"},
+      {"requests_per_task", "target_requests_per_task"},
+      {"backlog_per_task", "target_backlog_per_task"}};
+  const std::string& metric = a.text("metric");
+  std::string wanted;
+  std::vector<const Value*> given;
+  for (const auto& mt : targets) {
+    if (mt.first == metric) wanted = mt.second;
+    if (a.has(mt.second)) given.push_back(&a.get(mt.second));
+  }
+  if (given.size() > 1) {
+    diags.error(given[1]->loc, given[1]->path,
+                "give one target, the metric's: 'target_utilization' (cpu), 'target_requests_per_task' "
+                "(requests_per_task) or 'target_backlog_per_task' (backlog_per_task)");
+  } else if (given.empty()) {
+    diags.error(a.loc, a.path, fmt::format("missing the target: '{}' for metric '{}'", wanted, metric));
+  } else if (!same_name(given[0]->path.substr(given[0]->path.rfind('.') + 1), wanted)) {
+    const std::string key = given[0]->path.substr(given[0]->path.rfind('.') + 1);
+    std::string hint;
+    for (const auto& mt : targets)
+      if (mt.second == key) hint = fmt::format("'{}' is the target of 'metric: {}'", key, mt.first);
+    diags.error(given[0]->loc, given[0]->path, fmt::format("metric '{}' takes '{}', not '{}'", metric, wanted, key),
+                hint);
+  }
+  if (metric == "backlog_per_task") {
+    bool consumed = false;
+    for (const auto& s : sc.services) {
+      if (s.type == nullptr || s.type->name != "sqs" || !s.params.has("consumer")) continue;
+      const Record& c = s.params.record("consumer");
+      consumed = consumed || (c.has("workers") && c.text("workers") == d.name);
+    }
+    if (!consumed)
+      diags.error(a.get("metric").loc, a.get("metric").path,
+                  fmt::format("metric 'backlog_per_task' needs a queue that '{}' consumes", d.name),
+                  "give an sqs queue 'consumer: {workers: " + d.name + "}'");
   }
   const Value& tasks = p.get("tasks");
   if (min.number <= max.number && (tasks.number < min.number || tasks.number > max.number)) {
