@@ -213,8 +213,8 @@ TEST_CASE("fargate: autoscaling input errors", "[fargate][autoscaling]") {
   const Scenario sc = load_scenario_text(scaled("{min: 3, max: 4, target_utilization: 0.5}", "    tasks: 1\n"),
                                          "t.yaml", builtin_services());
   CHECK(sc.warnings.str() ==
-        "t.yaml:8:12: warning: services.svc.tasks: 1 tasks is outside the autoscaling bounds [3, 4]: the service "
-        "starts with 3\n");
+        "t.yaml:8:12: warning: services.svc.tasks: tasks: 1 is outside the autoscaling bounds [3, 4]: the service "
+        "starts with 3 tasks\n");
 }
 
 TEST_CASE("fargate: vcpu and memory must be a task size Fargate offers", "[fargate]") {
@@ -537,6 +537,23 @@ services:
   CHECK(a.half_width < 0.05 * age_ms);
 }
 
+TEST_CASE("fargate workers: the estimate puts the Erlang-C wait in the queue, none in the service", "[fargate][sqs][analyze]") {
+  const std::string yaml = R"(
+name: t
+duration: 100s
+seed: 1
+workloads:
+  - {name: w, target: q, op: send, arrival: {process: poisson, rate: 50/s}}
+services:
+  q: {type: sqs, consumer: {workers: pool, batch_size: 1}}
+  pool: {type: fargate, tasks: 2, concurrency_per_task: 4, duration: {dist: exponential, mean: 100ms}}
+)";
+  CHECK(estimate(yaml, "q", "age_ms.mean") == Approx((erlang_c(8, 5.0) / 30.0 + 0.1) * 1e3).epsilon(1e-9));
+  CHECK(estimate(yaml, "q", "pollers.mean") == Approx(5.0).epsilon(1e-9));
+  CHECK(estimate(yaml, "pool", "queue.waited") == 0);
+  CHECK(estimate(yaml, "pool", "busy_slots.mean") == Approx(5.0).epsilon(1e-9));
+}
+
 TEST_CASE("fargate workers: failed messages return after the visibility timeout and are redriven", "[fargate][sqs]") {
   // Every message fails: three receives 30 s apart, then the dead-letter queue.
   const Json r = run_scenario_text(R"(
@@ -612,6 +629,17 @@ services:
   CHECK(queue("{batch_size: 5}") ==
         "t.yaml:6:28: error: services.q.consumer: missing the consumer: 'function' (a lambda) or 'workers' (a fargate "
         "service)\n");
+  CHECK(load_error(R"(
+name: t
+duration: 1min
+workloads: [{name: w, target: q, op: send, arrival: {process: poisson, rate: 1/s}}]
+services:
+  q: {type: sqs, consumer: {workers: pool}}
+  r: {type: sqs, consumer: {workers: pool}}
+  pool: {type: fargate}
+)") == "t.yaml:8:9: error: services.pool: 'pool' is the workers of 2 queues ('q', 'r'): a fargate service's slots "
+          "serve one queue\n"
+          "    hint: give each queue a fargate service of its own\n");
   CHECK(queue("{workers: fn}") ==
         "t.yaml:6:38: error: services.q.consumer.workers: 'fn' is a lambda, but workers must be a fargate\n");
 }

@@ -103,11 +103,23 @@ void fargate_analytic(const AnalyticView& view, ServiceEstimate& out) {
     out.level("tasks.running_mean", static_cast<double>(tasks), "fixed tasks");
   }
   const std::int64_t c = tasks * p.integer("concurrency_per_task");
+  // A queue whose workers these slots are takes them as its pollers.
+  out.share("slots", static_cast<double>(c));
   double blocked = 0;
   double waits = 0;
   double wait_s = 0;
   std::string how;
-  if (p.has("max_queue")) {
+  // The workers of a queue: the queue sends at most one batch per slot, so
+  // batches wait there (in its estimate), never here.
+  std::string queue;
+  for (const auto& d : view.scenario().services)
+    if (d.type != nullptr && d.type->name == "sqs" && d.params.has("consumer") &&
+        d.params.record("consumer").has("workers") && d.params.record("consumer").text("workers") == view.name())
+      queue = d.name;
+  if (!queue.empty()) {
+    how = fmt::format("the workers of '{}': its batches wait in the queue, at most one per slot here", queue);
+    out.rate("throttles", 0, how);
+  } else if (p.has("max_queue")) {
     const FiniteQueue q = mmck(c, p.integer("max_queue"), offered);
     blocked = q.blocked;
     waits = q.waits;

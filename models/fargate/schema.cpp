@@ -192,6 +192,18 @@ std::string memory_list(const std::vector<double>& gbs) {
 
 void check_fargate(const ServiceDecl& d, const Scenario& sc, Diagnostics& diags) {
   const Record& p = d.params;
+  // The slots are the workers of at most one queue.
+  std::vector<std::string> queues;
+  for (const auto& s : sc.services) {
+    if (s.type == nullptr || s.type->name != "sqs" || s.params.schema == nullptr || !s.params.has("consumer")) continue;
+    const Record& c = s.params.record("consumer");
+    if (c.has("workers") && c.text("workers") == d.name) queues.push_back(s.name);
+  }
+  if (queues.size() > 1)
+    diags.error(d.loc, "services." + d.name,
+                fmt::format("'{}' is the workers of {} queues ({}): a fargate service's slots serve one queue",
+                            d.name, queues.size(), quoted_list(queues)),
+                "give each queue a fargate service of its own");
   const Value& vcpu = p.get("vcpu");
   const std::vector<double> memories = fargate_memory_choices_gb(vcpu.number);
   if (memories.empty()) {
@@ -240,13 +252,7 @@ void check_fargate(const ServiceDecl& d, const Scenario& sc, Diagnostics& diags)
                 hint);
   }
   if (metric == "backlog_per_task") {
-    bool consumed = false;
-    for (const auto& s : sc.services) {
-      if (s.type == nullptr || s.type->name != "sqs" || !s.params.has("consumer")) continue;
-      const Record& c = s.params.record("consumer");
-      consumed = consumed || (c.has("workers") && c.text("workers") == d.name);
-    }
-    if (!consumed)
+    if (queues.empty())
       diags.error(a.get("metric").loc, a.get("metric").path,
                   fmt::format("metric 'backlog_per_task' needs a queue that '{}' consumes", d.name),
                   "give an sqs queue 'consumer: {workers: " + d.name + "}'");
@@ -255,7 +261,7 @@ void check_fargate(const ServiceDecl& d, const Scenario& sc, Diagnostics& diags)
   if (min.number <= max.number && (tasks.number < min.number || tasks.number > max.number)) {
     const std::int64_t clamped = std::clamp(p.integer("tasks"), a.integer("min"), a.integer("max"));
     diags.warning(tasks.given ? tasks.loc : d.loc, tasks.path,
-                  fmt::format("{} tasks is outside the autoscaling bounds [{}, {}]: the service starts with {}",
+                  fmt::format("tasks: {} is outside the autoscaling bounds [{}, {}]: the service starts with {} tasks",
                               p.integer("tasks"), a.integer("min"), a.integer("max"), clamped));
   }
 }

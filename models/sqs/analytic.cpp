@@ -93,12 +93,13 @@ void sqs_analytic(const AnalyticView& view, ServiceEstimate& out) {
   const bool partial = workers || c.flag("report_batch_item_failures");
   std::int64_t cap = kSqsMaxBatches;
   if (workers) {
-    // Its slots: the tasks at the start (with autoscaling, within its bounds).
+    // Its slots, as the service's estimate runs them (its tasks at the start before it did).
     const Record& f = fn->params;
     std::int64_t tasks = f.integer("tasks");
     if (f.has("autoscaling"))
       tasks = std::clamp(tasks, f.record("autoscaling").integer("min"), f.record("autoscaling").integer("max"));
-    cap = tasks * f.integer("concurrency_per_task");
+    const double slots = view.shared(function, "slots", static_cast<double>(tasks * f.integer("concurrency_per_task")));
+    cap = std::max<std::int64_t>(1, static_cast<std::int64_t>(slots));
   }
   if (c.has("max_concurrency")) cap = std::min(cap, c.integer("max_concurrency"));
   if (!workers && fn->params.has("reserved_concurrency"))
