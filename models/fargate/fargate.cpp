@@ -63,7 +63,9 @@ class Fargate final : public Service {
       const Record& a = p.record("autoscaling");
       TargetTrackingPolicy policy;
       const std::string& metric = a.text("metric");
-      metric_ = metric == "requests_per_task" ? Metric::requests : metric == "backlog_per_task" ? Metric::backlog : Metric::cpu;
+      metric_ = metric == "requests_per_task"  ? Metric::requests
+                : metric == "backlog_per_task" ? Metric::backlog
+                                               : Metric::cpu;
       policy.target = a.number(metric_ == Metric::requests  ? "target_requests_per_task"
                                : metric_ == Metric::backlog ? "target_backlog_per_task"
                                                             : "target_utilization");
