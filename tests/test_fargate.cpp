@@ -339,6 +339,22 @@ TEST_CASE("fargate: scale-in waits for in_datapoints below 90% of target and the
   CHECK(gb->find("usd")->as_double() == Approx(task_hours * 0.5 * 0.004445).epsilon(1e-12));
 }
 
+TEST_CASE("fargate: with a warm-up, tasks are billed and counted from the window's start", "[fargate][autoscaling]") {
+  // The scale-out at 480 s falls in the 500 s warm-up: it is not counted, but
+  // its task (running from 510 s) is billed from 500 s like the other two.
+  const Json r = run_scenario_text(
+      "warmup: 500s\n" + step_scenario("[{at: 0s, rate: 10/s}, {at: 300s, rate: 25/s}]", "400s"));
+  REQUIRE(balanced(r));
+  CHECK(required_metric(r, "services.svc.scaling.scale_outs") == 0);
+  CHECK(required_metric(r, "services.svc.scaling.tasks_started") == 0);
+  CHECK(r.find_path("services.svc.scaling.first_scale_out_s")->is_null());
+  CHECK(required_metric(r, "services.svc.tasks.billed_seconds") == 3 * 400);
+  const std::vector<double> t = timeline(r);
+  REQUIRE(t.size() == 7);
+  CHECK(t[0] == Approx((2 * 10 + 3 * 50) / 60.0).epsilon(1e-12));
+  CHECK(required_metric(r, "services.svc.tasks.running_min") == 2);
+}
+
 TEST_CASE("fargate: a task stopped within a minute of its launch is billed one minute", "[fargate][autoscaling]") {
   // One datapoint above target scales out at 60 s to 3 tasks; one below (2/s
   // from 60 s) scales back in at 120 s, past the 30 s cooldown. The task
