@@ -61,7 +61,7 @@ TEST_CASE("stepfunctions: retry delays are interval x backoff^(n-1), capped by m
   CHECK(t.delay_ns(4) == 8e9);
 }
 
-TEST_CASE("stepfunctions: full jitter draws each retry delay uniformly in [0, delay)", "[stepfunctions]") {
+TEST_CASE("stepfunctions: full jitter draws each retry delay uniformly below the computed delay", "[stepfunctions]") {
   // One retry of a task failing at once: the execution lasts U(0, 10 s).
   const Json r = run_scenario_text(scenario("{process: poisson, rate: 100/s}", R"(    type: stepfunctions
     start_at: pay
@@ -183,7 +183,7 @@ TEST_CASE("stepfunctions: express workflows are billed per request and per 100 m
   CHECK(models::express_billed_gb_s(1e9, 100.0 * 1048576) == Approx(1.0 * 128 / 1024).epsilon(1e-12));
 }
 
-TEST_CASE("stepfunctions: catch goes to the fallback; task and execution timeouts", "[stepfunctions]") {
+TEST_CASE("stepfunctions: catch goes to the fallback, task and execution timeouts", "[stepfunctions]") {
   // A task timeout (1 s against a 2 s answer) caught by errors: timeout goes to
   // refund then fail; an error would not be caught by that catcher.
   const Json r = run_scenario_text(scenario("{process: constant, rate: 1/s}", R"(    type: stepfunctions
@@ -217,7 +217,7 @@ TEST_CASE("stepfunctions: catch goes to the fallback; task and execution timeout
   CHECK(balanced(t));
 }
 
-TEST_CASE("stepfunctions: choices are drawn with their probabilities; loops end at max_transitions", "[stepfunctions]") {
+TEST_CASE("stepfunctions: choices are drawn with their probabilities and loops end at max_transitions", "[stepfunctions]") {
   const Json r = run_scenario_text(scenario("{process: poisson, rate: 100/s}", R"(    type: stepfunctions
     start_at: pick
     states:
