@@ -72,9 +72,10 @@ class Walk {
       }
       case StateKind::task: {
         const AnalyticAnswer a = s.wait ? view_.answer(s.resource, s.op) : AnalyticAnswer{};
-        const Try t = attempts(s, 1.0 - std::clamp(a.ok, 0.0, 1.0));
+        const Try t = attempts(s, 1.0 - std::clamp(a.all_ok(1.0), 0.0, 1.0));
         calls[i] += w * t.attempts;
         retries[i] += w * (t.attempts - 1);
+        // The failed attempts take the answer's mean time too (a.seconds covers every answer).
         const double own = (s.wait ? t.attempts * a.seconds : 0.0) + t.delay_s;
         return after(s, w, depth, t, own);
       }
@@ -204,6 +205,7 @@ void stepfunctions_analytic(const AnalyticView& view, ServiceEstimate& out) {
   AnalyticAnswer a;
   a.ok = o.ok;
   a.seconds = seconds;
+  a.ok_seconds = seconds;
   out.answer("start_sync", a);
   out.rate("executions.started", started, "start calls (+ start_sync on an express workflow)");
   out.rate("executions.succeeded", started * o.ok, "executions x P(the walk ends successfully)");
