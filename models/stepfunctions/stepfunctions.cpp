@@ -30,7 +30,7 @@ double express_billed_gb_s(double duration_ns, double memory_bytes) {
 
 namespace {
 
-constexpr std::uint16_t kOpStart = 0;
+// Operation indices: `start` is 0.
 constexpr std::uint16_t kOpStartSync = 1;
 // An express execution lasts at most 5 minutes (docs/model-assumptions.md §20).
 constexpr SimTime kExpressMax = 5 * kMinute;
@@ -695,7 +695,7 @@ ServiceType stepfunctions_type() {
   t.table = {"executions.started", "executions.succeeded", "executions.failed", "executions.timed_out",
              "transitions", "latency_ms"};
   t.schema = &stepfunctions_schema();
-  t.ops = {"start", "start_sync"};  // indices kOpStart, kOpStartSync
+  t.ops = {"start", "start_sync"};  // indices 0, kOpStartSync
   t.async_op = "start";
   t.op_aliases = {{"StartExecution", "write 'start'"},
                   {"StartSyncExecution", "write 'start_sync' (express workflows only)"},
