@@ -328,6 +328,9 @@ services:
         "'invoke_async')\n");
   CHECK(load_error(head + "      pay: {type: choice, choices: [{next: pay, probability: 0.7}, {next: pay, probability: 0.6}]}\n") ==
         "t.yaml:11:36: error: services.flow.states.pay.choices: the choices' probabilities add up to 1.3, more than 1\n");
+  CHECK(load_error(head + "      pay: {type: map, items: 5, items_max: 3, branch: [a]}\n      a: {type: pass}\n") ==
+        "t.yaml:11:45: error: services.flow.states.pay.items_max: items_max 3 is below items 5\n"
+        "    hint: items is the smallest number of items, items_max the largest\n");
   CHECK(load_error(R"(
 name: t
 duration: 1min

@@ -128,7 +128,7 @@ const Schema& task_schema() {
     std::vector<Alias> aliases = state_aliases();
     aliases.push_back({"timeout_seconds", "write 'timeout' with its unit, e.g. timeout: 10s"});
     aliases.push_back({"function", "write 'resource: SERVICE' (the service's name under services:)"});
-    return Schema{"task", "Calls a service.",
+    return Schema{"type: task", "Calls a service.",
                   {resource, op, wait, timeout,
                    list_of("retry", retry_schema(), "retriers, the first whose errors match applies"),
                    list_of("catch", catch_schema(), "catchers, the first whose errors match applies after the retries"),
@@ -155,7 +155,7 @@ const Schema& choice_schema() {
   static const Schema s = [] {
     ParamSpec def = param("default", ParamType::text, "", "",
                           "the state taken when no rule is drawn; without it that execution fails (States.NoChoiceMatched)");
-    return Schema{"choice", "Goes to one of several states, drawn with the given probabilities.",
+    return Schema{"type: choice", "Goes to one of several states, drawn with the given probabilities.",
                   {list_of("choices", choice_rule_schema(), "the rules, drawn in order"), def}, state_aliases()};
   }();
   return s;
@@ -167,7 +167,7 @@ const Schema& parallel_schema() {
                                "the branches, each a list of state names: its first state starts it, its states chain by 'next'");
     branches.required = true;
     branches.element.push_back(names_list("branch", "one branch's states"));
-    return Schema{"parallel", "Runs its branches at once; ends when all have ended, fails when one fails.",
+    return Schema{"type: parallel", "Runs its branches at once; ends when all have ended, fails when one fails.",
                   {branches, list_of("retry", retry_schema(), "retriers of the whole state"),
                    list_of("catch", catch_schema(), "catchers of the whole state"), next_param()},
                   state_aliases()};
@@ -195,7 +195,7 @@ const Schema& map_schema() {
     aliases.push_back({"iterator", "write 'branch: [STATE, ...]' (the states each item runs)"});
     aliases.push_back({"item_processor", "write 'branch: [STATE, ...]' (the states each item runs)"});
     aliases.push_back({"items_path", "write 'items' (how many items), e.g. items: 10"});
-    return Schema{"map", "Runs its branch once per item, at most max_concurrency at once.",
+    return Schema{"type: map", "Runs its branch once per item, at most max_concurrency at once.",
                   {items, items_max, conc, branch, list_of("retry", retry_schema(), "retriers of the whole state"),
                    list_of("catch", catch_schema(), "catchers of the whole state"), next_param()},
                   aliases};
@@ -208,21 +208,21 @@ const Schema& wait_schema() {
     ParamSpec seconds = param("seconds", ParamType::distribution, "s", "", "how long the state waits");
     seconds.required = true;
     seconds.min = 0;
-    return Schema{"wait", "Waits, then goes on.", {seconds, next_param()}, state_aliases()};
+    return Schema{"type: wait", "Waits, then goes on.", {seconds, next_param()}, state_aliases()};
   }();
   return s;
 }
 
 const Schema& pass_schema() {
-  static const Schema s = Schema{"pass", "Goes on at once.", {next_param()}, state_aliases()};
+  static const Schema s = Schema{"type: pass", "Goes on at once.", {next_param()}, state_aliases()};
   return s;
 }
 const Schema& succeed_schema() {
-  static const Schema s = Schema{"succeed", "Ends its branch (or the execution) successfully.", {}, state_aliases()};
+  static const Schema s = Schema{"type: succeed", "Ends its branch (or the execution) successfully.", {}, state_aliases()};
   return s;
 }
 const Schema& fail_schema() {
-  static const Schema s = Schema{"fail", "Ends the execution as failed (inside a branch: fails the parallel or map state).",
+  static const Schema s = Schema{"type: fail", "Ends the execution as failed (inside a branch: fails the parallel or map state).",
                                  {}, [] {
                                    std::vector<Alias> a = state_aliases();
                                    a.push_back({"error", "error names are not modelled: leave it out"});
@@ -258,7 +258,9 @@ const Schema& stepfunctions_schema() {
     workflow.choices = {"standard", "express"};
     ParamSpec start = param("start_at", ParamType::text, "", "", "the first state of an execution");
     start.required = true;
-    ParamSpec states = param("states", ParamType::map, "", "", "the states, by name");
+    ParamSpec states = param("states", ParamType::map, "", "",
+                             "the states, by name: each a mapping with its type (task, choice, parallel, map, wait, pass, "
+                             "succeed, fail) and that type's keys below");
     states.required = true;
     ParamSpec state = param("state", ParamType::variant, "", "", "a state");
     state.discriminator = "type";

@@ -490,6 +490,7 @@ class StepFunctions final : public Service {
       if (f.attempts[i] >= r.max_attempts) break;  // this retrier is used up: on to the catchers
       const int n = ++f.attempts[i];
       double delay = r.delay_ns(n);
+      delay = std::min(delay, static_cast<double>(kMaxDuration));  // a long backoff without max_delay
       if (r.full_jitter) delay = rng_.uniform(0.0, delay);
       stats_[static_cast<std::size_t>(f.state)].retried.add();
       sim.schedule_in(round_ns(delay), id(), kRetry, fh.bits);
@@ -605,6 +606,11 @@ void check(const ServiceDecl& d, const Scenario& sc, Diagnostics& diags) {
         for (const Value& s : b.items) names_ok = check_name(s) && names_ok;
       }
     } else if (r.variant == "map") {
+      const Value& most = r.get("items_max");
+      if (most.present && most.number < r.number("items"))
+        diags.error(most.loc, most.path,
+                    fmt::format("items_max {:g} is below items {:g}", most.number, r.number("items")),
+                    "items is the smallest number of items, items_max the largest");
       const Value& branch = r.get("branch");
       if (branch.items.empty())
         diags.error(branch.loc, branch.path, "a map's branch lists no states", "write its states, e.g. [resize]");
