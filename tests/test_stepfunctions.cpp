@@ -202,6 +202,26 @@ TEST_CASE("stepfunctions: catch goes to the fallback, task and execution timeout
   CHECK(required_metric(r, "services.flow.latency_ms.mean") == Approx(1010).epsilon(1e-12));
   CHECK(balanced(r));
 
+  // A failing branch fails its parallel state, whose own retry and catch apply: 2 retries 1 s
+  // apart (interval 1 s, backoff 1), each attempt failing after 100 ms, then the catch.
+  const Json p = run_scenario_text(scenario("{process: constant, rate: 1/s}", R"(    type: stepfunctions
+    start_at: both
+    states:
+      both: {type: parallel, branches: [[ok], [bad]], retry: [{max_attempts: 2, backoff_rate: 1}], catch: [{next: undo}]}
+      ok: {type: task, resource: fast}
+      bad: {type: task, resource: broken}
+      undo: {type: pass, next: failed}
+      failed: {type: fail}
+)",
+                                            "  fast: {type: external, latency: 10ms}\n  broken: {type: external, latency: 100ms, errors: 1}\n"));
+  const double runs = required_metric(p, "services.flow.states.both.entered");
+  CHECK(required_metric(p, "services.flow.states.both.retried") >= 2 * runs - 4);
+  CHECK(required_metric(p, "services.flow.states.bad.entered") >= 3 * runs - 6);
+  CHECK(required_metric(p, "services.flow.states.undo.entered") >= runs - 3);
+  CHECK(required_metric(p, "services.flow.latency_ms.max") == Approx(3 * 100 + 2 * 1000).epsilon(1e-12));
+  CHECK(required_metric(p, "services.flow.executions.succeeded") == 0);
+  CHECK(balanced(p));
+
   // An execution timeout: a 10 s wait in an execution allowed 5 s.
   const Json t = run_scenario_text(scenario("{process: constant, rate: 1/s}", R"(    type: stepfunctions
     timeout: 5s
@@ -347,6 +367,27 @@ services:
   flow: {type: stepfunctions, workflow: express, timeout: 10min, start_at: a, states: {a: {type: pass}}}
 )") == "t.yaml:6:59: error: services.flow.timeout: an express execution lasts at most 5 minutes\n"
        "    hint: use workflow: standard for longer executions\n");
+}
+
+TEST_CASE("stepfunctions: unreachable states are warned about, AWS's key names get a hint", "[stepfunctions]") {
+  const std::string head = R"(name: t
+duration: 1min
+workloads: [{name: w, target: flow, arrival: {process: poisson, rate: 1/s}}]
+services:
+  flow:
+    type: stepfunctions
+    start_at: a
+    states:
+      a: {type: pass}
+)";
+  const Scenario sc = load_scenario_text(head + "      lost: {type: pass}\n", "t.yaml", builtin_services());
+  CHECK(sc.warnings.str() ==
+        "t.yaml:10:13: warning: services.flow.states.lost: state 'lost' is never reached from start_at\n"
+        "    hint: reach it through a next, a choice, a catch or a branch, or remove it\n");
+  CHECK(load_scenario_text(head, "t.yaml", builtin_services()).warnings.str().empty());
+  CHECK(load_error(head + "      m: {type: map, branch: [a], iterator: [a]}\n") ==
+        "t.yaml:10:35: error: services.flow.states.m.iterator: unknown key 'iterator'\n"
+        "    hint: write 'branch: [STATE, ...]' (the states each item runs)\n");
 }
 
 TEST_CASE("stepfunctions: the analytic estimate counts transitions and calls per execution", "[stepfunctions][analyze]") {
