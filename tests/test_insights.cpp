@@ -266,7 +266,7 @@ TEST_CASE("insights: confirming window from the event budget", "[insights]") {
   CHECK(confirming_window(sc, 1e12, o) == 20 * kSecond);        // nor above the run
 }
 
-TEST_CASE("insights: run shows them in the table and the JSON; --no-insights leaves them out", "[insights][cli]") {
+TEST_CASE("insights: run shows them in the table and the JSON, and --no-insights leaves them out", "[insights][cli]") {
   const std::string file = testing::write_temp("insights_cold.yaml", kCold);
   const testing::Ran with = testing::run_slsim(fmt::format("run {} --json {}.json", file, file));
   REQUIRE(with.exit_code == 0);
