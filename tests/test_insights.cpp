@@ -124,14 +124,18 @@ TEST_CASE("insights: another function exhausting the account pool is found, and 
   while (slots < 10000 && testing::erlang_b(slots, offered) > 1e-4) ++slots;
   const int need = std::max(slots, static_cast<int>(std::ceil(num(r, "services.checkout.concurrency.max"))));
   CHECK(fix_of(*i) == fmt::format("services.checkout.reserved_concurrency={}", need));
-  CHECK(i->find("title")->as_string() ==
-        fmt::format("{:.0f} invocations of checkout ({:.1f}%) were throttled because the account's unreserved pool of "
-                    "200 was exhausted by reports (mean {}, peak {:.0f} concurrent); reserving {} for checkout removes "
-                    "them",
-                    pool, 100 * pool / attempts, number_text(num(r, "services.reports.concurrency.mean")),
-                    num(r, "services.reports.concurrency.max"), need));
   // Measured: the whole window (a small run), so the baseline is the run itself.
   const Json& e = *i->find("effect");
+  // The title gives the key number, the fix and what the confirming run measured.
+  CHECK(i->find("title")->as_string() ==
+        fmt::format("{:.0f} invocations of checkout ({:.1f}%) were throttled because the account's unreserved pool of "
+                    "200 was exhausted by reports (mean {}, peak {:.0f} concurrent); reserving {} for checkout {}",
+                    pool, 100 * pool / attempts, number_text(num(r, "services.reports.concurrency.mean")),
+                    num(r, "services.reports.concurrency.max"), need,
+                    num(e, "after") == 0
+                        ? fmt::format("removes them (measured: {:.0f} -> 0)", num(e, "before"))
+                        : fmt::format("brings the throttled invocations of checkout to {:.0f} (measured: {:.0f} -> {:.0f})",
+                                      num(e, "after"), num(e, "before"), num(e, "after"))));
   CHECK(num(e, "run.duration_s") == 300);
   CHECK(num(e, "run.seed") == 3);
   CHECK(num(e, "before") == num(r, "services.checkout.throttles"));

@@ -112,7 +112,8 @@ void account_pool_insight(const InsightInput& in, const Json& me, std::vector<In
   // Reserving for this function replaces its provisioned share of the carve-out.
   if (taken - mine + need <= limit - floor) {
     c.fix = {fmt::format("services.{}.reserved_concurrency={}", decl.name, need)};
-    c.title = fmt::format("{}; reserving {} for {} removes them", head, need, decl.name);
+    c.title = head;
+    c.fix_summary = fmt::format("reserving {} for {}", need, decl.name);
     c.fix_note = fmt::format("{} slots lose at most 0.01% of Poisson arrivals offering {} concurrent (Erlang-B), "
                              "and no fewer than the peak seen",
                              need, number_text(offered));
@@ -121,7 +122,8 @@ void account_pool_insight(const InsightInput& in, const Json& me, std::vector<In
     const std::int64_t raised = taken - mine + need + floor;
     c.fix = {fmt::format("account.lambda_concurrency={}", raised),
              fmt::format("services.{}.reserved_concurrency={}", decl.name, need)};
-    c.title = fmt::format("{}; a quota of {} with {} reserved for {} removes them", head, raised, need, decl.name);
+    c.title = head;
+    c.fix_summary = fmt::format("a quota of {} with {} reserved for {}", raised, need, decl.name);
     c.fix_note = fmt::format("account.lambda_concurrency {} cannot reserve {} for {} and keep {} unreserved: the fix "
                              "is a quota increase (Service Quotas) and the reservation",
                              limit, need, decl.name, floor);
@@ -189,7 +191,8 @@ void cold_start_insight(const InsightInput& in, const Json& me, std::vector<Insi
     c.fix_note = "the account has no room left to provision concurrency for it";
   } else {
     c.fix = {fmt::format("services.{}.provisioned_concurrency={}", decl.name, pc)};
-    c.title = fmt::format("{}; provisioning {} environments keeps most invocations warm", head, pc);
+    c.title = head;
+    c.fix_summary = fmt::format("provisioning {} environments", pc);
     c.fix_note = fmt::format("{}: the mean concurrency ({}) plus two Poisson standard deviations, at most the peak "
                              "({}); it is billed for the whole window",
                              pc, number_text(mean), number_text(peak));

@@ -163,7 +163,13 @@ Json find_insights(const Scenario& scenario, const Json& result, const InsightOp
     for (const auto& s : c.fix) fix.push_back(s);
     j["fix"] = std::move(fix);
     if (!c.fix_note.empty()) j["fix_note"] = c.fix_note;
-    if (!confirm || c.fix.empty()) {
+    if (c.fix.empty()) {
+      j["effect"] = nullptr;
+      list.push_back(std::move(j));
+      continue;
+    }
+    if (!confirm) {
+      j["title"] = c.title + "; the fix: " + c.fix_summary;
       j["effect"] = nullptr;
       list.push_back(std::move(j));
       continue;
@@ -185,6 +191,7 @@ Json find_insights(const Scenario& scenario, const Json& result, const InsightOp
     const std::string& error = baseline_error.empty() ? it->second.second : baseline_error;
     if (!error.empty()) {
       effect["error"] = error;
+      j["title"] = c.title + "; the fix (" + c.fix_summary + ") could not be run";
     } else {
       const Json& after_run = it->second.first;
       const Json before = insight_metric(baseline, c.metric, c.per);
@@ -195,9 +202,18 @@ Json find_insights(const Scenario& scenario, const Json& result, const InsightOp
         const double b = before.as_double(), a = after.as_double();
         effect["change"] = b != 0 ? Json((a - b) / b) : Json(nullptr);
         effect["improved"] = a < b;
+        // The title says what the confirming run measured, not what the detector hoped.
+        const std::string measured = fmt::format("{} -> {}", number_text(b), number_text(a));
+        j["title"] = a == 0 && b > 0 ? fmt::format("{}; {} removes them (measured: {})", c.title, c.fix_summary, measured)
+                     : a < b         ? fmt::format("{}; {} brings the {} to {} (measured: {})", c.title, c.fix_summary,
+                                                   c.metric_label, number_text(a), measured)
+                                     : fmt::format("{}; {} did not lower the {} in the confirming run ({})", c.title,
+                                                   c.fix_summary, c.metric_label, measured);
       } else {
         effect["change"] = nullptr;
         effect["improved"] = false;
+        j["title"] = fmt::format("{}; {}: the confirming run has no {} to compare", c.title, c.fix_summary,
+                                 c.metric_label);
       }
       Json& cost = effect["cost_usd"];
       cost["before"] = number_at(baseline, "cost.total_usd");

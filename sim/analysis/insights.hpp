@@ -33,7 +33,8 @@ struct InsightCandidate {
   std::string id;       // stable, kebab-case: account-concurrency-exhausted
   std::string service;  // the service it is about
   InsightSeverity severity = InsightSeverity::medium;
-  std::string title;    // one line with the key number
+  std::string title;    // one line with the key number; the fix and its measured effect are added
+  std::string fix_summary;  // the fix in words ("reserving 24 for checkout"), for the title
   Json evidence = Json::object();  // figures from the result (units in the key names)
   std::vector<std::string> fix;    // --set PATH=VALUE overrides; empty: no single change fits
   std::string fix_note;            // one line: why this value (or why no fix)
