@@ -290,3 +290,115 @@ TEST_CASE("insights: run shows them in the table and the JSON, and --no-insights
   CHECK(piped.out.find("\"improved\": true") != std::string::npos);
   std::remove((file + ".json").c_str());
 }
+
+namespace {
+
+// 30 messages/s into a queue whose consumer may run 2 batches of one message
+// at once, each taking 100 ms: at most 20/s leave, so the queue grows by
+// about 10/s.
+const std::string kBacklog = R"(
+name: backlog
+duration: 5min
+seed: 9
+workloads:
+  - {name: producer, target: jobs, op: send, arrival: {process: poisson, rate: 30/s}}
+services:
+  jobs:
+    type: sqs
+    visibility_timeout: 1min
+    consumer: {function: worker, batch_size: 1, max_concurrency: 2}
+  worker:
+    type: lambda
+    timeout: 10s
+    duration: 100ms
+    cold_start: 0ms
+)";
+
+// A consumer failing 20% of its invocations at random; a message that fails
+// 3 receives goes to the DLQ: about 0.2^3 = 0.8% of them.
+const std::string kFlaky = R"(
+name: flaky
+duration: 6min
+seed: 7
+workloads:
+  - name: producer
+    target: orders
+    op: send
+    arrival: {process: constant, schedule: [{at: 0s, rate: 50/s}, {at: 5min, rate: 0/s}]}
+services:
+  orders:
+    type: sqs
+    visibility_timeout: 10s
+    max_receive_count: 3
+    dlq: failed_orders
+    consumer: {function: process_order, batch_size: 1}
+  failed_orders: {type: sqs}
+  process_order:
+    type: lambda
+    timeout: 1s
+    duration: {dist: lognormal, mean: 100ms, cv: 0.5}
+    cold_start: 0ms
+    errors: 0.2
+)";
+
+}  // namespace
+
+TEST_CASE("insights: a queue its consumer cannot keep up with gets a higher max_concurrency", "[insights]") {
+  const Found f = run_with_insights(kBacklog);
+  const Json* i = insight(f.insights, "queue-backlog-growing", "jobs");
+  REQUIRE(i != nullptr);
+  const Json& r = f.result;
+  const double sent = num(r, "services.jobs.sent"), deleted = num(r, "services.jobs.deleted");
+  CHECK(num(*i, "evidence.sent") == sent);
+  CHECK(num(*i, "evidence.deleted") == deleted);
+  CHECK(num(*i, "evidence.depth_final") == num(r, "services.jobs.depth.final"));
+  // At most 2 x 10/s leave over 300 s; about 9,000 arrive.
+  CHECK(deleted <= 6000);
+  CHECK(num(*i, "evidence.deleted_per_s") == Approx(20).epsilon(0.02));
+  CHECK(num(*i, "evidence.pollers_max") == 2);
+  CHECK(i->find("severity")->as_string() == "high");
+  const int raised = static_cast<int>(std::ceil(2 * sent / deleted * 1.25));
+  CHECK(fix_of(*i) == fmt::format("services.jobs.consumer.max_concurrency={}", raised));
+  // 4 or more batches at once carry 40/s or more: the backlog is gone (a few in flight at the end).
+  const Json& e = *i->find("effect");
+  CHECK(num(e, "before") == num(r, "services.jobs.depth.final"));
+  CHECK(num(e, "after") < 20);
+  CHECK(e.find("improved")->as_bool());
+}
+
+TEST_CASE("insights: dead-lettered messages are reported with the consumer's failure rate, and transient failures get more receives",
+          "[insights]") {
+  const Found f = run_with_insights(kFlaky);
+  const Json* i = insight(f.insights, "dlq-messages", "orders");
+  REQUIRE(i != nullptr);
+  const Json& r = f.result;
+  const double moved = num(r, "services.orders.to_dlq"), sent = num(r, "services.orders.sent");
+  const double fail = num(r, "services.orders.batches.failed") / num(r, "services.orders.batches.invoked");
+  CHECK(num(*i, "evidence.to_dlq") == moved);
+  CHECK(num(*i, "evidence.dlq_share") == moved / sent);
+  CHECK(num(*i, "evidence.batch_failure_share") == fail);
+  CHECK(num(*i, "evidence.consumer_errors") == num(r, "services.process_order.errors"));
+  CHECK(i->find_path("evidence.dlq")->as_string() == "failed_orders");
+  // 15,000 messages: p^3 = 0.8%, sd about 0.07%.
+  CHECK(fail == Approx(0.2).margin(0.01));
+  CHECK(moved / sent == Approx(0.008).margin(0.0025));
+  // The fewest receives that leave less than one message: sent x p^k < 1.
+  int k = 3;
+  while (sent * std::pow(fail, k) >= 1) ++k;
+  CHECK(fix_of(*i) == fmt::format("services.orders.max_receive_count={}", k));
+  const Json& e = *i->find("effect");
+  CHECK(num(e, "before") == moved);
+  CHECK(num(e, "after") <= 5);
+  CHECK(e.find("improved")->as_bool());
+}
+
+TEST_CASE("insights: a consumer that always fails gets no more receives", "[insights]") {
+  std::string yaml = kFlaky;
+  yaml.replace(yaml.find("errors: 0.2"), 11, "errors: 0.9");
+  const Found f = run_with_insights(yaml);
+  const Json* i = insight(f.insights, "dlq-messages", "orders");
+  REQUIRE(i != nullptr);
+  CHECK(i->find("fix")->size() == 0);
+  CHECK(i->find("effect")->is_null());
+  CHECK(i->find("severity")->as_string() == "high");
+}
