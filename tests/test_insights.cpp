@@ -31,6 +31,7 @@ Found run_with_insights(const std::string& yaml, InsightOptions options = {}) {
   const auto load = [yaml](const std::vector<std::string>& fix) {
     LoadOptions o;
     o.overrides = fix;
+    o.expectations = fix.empty();
     return load_scenario_text(yaml, "t.yaml", builtin_services(), o);
   };
   Found f{Json(), Json(), load({})};
@@ -401,4 +402,85 @@ TEST_CASE("insights: a consumer that always fails gets no more receives", "[insi
   CHECK(i->find("fix")->size() == 0);
   CHECK(i->find("effect")->is_null());
   CHECK(i->find("severity")->as_string() == "high");
+}
+
+namespace {
+
+// A function writing to a table provisioned with 5 WCU at 20 writes/s: most
+// writes are throttled and retried by the SDK while the function waits.
+const std::string kTable = R"(
+name: table
+duration: 5min
+seed: 4
+workloads:
+  - {name: api, target: writer, arrival: {process: poisson, rate: 20/s}}
+services:
+  writer:
+    type: lambda
+    timeout: 30s
+    duration: 20ms
+    calls: [{to: items, op: put}]
+  items:
+    type: dynamodb
+    capacity: {mode: provisioned, rcu: 5, wcu: 5, burst: false}
+)";
+
+// 40 functions' worth of concurrency on a database of 20 connections, no proxy.
+const std::string kDatabase = R"(
+name: database
+duration: 3min
+seed: 6
+workloads:
+  - {name: api, target: fn, arrival: {process: poisson, rate: 100/s}}
+services:
+  fn:
+    type: lambda
+    timeout: 10s
+    duration: {dist: lognormal, mean: 300ms, cv: 0.3}
+    calls: [{to: db, op: query}]
+  db:
+    type: rds
+    engine: mysql
+    instance: db.t3.micro
+    max_connections: 20
+    query: {dist: exponential, mean: 2ms}
+)";
+
+}  // namespace
+
+TEST_CASE("insights: a throttled provisioned table retried by the SDK gets on-demand capacity", "[insights]") {
+  const Found f = run_with_insights(kTable);
+  const Json* i = insight(f.insights, "dynamodb-throttles-retried", "items");
+  REQUIRE(i != nullptr);
+  const Json& r = f.result;
+  CHECK(num(*i, "evidence.throttles") == num(r, "services.items.throttles"));
+  CHECK(num(*i, "evidence.retries") == num(r, "services.items.retries"));
+  CHECK(num(*i, "evidence.throttled_share") == num(r, "services.items.throttles") / num(r, "services.items.requests"));
+  CHECK(i->find_path("evidence.caller")->as_string() == "writer");
+  CHECK(num(*i, "evidence.caller_usd") == num(r, "cost.by_service.writer"));
+  CHECK(fix_of(*i) == "services.items.capacity={mode: on_demand}");
+  // Without the retries' waits the function is billed for less.
+  const Json& e = *i->find("effect");
+  CHECK(e.find("metric")->as_string() == "cost of writer (USD)");
+  CHECK(num(e, "before") == num(r, "cost.by_service.writer"));
+  CHECK(num(e, "after") < num(e, "before"));
+  const Json fixed = testing::run_scenario_text(kTable, 0, {fix_of(*i)});
+  CHECK(num(fixed, "services.items.throttles") == 0);
+  CHECK(num(e, "after") == num(fixed, "cost.by_service.writer"));
+}
+
+TEST_CASE("insights: refused database connections get an RDS Proxy", "[insights]") {
+  const Found f = run_with_insights(kDatabase);
+  const Json* i = insight(f.insights, "database-connections-exhausted", "db");
+  REQUIRE(i != nullptr);
+  const Json& r = f.result;
+  CHECK(num(*i, "evidence.max_connections") == 20);
+  CHECK(num(*i, "evidence.connections_max") == num(r, "services.db.connections_in_use.max"));
+  CHECK(num(*i, "evidence.connection_failures") == num(r, "services.db.connection_failures"));
+  CHECK(num(r, "services.db.connection_failures") > 0);
+  CHECK(i->find("severity")->as_string() == "high");
+  CHECK(fix_of(*i) == "services.db.proxy={max_connections_percent: 100}");
+  const Json& e = *i->find("effect");
+  CHECK(num(e, "before") == num(r, "services.db.connection_failures"));
+  CHECK(num(e, "after") == 0);
 }

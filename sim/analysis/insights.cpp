@@ -204,7 +204,10 @@ Json find_insights(const Scenario& scenario, const Json& result, const InsightOp
         effect["improved"] = a < b;
         // The title says what the confirming run measured, not what the detector hoped.
         const std::string measured = fmt::format("{} -> {}", number_text(b), number_text(a));
-        j["title"] = a == 0 && b > 0 ? fmt::format("{}; {} removes them (measured: {})", c.title, c.fix_summary, measured)
+        j["title"] = a == 0 && b == 0 ? fmt::format("{}; {}: the {} confirming window saw no {} to lower", c.title,
+                                                     c.fix_summary, format_duration(static_cast<double>(window)),
+                                                     c.metric_label)
+                     : a == 0 && b > 0 ? fmt::format("{}; {} removes them (measured: {})", c.title, c.fix_summary, measured)
                      : a < b         ? fmt::format("{}; {} brings the {} to {} (measured: {})", c.title, c.fix_summary,
                                                    c.metric_label, number_text(a), measured)
                                      : fmt::format("{}; {} did not lower the {} in the confirming run ({})", c.title,

@@ -49,7 +49,8 @@ Json insight_metric(const Json& result, const std::string& metric, const std::st
 
 struct InsightOptions {
   // Re-loads the scenario as the user ran it, with these --set overrides added
-  // last (the fix); throws InputError like the loader.
+  // last (the fix) and, with a fix, without its expect: block (the fix may
+  // change the result's shape under a metric it names); throws InputError like the loader.
   std::function<Scenario(const std::vector<std::string>& fix)> reload;
   bool confirm = true;  // false: no confirming runs (effect null)
   // The confirming runs' measured window: the scenario's, capped at `max_window`
@@ -57,7 +58,7 @@ struct InsightOptions {
   // (but at least `min_window`, or the full window when shorter).
   SimTime max_window = kMaxDuration;
   SimTime min_window = kMinute;
-  std::uint64_t event_budget = 2'000'000;
+  std::uint64_t event_budget = 5'000'000;
 };
 
 // The confirming runs' measured window for a run of `events` events over the
