@@ -58,7 +58,7 @@ struct InsightOptions {
   // (but at least `min_window`, or the full window when shorter).
   SimTime max_window = kMaxDuration;
   SimTime min_window = kMinute;
-  std::uint64_t event_budget = 5'000'000;
+  std::uint64_t event_budget = 20'000'000;  // about 5 s of simulation on one core
 };
 
 // The confirming runs' measured window for a run of `events` events over the
