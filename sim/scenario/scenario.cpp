@@ -95,12 +95,43 @@ const Schema& expectation_schema() {
   return s;
 }
 
+const Schema& lesson_check_schema() {
+  static const Schema s = [] {
+    Schema sc;
+    sc.name = "lesson check";
+    sc.help = "A machine check of a what-if: `metric` with exactly one comparison against a number (as in "
+              "`expect:`), or `than_base` (with `by`) against the base run.";
+    sc.params = expectation_schema().params;
+    ParamSpec than_base = spec("than_base", ParamType::choice, "the variation's value against the base run's");
+    than_base.choices = {"lower", "higher", "same"};
+    sc.params.push_back(than_base);
+    ParamSpec by = spec("by", ParamType::number,
+                        "with than_base: lower/higher by at least this fraction of the base value (0.2 = 20%); "
+                        "same: within it");
+    by.default_text = "0";
+    by.min = 0;
+    sc.params.push_back(by);
+    return sc;
+  }();
+  return s;
+}
+
 const Schema& lesson_schema() {
   static const Schema s = [] {
-    static const Schema try_schema{
-        "lesson try", "A what-if for the student to run.",
-        {[] { auto p = spec("set", ParamType::text, "an override PATH=VALUE"); p.required = true; return p; }(),
-         spec("expect", ParamType::text, "what the student should see")}};
+    static const Schema try_schema = [] {
+      Schema t;
+      t.name = "lesson try";
+      t.help = "A what-if for the student to run: `slsim lesson` runs the base and the variation and checks them.";
+      ParamSpec set = spec("set", ParamType::text, "an override PATH=VALUE");
+      set.required = true;
+      ParamSpec checks = spec("check", ParamType::list, "machine checks of the effect (`slsim lesson` exits 1 when one fails)");
+      ParamSpec check_item = spec("check", ParamType::record, "a check");
+      check_item.record = &lesson_check_schema();
+      checks.element.push_back(check_item);
+      checks.record = &lesson_check_schema();
+      t.params = {set, spec("expect", ParamType::text, "what the student should see, in a sentence"), checks};
+      return t;
+    }();
     Schema sc;
     sc.name = "lesson";
     sc.help = "Teaching notes kept with the scenario: the concept, why the run shows it, what-ifs to try.";
@@ -510,15 +541,14 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
     sc.workloads.push_back(std::move(w));
   }
 
-  // Expectations.
+  // Expectations, and the checks of the lesson's what-ifs (the same comparisons).
   std::vector<std::string> workload_list(workload_names.begin(), workload_names.end());
-  for (const auto& item : r.get("expect").items) {
-    if (!item.record) continue;
-    const Record& e = *item.record;
-    Expectation x;
+  // Reads `metric` and the comparison of `e` into `x`; returns how many comparisons it has.
+  const auto read_comparison = [&](const Record& e, const Value& item, Expectation& x) {
     x.metric = e.text("metric");
     x.loc = item.loc;
     x.path = item.path;
+    x.metric_loc = e.get("metric").loc;
     int ops = 0;
     for (const auto& op : comparison_ops()) {
       if (!e.has(op)) continue;
@@ -536,15 +566,12 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
         x.value = e.number(op);
       }
     }
-    if (ops != 1) {
-      diags.error(item.loc, item.path,
-                  fmt::format("expected exactly one comparison ({}), found {}", quoted_list(comparison_ops()), ops));
-      continue;
-    }
-    // The metric's path is checked against the result's shape once the whole
-    // scenario loads (check_expectation_metrics); the names of workloads and
-    // services in it can be checked now, with the other errors.
-    x.metric_loc = e.get("metric").loc;
+    return ops;
+  };
+  // The metric's path is checked against the result's shape once the whole
+  // scenario loads (check_expectation_metrics); the names of workloads and
+  // services in it can be checked now, with the other errors.
+  const auto check_owner = [&](const Expectation& x) {
     std::string_view metric = x.metric;
     if (metric.substr(0, 5) == "ci95.") metric.remove_prefix(5);
     const auto dot = metric.find('.');
@@ -556,11 +583,59 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
       bool found = false;
       for (const auto& n : names) found = found || n == owner;
       if (!found)
-        diags.error(x.metric_loc, item.path + ".metric",
+        diags.error(x.metric_loc, x.path + ".metric",
                     fmt::format("there is no {} named '{}'", section == "workloads" ? "workload" : "service", echo(owner)),
                     did_you_mean(owner, names));
     }
+  };
+  for (const auto& item : r.get("expect").items) {
+    if (!item.record) continue;
+    Expectation x;
+    const int ops = read_comparison(*item.record, item, x);
+    if (ops != 1) {
+      diags.error(item.loc, item.path,
+                  fmt::format("expected exactly one comparison ({}), found {}", quoted_list(comparison_ops()), ops));
+      continue;
+    }
+    check_owner(x);
     sc.expect.push_back(std::move(x));
+  }
+  if (r.has("lesson")) {
+    for (const auto& t : r.record("lesson").list("try")) {
+      if (!t.record) continue;
+      LessonTry lt;
+      lt.set = t.record->text("set");
+      lt.set_loc = t.record->get("set").loc;
+      lt.expect = t.record->text("expect");
+      lt.path = t.path;
+      for (const auto& item : t.record->list("check")) {
+        if (!item.record) continue;
+        const Record& e = *item.record;
+        LessonCheck c;
+        const int ops = read_comparison(e, item, c.x);
+        const bool relative = e.has("than_base");
+        if (ops + (relative ? 1 : 0) != 1) {
+          diags.error(item.loc, item.path,
+                      fmt::format("expected exactly one comparison ({}) or 'than_base', found {}",
+                                  quoted_list(comparison_ops()), ops + (relative ? 1 : 0)),
+                      "e.g. {metric: workloads.api.throttled, than_base: lower, by: 0.5}");
+          continue;
+        }
+        if (e.get("by").given && !relative) {
+          diags.error(e.get("by").loc, item.path + ".by", "'by' qualifies 'than_base', which is not given",
+                      "e.g. {metric: workloads.api.throttled, than_base: lower, by: 0.5}");
+          continue;
+        }
+        if (relative) {
+          c.x.op.clear();
+          c.than_base = e.text("than_base");
+          c.by = e.number("by");
+        }
+        check_owner(c.x);
+        lt.checks.push_back(std::move(c));
+      }
+      sc.lesson_tries.push_back(std::move(lt));
+    }
   }
   if (r.has("lesson")) sc.lesson = r.record("lesson");
 

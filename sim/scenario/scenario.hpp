@@ -41,6 +41,25 @@ struct Expectation {
   std::string path;    // expect.N
 };
 
+// A check of a lesson's what-if (lesson.try.N.check): an expectation on the
+// variation's result (`x`, op one of the comparisons), or, with `than_base`,
+// its change against the base run: lower | higher by at least `by` (a
+// fraction of the base value), or the same within `by`.
+struct LessonCheck {
+  Expectation x;  // x.op is empty for a relative check
+  std::string than_base;
+  double by = 0;
+};
+
+// A what-if of a lesson: the base scenario plus `set` (PATH=VALUE).
+struct LessonTry {
+  std::string set;
+  std::string expect;  // the sentence the student should see come true
+  std::vector<LessonCheck> checks;
+  SourceLoc set_loc;
+  std::string path;  // lesson.try.N
+};
+
 // A directed edge of the service graph (workload -> service, service -> service).
 struct TopologyEdge {
   std::string from;  // a service, or "workload:NAME"
@@ -67,6 +86,7 @@ struct Scenario {
   std::vector<ServiceDecl> services;
   std::vector<Expectation> expect;
   std::optional<Record> lesson;
+  std::vector<LessonTry> lesson_tries;  // lesson.try, with the checks parsed
   std::vector<TopologyEdge> edges;
   Diagnostics warnings;
   const ServiceRegistry* registry = nullptr;  // the service types it was loaded with
@@ -101,5 +121,6 @@ Scenario load_scenario_text(const std::string& text, const std::string& origin, 
 Schema top_level_schema(const ServiceRegistry& registry);
 const Schema& expectation_schema();
 const Schema& lesson_schema();
+const Schema& lesson_check_schema();
 
 }  // namespace slsim
