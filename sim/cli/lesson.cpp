@@ -214,9 +214,8 @@ int run_lesson(const LessonArgs& a) {
     }
     std::cout << safe(s) << std::flush;
   }
-  std::string summary = fmt::format("\n{}: {} of {} what-if{} show{} {} effect\n", stem, shown_effect,
-                                    base.lesson_tries.size(), base.lesson_tries.size() == 1 ? "" : "s",
-                                    shown_effect == 1 ? "s" : "", base.lesson_tries.size() == 1 ? "its" : "their");
+  std::string summary = fmt::format("\n{}: {} of {} what-ifs show their effect\n", stem, shown_effect,
+                                    base.lesson_tries.size());
   for (const auto& f : failures) summary += fmt::format("{}: FAIL {}\n", stem, f);
   std::cout << safe(summary);
   return failures.empty() ? kExitOk : kExitExpectationFailed;
