@@ -198,6 +198,8 @@ TEST_CASE("lesson: the figures shown are the checked ones and the material chang
   CHECK(lesson_number(-1000) == "-1,000");
   CHECK(lesson_number(0.01828) == "0.01828");
   CHECK(lesson_number(958.398) == "958.4");
+  CHECK(lesson_number(9697.23) == "9,697");
+  CHECK(lesson_number(-0.5) == "-0.5");
   CHECK(metric_words("services.orders.queue_wait_ms.mean") == "orders queue wait mean (ms)");
 }
 

@@ -53,8 +53,8 @@ std::string shown(const std::optional<double>& v) { return v ? lesson_number(*v)
 
 std::string lesson_number(double v) {
   if (!std::isfinite(v)) return fmt::format("{}", v);
-  if (v == std::round(v) && std::abs(v) < 1e15) {
-    // Whole numbers with thousands separators: 1,234,567.
+  if ((v == std::round(v) || std::abs(v) >= 1000) && std::abs(v) < 1e15) {
+    // Whole numbers, and the others from 1,000 up rounded to one, with thousands separators: 1,234,567.
     const std::string digits = fmt::format("{:.0f}", std::abs(v));
     std::string out = v < 0 ? "-" : "";
     for (std::size_t i = 0; i < digits.size(); ++i) {
@@ -63,7 +63,7 @@ std::string lesson_number(double v) {
     }
     return out;
   }
-  if (std::abs(v) >= 100) return fmt::format("{:.1f}", v);
+  if (std::abs(v) >= 100) return fmt::format("{:.1f}", v);  // 100 to 1,000: one decimal
   return fmt::format("{:.4g}", v);
 }
 

@@ -42,7 +42,8 @@ std::string format_changed_figures(const std::vector<ChangedFigure>& rows);
 std::vector<std::string> explain_changes(const std::vector<ChangedFigure>& rows);
 // A metric path in words: workloads.api.latency_ms.p99 -> "api latency p99 (ms)".
 std::string metric_words(const std::string& metric);
-// A figure as the tables show it: whole numbers without decimals (1,234), others with 4 significant digits.
+// A figure as the tables show it: whole numbers and figures from 1,000 up without decimals (1,234),
+// from 100 with one decimal, smaller ones with 4 significant digits.
 std::string lesson_number(double v);
 
 }  // namespace slsim
