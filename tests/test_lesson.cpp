@@ -201,6 +201,8 @@ TEST_CASE("lesson: the figures shown are the checked ones and the material chang
   CHECK(lesson_number(9697.23) == "9,697");
   CHECK(lesson_number(-0.5) == "-0.5");
   CHECK(metric_words("services.orders.queue_wait_ms.mean") == "orders queue wait mean (ms)");
+  CHECK(metric_words("cost.by_service.orders") == "orders cost (USD)");
+  CHECK(metric_words("accounting.balanced") == "accounting balanced");
 }
 
 TEST_CASE("lesson: check: lists are checked when the scenario loads", "[lesson]") {

@@ -138,6 +138,7 @@ std::string format_changed_figures(const std::vector<ChangedFigure>& rows) {
 
 std::string metric_words(const std::string& metric) {
   if (metric == "cost.total_usd") return "total cost (USD)";
+  if (metric.starts_with("cost.by_service.")) return fmt::format("{} cost (USD)", metric.substr(16));
   std::vector<std::string> parts;
   std::size_t start = 0;
   while (start <= metric.size()) {
