@@ -20,6 +20,7 @@
 #include "models/ses/ses.hpp"
 #include "models/sns/sns.hpp"
 #include "models/sqs/sqs.hpp"
+#include "models/stepfunctions/stepfunctions.hpp"
 #include "sim/scenario/registry.hpp"
 
 namespace slsim {
@@ -49,6 +50,7 @@ const ServiceRegistry& builtin_services() {
     r.types.push_back(models::function_url_type());
     r.types.push_back(models::cognito_type());
     r.types.push_back(models::fargate_type());
+    r.types.push_back(models::stepfunctions_type());
     return r;
   }();
   return registry;

@@ -29,16 +29,17 @@ constexpr SimTime kMaxRetryDelay = 5 * kMinute;
 const char* delivery_op(const std::string& type) {
   if (type == "lambda") return "invoke_async";
   if (type == "sns") return "publish";
+  if (type == "stepfunctions") return "start";
   return "send";
 }
 
 const Schema& rule_schema() {
   static const Schema s = [] {
     ParamSpec to = param("to", ParamType::reference, "", "",
-                         "the rule's target: a lambda function (asynchronous invoke_async), an sqs queue (send) or "
-                         "an sns topic (publish)");
+                         "the rule's target: a lambda function (asynchronous invoke_async), an sqs queue (send), "
+                         "an sns topic (publish) or a stepfunctions state machine (start)");
     to.required = true;
-    to.ref_types = {"lambda", "sqs", "sns"};
+    to.ref_types = {"lambda", "sqs", "sns", "stepfunctions"};
     to.edge = "rule";
     to.edge_op = EdgeOp::target_async;
     ParamSpec match = param("match", ParamType::probability, "", "1",

@@ -1,10 +1,12 @@
-// The analytic estimate of a Fargate service with fixed tasks: c = tasks x
-// concurrency_per_task slots in front of one FIFO queue. Unbounded: an M/G/c
+// The analytic estimate of a Fargate service: c = tasks x concurrency_per_task
+// slots in front of one FIFO queue, with the tasks fixed or, under
+// autoscaling, the count the policy's target implies at the offered load. Unbounded: an M/G/c
 // queue (Erlang-C, Allen-Cunneen for the mean wait). With max_queue K: the
 // M/M/c/K closed form (the duration is taken as exponential with its mean).
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include <fmt/format.h>
@@ -54,22 +56,70 @@ FiniteQueue mmck(std::int64_t c, std::int64_t waiting, double offered) {
   return q;
 }
 
+// The tasks a target-tracking policy settles on at a steady load: the fewest
+// that hold the metric at or below its target, within [min, max].
+std::int64_t implied_tasks(const Record& a, double rate, double offered, std::int64_t per_task, std::string& how) {
+  const std::int64_t min = a.integer("min");
+  const std::int64_t max = std::max(min, a.integer("max"));
+  double wanted = 0;
+  if (a.text("metric") == "requests_per_task") {
+    const double per_period = rate * static_cast<double>(a.duration("period")) / 1e9;
+    wanted = per_period / a.number("target_requests_per_task");
+    how = fmt::format("autoscaling: {:.4g} requests per period / target {:.4g}", per_period,
+                      a.number("target_requests_per_task"));
+  } else {
+    wanted = offered / (static_cast<double>(per_task) * a.number("target_utilization"));
+    how = fmt::format("autoscaling: {:.4g} erlangs / ({} slots per task x target {:.4g})", offered, per_task,
+                      a.number("target_utilization"));
+  }
+  const double n = std::ceil(wanted - 1e-9);
+  const std::int64_t tasks = n >= static_cast<double>(max) ? max : std::max(min, static_cast<std::int64_t>(n));
+  how += fmt::format(", within [{}, {}]", min, max);
+  return tasks;
+}
+
 }  // namespace
 
 void fargate_analytic(const AnalyticView& view, ServiceEstimate& out) {
   const Record& p = view.service().params;
   const Distribution duration = p.dist("duration");
-  const double mean_s = duration.mean() / 1e9;
-  const double cv2 = mean_s > 0 ? duration.variance() / (duration.mean() * duration.mean()) : 0.0;
-  const std::int64_t tasks = p.integer("tasks");
-  const std::int64_t c = tasks * p.integer("concurrency_per_task");
+  // A batch (from a queue the service's workers consume) takes one draw per message.
+  const double items = view.items_per_call("request");
+  const double item_s = duration.mean() / 1e9;
+  const double mean_s = item_s * items;
+  const double cv2 = item_s > 0 ? duration.variance() / (duration.mean() * duration.mean()) / items : 0.0;
   const double rate = view.calls("request");
   const double offered = rate * mean_s;
+  std::int64_t tasks = p.integer("tasks");
+  if (p.has("autoscaling") && p.record("autoscaling").text("metric") == "backlog_per_task") {
+    tasks = std::clamp(tasks, p.record("autoscaling").integer("min"), p.record("autoscaling").integer("max"));
+    out.not_estimated("tasks.running_mean", "metric backlog_per_task: the backlog is the queue's; the estimate runs "
+                                            "the initial tasks");
+  } else if (p.has("autoscaling")) {
+    std::string why;
+    tasks = implied_tasks(p.record("autoscaling"), rate, offered, p.integer("concurrency_per_task"), why);
+    out.level("tasks.running_mean", static_cast<double>(tasks), why);
+  } else {
+    out.level("tasks.running_mean", static_cast<double>(tasks), "fixed tasks");
+  }
+  const std::int64_t c = tasks * p.integer("concurrency_per_task");
+  // A queue whose workers these slots are takes them as its pollers.
+  out.share("slots", static_cast<double>(c));
   double blocked = 0;
   double waits = 0;
   double wait_s = 0;
   std::string how;
-  if (p.has("max_queue")) {
+  // The workers of a queue: the queue sends at most one batch per slot, so
+  // batches wait there (in its estimate), never here.
+  std::string queue;
+  for (const auto& d : view.scenario().services)
+    if (d.type != nullptr && d.type->name == "sqs" && d.params.has("consumer") &&
+        d.params.record("consumer").has("workers") && d.params.record("consumer").text("workers") == view.name())
+      queue = d.name;
+  if (!queue.empty()) {
+    how = fmt::format("the workers of '{}': its batches wait in the queue, at most one per slot here", queue);
+    out.rate("throttles", 0, how);
+  } else if (p.has("max_queue")) {
     const FiniteQueue q = mmck(c, p.integer("max_queue"), offered);
     blocked = q.blocked;
     waits = q.waits;
@@ -91,6 +141,10 @@ void fargate_analytic(const AnalyticView& view, ServiceEstimate& out) {
   a.throttled = blocked;
   a.seconds = stable ? (1.0 - blocked) * (wait_s + mean_s) : std::numeric_limits<double>::infinity();
   a.ok_seconds = stable ? wait_s + mean_s : std::numeric_limits<double>::infinity();
+  // Per message of a batch: its share of the batch time, and the failures.
+  a.seconds_per_item = item_s;
+  a.item_error = p.number("error_rate");
+  if (items > 1 && stable) a.seconds = (1.0 - blocked) * (wait_s + item_s);
   out.answer("request", a);
   out.rate("requests", rate, "requests arriving");
   // An unstable queue serves as fast as its slots go; the rest waits.
@@ -107,6 +161,7 @@ void fargate_analytic(const AnalyticView& view, ServiceEstimate& out) {
   }
   out.level("busy_slots.mean", served * mean_s, "Little's law: served requests x mean duration");
   out.level("utilization", served * mean_s / static_cast<double>(c), "busy slots / slots");
+  // The tasks the estimate runs, for the whole window (start-up and scaling aside).
   const double task_hours = static_cast<double>(tasks) * fargate_billed_seconds(view.seconds()) / 3600.0;
   const PriceCatalog prices(view.scenario());
   const std::string arch = p.text("architecture");

@@ -60,6 +60,11 @@ const std::vector<PriceEntry>& us_east_1() {
       {"fargate.x86.gb_hour", 0.004445, "GB-hour", "§19: Linux/x86"},
       {"fargate.arm.vcpu_hour", 0.03238, "vCPU-hour", "§19: Linux/ARM"},
       {"fargate.arm.gb_hour", 0.00356, "GB-hour", "§19: Linux/ARM"},
+      // Step Functions (§20): standard per state transition, express per request and GB-s.
+      {"stepfunctions.standard.transition", 2.5e-5, "transition", "§20: $0.025 per 1,000 state transitions"},
+      {"stepfunctions.free_tier.transitions", 4000, "transitions/month", "§20: standard, permanent"},
+      {"stepfunctions.express.request", 1.0e-6, "request", "§20: $1.00 per 1M requests"},
+      {"stepfunctions.express.gb_s", 0.00001667, "GB-s", "§20: first tier; lower tiers past 1,000 GB-hours are not applied (UNCONFIRMED)"},
       {"region.transfer_out.tier1", 0.09, "GB", "§18.4: to the internet, first 10 TB per month (UNCONFIRMED)"},
       {"region.transfer_out.tier2", 0.085, "GB", "§18.4: next 40 TB (UNCONFIRMED)"},
       {"region.transfer_out.tier3", 0.07, "GB", "§18.4: next 100 TB (UNCONFIRMED)"},

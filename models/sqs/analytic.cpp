@@ -83,19 +83,32 @@ void sqs_analytic(const AnalyticView& view, ServiceEstimate& out) {
   }
 
   const Record& c = p.record("consumer");
-  const std::string& function = c.text("function");
+  // The consumer: a lambda, or a fargate service's worker slots.
+  const bool workers = c.has("workers");
+  const std::string& function = workers ? c.text("workers") : c.text("function");
+  const char* consumer_op = workers ? "request" : "invoke";
   const ServiceDecl* fn = sc.find_service(function);
   const double batch_size = static_cast<double>(c.integer("batch_size"));
   const double window_s = static_cast<double>(c.duration("batch_window")) / 1e9;
-  const bool partial = c.flag("report_batch_item_failures");
+  const bool partial = workers || c.flag("report_batch_item_failures");
   std::int64_t cap = kSqsMaxBatches;
+  if (workers) {
+    // Its slots, as the service's estimate runs them (its tasks at the start before it did).
+    const Record& f = fn->params;
+    std::int64_t tasks = f.integer("tasks");
+    if (f.has("autoscaling"))
+      tasks = std::clamp(tasks, f.record("autoscaling").integer("min"), f.record("autoscaling").integer("max"));
+    const double slots = view.shared(function, "slots", static_cast<double>(tasks * f.integer("concurrency_per_task")));
+    cap = std::max<std::int64_t>(1, static_cast<std::int64_t>(slots));
+  }
   if (c.has("max_concurrency")) cap = std::min(cap, c.integer("max_concurrency"));
-  if (fn->params.has("reserved_concurrency")) cap = std::min(cap, fn->params.integer("reserved_concurrency"));
-  const std::int64_t start = std::min(kSqsStartBatches, cap);
+  if (!workers && fn->params.has("reserved_concurrency"))
+    cap = std::min(cap, fn->params.integer("reserved_concurrency"));
+  const std::int64_t start = workers ? cap : std::min(kSqsStartBatches, cap);
   // A FIFO queue has at most one batch in flight per message group.
   const std::int64_t servers = fifo ? std::min(p.integer("groups"), cap) : cap;
   const bool fixed = start == cap || fifo;
-  const AnalyticAnswer fa = view.answer(function, "invoke");
+  const AnalyticAnswer fa = view.answer(function, consumer_op);
   const Distribution& d = fn->params.dist("duration");
   const double cv2 = d.mean() > 0 ? d.variance() / (d.mean() * d.mean()) : 0.0;
   // Receives a message may have: max_receive_count with a dead-letter queue,
@@ -136,7 +149,7 @@ void sqs_analytic(const AnalyticView& view, ServiceEstimate& out) {
   const double batches = throughput / b;
   const double deleted = sent * (1.0 - lost) * scale;
 
-  out.flow("send", {function, "invoke", accepted_share * receives / b * scale, b});
+  out.flow("send", {function, consumer_op, accepted_share * receives / b * scale, b});
   if (dlq) out.flow("send", {p.text("dlq"), "send", accepted_share * lost * scale, 1});
 
   const ReasonClass pollers_reason = fixed ? ReasonClass::queueing : ReasonClass::warm_up;

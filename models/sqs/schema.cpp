@@ -49,12 +49,19 @@ std::vector<Alias> sqs_aliases() {
 
 const Schema& consumer_schema() {
   static const Schema s = [] {
-    ParamSpec function = param("function", ParamType::reference, "", "", "the Lambda function invoked with each batch");
-    function.required = true;
+    ParamSpec function = param("function", ParamType::reference, "", "",
+                               "the Lambda function invoked with each batch (or give 'workers')");
     function.ref_types = {"lambda"};
     function.edge = "consumer";
     function.edge_op = EdgeOp::fixed;
     function.edge_op_name = "invoke";
+    ParamSpec workers = param("workers", ParamType::reference, "", "",
+                              "instead of 'function': a fargate service whose running slots are the workers, each "
+                              "long-polling and processing one batch at a time");
+    workers.ref_types = {"fargate"};
+    workers.edge = "consumer";
+    workers.edge_op = EdgeOp::fixed;
+    workers.edge_op_name = "request";
     ParamSpec batch_size = param("batch_size", ParamType::integer, "", "10",
                                  "most messages per invocation: 1..10000 for a standard queue, 1..10 for FIFO");
     batch_size.min = 1;
@@ -71,8 +78,9 @@ const Schema& consumer_schema() {
     ParamSpec partial = param("report_batch_item_failures", ParamType::boolean, "", "false",
                               "the function reports which items failed: only those return to the queue");
     return Schema{"consumer",
-                  "A Lambda event source mapping: pollers receive batches and invoke the function synchronously.",
-                  {function, batch_size, window, max_concurrency, partial},
+                  "A Lambda event source mapping (pollers receive batches and invoke the function synchronously), or "
+                  "the worker slots of a fargate service.",
+                  {function, workers, batch_size, window, max_concurrency, partial},
                   {{"function_name", "write 'function: FUNCTION' (the function's name under services:)"},
                    {"maximum_batching_window_in_seconds", "write 'batch_window' with its unit, e.g. batch_window: 5s"},
                    {"function_response_types",
@@ -186,6 +194,15 @@ void check_sqs(const ServiceDecl& d, const Scenario& sc, Diagnostics& diags) {
     diags.error(loc_of(window, batch.loc), window.path,
                 fmt::format("a batch size above 10 ({}) needs a batch_window of at least 1s, found {}", batch_size,
                             duration_text(window)));
+  const Value& function = c.get("function");
+  const Value& workers = c.get("workers");
+  if (function.present == workers.present) {
+    diags.error(function.present ? workers.loc : consumer.loc, function.present ? workers.path : consumer.path,
+                function.present ? "give 'function' or 'workers', not both"
+                                 : "missing the consumer: 'function' (a lambda) or 'workers' (a fargate service)");
+    return;
+  }
+  if (workers.present) return;
   const ServiceDecl* fn = sc.find_service(c.text("function"));
   if (fn == nullptr || fn->type == nullptr || fn->type->name != "lambda" || fn->params.schema == nullptr) return;
   const Value& vt = p.get("visibility_timeout");

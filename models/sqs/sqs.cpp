@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "models/fargate/fargate.hpp"
 #include "models/pricing/catalog.hpp"
 #include "models/sqs/schema.hpp"
 #include "sim/core/pool.hpp"
@@ -96,9 +97,19 @@ struct SqsAccount final : SimulationExtension {
   std::vector<const Sqs*> queues;
 };
 
-class Sqs final : public Service {
+class Sqs final : public Service, public WorkerQueue {
  public:
   explicit Sqs(const ServiceBuildContext& ctx);
+
+  void start(Simulation& sim) override {
+    if (workers_) fargate_attach_queue(sim, sim.component(function_), *this);
+  }
+  // A fargate consumer's running slots: the batches that may be in flight.
+  void set_workers(Simulation& sim, std::int64_t slots) override {
+    set_limit(sim, std::min(cap_, slots));
+    dispatch(sim);
+  }
+  std::int64_t backlog() const override { return visible_count_; }
 
   void handle(Simulation& sim, const Event& e) override;
   void reset_statistics(SimTime now) override;
@@ -175,7 +186,8 @@ class Sqs final : public Service {
   ComponentId dlq_ = 0;
   std::uint16_t dlq_op_ = 0;
   bool consumer_ = false;
-  ComponentId function_ = 0;
+  bool workers_ = false;     // the consumer is a fargate service's slots
+  ComponentId function_ = 0;  // the consumer: a lambda, or the fargate service
   std::uint16_t invoke_op_ = 0;
   std::uint32_t batch_size_ = 10;
   SimTime window_ = 0;
@@ -240,19 +252,32 @@ Sqs::Sqs(const ServiceBuildContext& ctx)
   }
   if (p.has("consumer")) {
     const Record& c = p.record("consumer");
-    const std::string& fn = c.text("function");
     consumer_ = true;
-    function_ = ctx.id_of(fn);
-    invoke_op_ = ctx.op_index(fn, "invoke");
     batch_size_ = static_cast<std::uint32_t>(c.integer("batch_size"));
     window_ = c.duration("batch_window");
     partial_ = c.flag("report_batch_item_failures");
-    cap_ = kMaxBatches;
-    if (c.has("max_concurrency")) cap_ = std::min(cap_, c.integer("max_concurrency"));
-    const ServiceDecl* f = sc.find_service(fn);
-    if (f->params.has("reserved_concurrency")) cap_ = std::min(cap_, f->params.integer("reserved_concurrency"));
-    start_ = std::min(kStartBatches, cap_);
-    limit_ = start_;
+    if (c.has("workers")) {
+      // Workers delete each message they process: only the failed ones return.
+      // Their running slots set the limit (set_workers), from none at the start.
+      const std::string& svc = c.text("workers");
+      workers_ = true;
+      partial_ = true;
+      function_ = ctx.id_of(svc);
+      invoke_op_ = ctx.op_index(svc, "request");
+      cap_ = c.has("max_concurrency") ? c.integer("max_concurrency") : std::numeric_limits<std::int64_t>::max();
+      start_ = 0;
+      limit_ = 0;
+    } else {
+      const std::string& fn = c.text("function");
+      function_ = ctx.id_of(fn);
+      invoke_op_ = ctx.op_index(fn, "invoke");
+      cap_ = kMaxBatches;
+      if (c.has("max_concurrency")) cap_ = std::min(cap_, c.integer("max_concurrency"));
+      const ServiceDecl* f = sc.find_service(fn);
+      if (f->params.has("reserved_concurrency")) cap_ = std::min(cap_, f->params.integer("reserved_concurrency"));
+      start_ = std::min(kStartBatches, cap_);
+      limit_ = start_;
+    }
   }
   for (const auto& w : sc.workloads) keyed_workload_.push_back(w.params.has("keys"));
   for (const auto& s : sc.services)
@@ -591,6 +616,7 @@ bool Sqs::backlog_waiting() {
 
 void Sqs::note_backlog(Simulation& sim) {
   last_backlog_ = sim.now();
+  if (workers_) return;  // the workers' slots scale with their service, not here
   if (limit_ < cap_ && !scale_up_.armed()) scale_up_.schedule_at(sim, sim.now() + kScaleStep, id(), kScaleUp);
 }
 

@@ -777,6 +777,9 @@ void markdown_rows(const Schema& s, const std::string& prefix, std::string& out,
     if (sub != nullptr && (p.type == ParamType::record || p.type == ParamType::list || p.type == ParamType::map))
       markdown_rows(*sub, prefix + p.name + (p.type == ParamType::record ? "." : "[]."), out, nested);
     for (const auto& [n, vs] : p.variants) nested.push_back(vs);
+    // A list or map of variants (the states of a state machine): each variant's own table.
+    if (!p.element.empty())
+      for (const auto& [n, vs] : p.element[0].variants) nested.push_back(vs);
   }
 }
 
