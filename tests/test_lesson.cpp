@@ -216,7 +216,9 @@ TEST_CASE("lesson: check: lists are checked when the scenario loads", "[lesson]"
   const Scenario sc = load_scenario_text(pool, "t.yaml", builtin_services());
   REQUIRE(sc.lesson_tries.size() == 1);
   REQUIRE(sc.lesson_tries[0].checks.size() == 2);
-  CHECK(sc.lesson_tries[0].set == "services.partner.concurrency=10");
+  REQUIRE(sc.lesson_tries[0].sets.size() == 1);
+  CHECK(sc.lesson_tries[0].sets[0].assignment == "services.partner.concurrency=10");
+  CHECK(sc.lesson_tries[0].sets[0].path == "lesson.try.0.set");
   CHECK(sc.lesson_tries[0].checks[0].than_base == "lower");
   CHECK(sc.lesson_tries[0].checks[0].by == 0.9);
   CHECK(sc.lesson_tries[0].checks[1].x.op == "<");
@@ -240,6 +242,23 @@ TEST_CASE("lesson: check: lists are checked when the scenario loads", "[lesson]"
         "'lowr'\n    hint: did you mean 'lower'?\n");
   CHECK(load_error(with_check("{metric: workloads.calls.throttled, than_base: lower, by: -1}")) ==
         "t.yaml:22:69: error: lesson.try.0.check.0.by: expected a number at least 0, found '-1'\n");
+}
+
+TEST_CASE("lesson: a try's set is one override or a list of them", "[lesson]") {
+  std::string text = kPool;
+  const std::string one = "set: services.partner.concurrency=10";
+  text.replace(text.find(one), one.size(), "set: [services.partner.concurrency=10, \"services.partner.latency=500ms\"]");
+  const Scenario sc = load_scenario_text(text, "t.yaml", builtin_services());
+  REQUIRE(sc.lesson_tries.size() == 1);
+  const LessonTry& t = sc.lesson_tries[0];
+  REQUIRE(t.sets.size() == 2);
+  CHECK(t.sets[1].assignment == "services.partner.latency=500ms");
+  CHECK(t.sets[1].path == "lesson.try.0.set.1");
+  CHECK(t.set_text() == "services.partner.concurrency=10; services.partner.latency=500ms");
+  std::string empty = kPool;
+  empty.replace(empty.find(one), one.size(), "set: []");
+  CHECK(load_error(empty) == "t.yaml:19:12: error: lesson.try.0.set: expected an override PATH=VALUE, or a list of "
+                             "them, found nothing\n    hint: e.g. set: services.fn.memory=1024MB\n");
 }
 
 TEST_CASE("lesson: the listing names, exams, files and concepts, sorted", "[lesson][cli]") {
@@ -301,6 +320,15 @@ TEST_CASE("lesson: bad input exits 2 with the loader's messages", "[lesson][cli]
   const Ran validate = run_slsim("validate " + bad);
   CHECK(validate.exit_code == 2);
   CHECK(validate.err == bad_set.err);
+
+  std::string listed = kPool;
+  listed.replace(listed.find("set: services.partner.concurrency=10"), 36,
+                 "set: [services.partner.concurrency=10, services.partner.latncy=2s]");
+  const std::string bad_item = slsim::testing::write_temp("bad-set-item.yaml", listed);
+  const Ran bad_list = run_slsim("lesson " + bad_item);
+  CHECK(bad_list.exit_code == 2);
+  CHECK(bad_list.err == bad_item + ":19:46 (lesson.try.0.set.1): error: services.partner.latncy: unknown key "
+                                   "'latncy'\n    hint: did you mean 'latency'?\n");
 
   const Ran plain = run_slsim("lesson scenarios/hello-external.yaml");
   CHECK(plain.exit_code == 2);

@@ -170,8 +170,10 @@ LoadOptions load_options(const std::vector<std::string>& sets, const RunFlags& f
 LoadOptions lesson_try_options(const LoadOptions& base, const LessonTry& t) {
   LoadOptions options = base;
   options.override_origins.resize(options.overrides.size());
-  options.overrides.push_back(t.set);
-  options.override_origins.push_back(fmt::format("{} ({}.set)", t.set_loc.str(), t.path));
+  for (const auto& s : t.sets) {
+    options.overrides.push_back(s.assignment);
+    options.override_origins.push_back(fmt::format("{} ({})", s.loc.str(), s.path));
+  }
   return options;
 }
 

@@ -181,7 +181,7 @@ int run_lesson(const LessonArgs& a) {
   for (std::size_t i = 0; i < base.lesson_tries.size(); ++i) {
     const LessonTry& t = base.lesson_tries[i];
     const Json now = run_loaded(variations[i], threads).result;
-    std::string s = fmt::format("\nTry {}: {}\n", i + 1, t.set);
+    std::string s = fmt::format("\nTry {}: {}\n", i + 1, t.set_text());
     if (!t.expect.empty()) s += fmt::format("  Expect: {}\n", t.expect);
     const std::vector<ChangedFigure> rows = changed_figures(t, base_result, now);
     if (rows.empty()) {
@@ -202,7 +202,7 @@ int run_lesson(const LessonArgs& a) {
         s += fmt::format("    {:<4}  {}\n", v.pass ? "ok" : "FAIL", v.text);
         if (!v.pass) {
           ++failed;
-          failures.push_back(fmt::format("try {} ({}): {}", i + 1, t.set, v.text));
+          failures.push_back(fmt::format("try {} ({}): {}", i + 1, t.set_text(), v.text));
         }
       }
       if (failed == 0) {

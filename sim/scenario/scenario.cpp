@@ -50,6 +50,12 @@ const ServiceDecl* Scenario::find_service(std::string_view n) const {
   return nullptr;
 }
 
+std::string LessonTry::set_text() const {
+  std::string out;
+  for (const auto& s : sets) out += (out.empty() ? "" : "; ") + s.assignment;
+  return out;
+}
+
 std::size_t Scenario::service_index(std::string_view n) const {
   for (std::size_t i = 0; i < services.size(); ++i)
     if (services[i].name == n) return i;
@@ -122,8 +128,10 @@ const Schema& lesson_schema() {
       Schema t;
       t.name = "lesson try";
       t.help = "A what-if for the student to run: `slsim lesson` runs the base and the variation and checks them.";
-      ParamSpec set = spec("set", ParamType::text, "an override PATH=VALUE");
+      // One override, or a list of them (a single one is read as a list of one).
+      ParamSpec set = spec("set", ParamType::list, "an override PATH=VALUE, or a list of them applied in order");
       set.required = true;
+      set.element.push_back(spec("override", ParamType::text, "PATH=VALUE"));
       ParamSpec checks = spec("check", ParamType::list, "machine checks of the effect (`slsim lesson` exits 1 when one fails)");
       ParamSpec check_item = spec("check", ParamType::record, "a check");
       check_item.record = &lesson_check_schema();
@@ -377,6 +385,17 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
                                           root.describe()));
     return sc;
   }
+  // A lesson try's `set` is one override or a list of them: one is a list of one.
+  if (DocNode* lesson = root.find("lesson"); lesson != nullptr && lesson->is_map())
+    if (DocNode* tries = lesson->find("try"); tries != nullptr && tries->is_seq())
+      for (auto& t : tries->items)
+        if (DocNode* set = t.is_map() ? t.find("set") : nullptr; set != nullptr && set->is_scalar()) {
+          DocNode list;
+          list.kind = DocNode::Kind::seq;
+          list.loc = set->loc;
+          list.items.push_back(std::move(*set));
+          *set = std::move(list);
+        }
   const Schema top = top_level_schema(registry);
   SchemaChecker checker(diags, sc.base_dir);
   const Record r = checker.check_record(root, top, "");
@@ -604,8 +623,12 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
     for (const auto& t : r.record("lesson").list("try")) {
       if (!t.record) continue;
       LessonTry lt;
-      lt.set = t.record->text("set");
-      lt.set_loc = t.record->get("set").loc;
+      const Value& sets = t.record->get("set");
+      for (const auto& v : sets.items)
+        if (v.present) lt.sets.push_back({v.text, v.loc, sets.items.size() == 1 ? sets.path : v.path});
+      if (sets.given && sets.items.empty())
+        diags.error(sets.loc, sets.path, "expected an override PATH=VALUE, or a list of them, found nothing",
+                    "e.g. set: services.fn.memory=1024MB");
       lt.expect = t.record->text("expect");
       lt.path = t.path;
       for (const auto& item : t.record->list("check")) {

@@ -51,13 +51,20 @@ struct LessonCheck {
   double by = 0;
 };
 
-// A what-if of a lesson: the base scenario plus `set` (PATH=VALUE).
+// One override of a lesson's what-if: PATH=VALUE, and where it is written.
+struct LessonSet {
+  std::string assignment;
+  SourceLoc loc;
+  std::string path;  // lesson.try.N.set, or lesson.try.N.set.K in a list
+};
+
+// A what-if of a lesson: the base scenario plus its overrides (`set`).
 struct LessonTry {
-  std::string set;
+  std::vector<LessonSet> sets;
   std::string expect;  // the sentence the student should see come true
   std::vector<LessonCheck> checks;
-  SourceLoc set_loc;
   std::string path;  // lesson.try.N
+  std::string set_text() const;  // the overrides as shown: "a=1; b=2"
 };
 
 // A directed edge of the service graph (workload -> service, service -> service).
