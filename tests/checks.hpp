@@ -29,4 +29,11 @@ inline const Json* cost_item(const Json& r, const std::string& service, const st
   return nullptr;
 }
 
+// A field ("quantity", "usd") of the cost line `item` of `service`; NaN when
+// there is no such line.
+inline double cost_field(const Json& r, const std::string& service, const std::string& item, const char* field) {
+  const Json* line = cost_item(r, service, item);
+  return line != nullptr ? line->find(field)->as_double() : std::nan("");
+}
+
 }  // namespace slsim::testing

@@ -12,36 +12,14 @@
 #include "models/rds/serverless.hpp"
 #include "sim/analysis/analytic.hpp"
 #include "sim/report/time_series.hpp"
+#include "checks.hpp"
+#include "estimates.hpp"
 #include "support.hpp"
 
 using namespace slsim;
 using namespace slsim::testing;
 
 namespace {
-
-double cost_item(const Json& r, const std::string& service, const std::string& item, const char* field) {
-  const Json* items = r.find_path("cost.items");
-  for (const Json& x : items->elements())
-    if (x.find("service")->as_string() == service && x.find("item")->as_string() == item)
-      return x.find(field)->as_double();
-  return std::nan("");
-}
-
-double estimate(const AnalyticResult& r, const std::string& service, const std::string& path) {
-  for (const auto& s : r.services)
-    if (s.name == service)
-      for (const AnalyticFigure& f : s.estimate.figures)
-        if (f.path == path) return f.count ? f.value * r.seconds : f.value;
-  return std::nan("");
-}
-
-double estimated_cost(const AnalyticResult& r, const std::string& service, const std::string& item) {
-  for (const auto& s : r.services)
-    if (s.name == service)
-      for (const auto& c : s.estimate.costs)
-        if (c.item == item) return c.usd;
-  return std::nan("");
-}
 
 // The value of (service, metric) in interval i of a time series.
 double at(const TimeSeries& s, std::size_t i, const std::string& service, const std::string& metric) {
@@ -86,20 +64,20 @@ services:
   CHECK(metric(r, "services.db.capacity.acu_max") == 2);
   CHECK(metric(r, "services.db.capacity.acu_mean") == Approx(2).epsilon(1e-12));
   CHECK(metric(r, "services.db.pauses") == 0);
-  CHECK(cost_item(r, "db", "ACU hours", "quantity") == Approx(2 * 2.0).epsilon(1e-12));
-  CHECK(cost_item(r, "db", "ACU hours", "usd") == Approx(2 * 2.0 * 0.12).epsilon(1e-12));
-  CHECK(std::isnan(cost_item(r, "db", "instance hours", "usd")));
+  CHECK(cost_field(r, "db", "ACU hours", "quantity") == Approx(2 * 2.0).epsilon(1e-12));
+  CHECK(cost_field(r, "db", "ACU hours", "usd") == Approx(2 * 2.0 * 0.12).epsilon(1e-12));
+  CHECK(std::isnan(cost_field(r, "db", "instance hours", "usd")));
   // 2 ACUs x 0.25 vCPU: 0.5 vCPU, one server at half speed: 5/s x 10 ms = 5% busy.
   CHECK(metric(r, "services.db.latency_ms.p50") == Approx(10).epsilon(0.004));
   CHECK(metric(r, "services.db.utilization") == Approx(0.05).epsilon(0.1));
   // A reader doubles it; I/O-Optimized is priced per ACU-hour at $0.156.
   const Json two = run_scenario_text(yaml, 0, {"services.db.readers=1", "services.db.serverless.io_optimized=true"});
-  CHECK(cost_item(two, "db", "ACU hours", "quantity") == Approx(2 * 2 * 2.0).epsilon(1e-12));
-  CHECK(cost_item(two, "db", "ACU hours", "usd") == Approx(2 * 2 * 2.0 * 0.156).epsilon(1e-12));
+  CHECK(cost_field(two, "db", "ACU hours", "quantity") == Approx(2 * 2 * 2.0).epsilon(1e-12));
+  CHECK(cost_field(two, "db", "ACU hours", "usd") == Approx(2 * 2 * 2.0 * 0.156).epsilon(1e-12));
   // With a proxy: per ACU-hour with its 8-ACU minimum.
   const Json proxy = run_scenario_text(yaml + "    proxy: {}\n");
-  CHECK(cost_item(proxy, "db", "proxy ACU hours", "quantity") == Approx(8 * 2.0).epsilon(1e-12));
-  CHECK(cost_item(proxy, "db", "proxy ACU hours", "usd") == Approx(8 * 2.0 * 0.015).epsilon(1e-12));
+  CHECK(cost_field(proxy, "db", "proxy ACU hours", "quantity") == Approx(8 * 2.0).epsilon(1e-12));
+  CHECK(cost_field(proxy, "db", "proxy ACU hours", "usd") == Approx(8 * 2.0 * 0.015).epsilon(1e-12));
 }
 
 TEST_CASE("aurora serverless: a step in load raises capacity at the configured rate in 0.5 steps, up to max",
@@ -203,8 +181,8 @@ services:
   // Billed only while running at 0.5 ACU: 310.01 + 385.01 + 300.01 s.
   const double running = 310.01 + 385.01 + 300.01;
   CHECK(metric(r, "services.db.paused_seconds") == Approx(2400 - running).epsilon(1e-9));
-  CHECK(cost_item(r, "db", "ACU hours", "quantity") == Approx(0.5 * running / 3600).epsilon(1e-9));
-  CHECK(cost_item(r, "db", "ACU hours", "usd") == Approx(0.5 * running / 3600 * 0.12).epsilon(1e-9));
+  CHECK(cost_field(r, "db", "ACU hours", "quantity") == Approx(0.5 * running / 3600).epsilon(1e-9));
+  CHECK(cost_field(r, "db", "ACU hours", "usd") == Approx(0.5 * running / 3600 * 0.12).epsilon(1e-9));
   // A longer idle time: paused at 610.01 s and 1700.01 s (not at 2615.01 s, after the end).
   const Json longer = run_scenario_text(yaml, 0, {"services.db.serverless.auto_pause=600s"});
   CHECK(metric(longer, "services.db.pauses") == 2);
@@ -214,7 +192,7 @@ services:
   const Json proxied = run_scenario_text(yaml + "    proxy: {}\n");
   CHECK(metric(proxied, "services.db.pauses") == 0);
   CHECK(metric(proxied, "services.db.resumes") == 0);
-  CHECK(cost_item(proxied, "db", "ACU hours", "quantity") == Approx(0.5 * 2400 / 3600).epsilon(1e-9));
+  CHECK(cost_field(proxied, "db", "ACU hours", "quantity") == Approx(0.5 * 2400 / 3600).epsilon(1e-9));
   // ... unless told otherwise: then only transactions count, as without one.
   const Json paused =
       run_scenario_text(yaml + "    proxy: {}\n", 0, {"services.db.serverless.proxy_prevents_pause=false"});

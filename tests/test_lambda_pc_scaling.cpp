@@ -8,28 +8,14 @@
 #include <catch2/catch.hpp>
 
 #include "sim/analysis/analytic.hpp"
+#include "checks.hpp"
+#include "estimates.hpp"
 #include "support.hpp"
 
 using namespace slsim;
 using namespace slsim::testing;
 
 namespace {
-
-double cost_item(const Json& r, const std::string& service, const std::string& item, const char* field) {
-  const Json* items = r.find_path("cost.items");
-  for (const Json& x : items->elements())
-    if (x.find("service")->as_string() == service && x.find("item")->as_string() == item)
-      return x.find(field)->as_double();
-  return std::nan("");
-}
-
-double estimate(const AnalyticResult& r, const std::string& service, const std::string& path) {
-  for (const auto& s : r.services)
-    if (s.name == service)
-      for (const AnalyticFigure& f : s.estimate.figures)
-        if (f.path == path) return f.value;
-  return std::nan("");
-}
 
 constexpr double kPcPrice = 0.0000041667;  // x86_64, per GB-s allocated (docs/model-assumptions.md §1.5)
 
@@ -65,8 +51,8 @@ TEST_CASE("pc scaling: a load step grows the allocation after out_datapoints per
   CHECK(steps->elements()[12].as_double() == 2);
   CHECK(steps->elements()[13].as_double() == 3);
   // Billed from the configuration, 1 GB: 2 x 780 + 3 x 420 GB-s.
-  CHECK(cost_item(r, "fn", "provisioned concurrency", "quantity") == Approx(2820.0).epsilon(1e-12));
-  CHECK(cost_item(r, "fn", "provisioned concurrency", "usd") == Approx(2820.0 * kPcPrice).epsilon(1e-12));
+  CHECK(cost_field(r, "fn", "provisioned concurrency", "quantity") == Approx(2820.0).epsilon(1e-12));
+  CHECK(cost_field(r, "fn", "provisioned concurrency", "usd") == Approx(2820.0 * kPcPrice).epsilon(1e-12));
 }
 
 TEST_CASE("pc scaling: scheduled actions set the allocation at their time, whatever the cooldowns",
@@ -96,8 +82,8 @@ TEST_CASE("pc scaling: scheduled actions set the allocation at their time, whate
   CHECK(metric(r, "services.fn.provisioned.allocated_max") == 5);
   CHECK(metric(r, "services.fn.provisioned.allocated_final") == 2);
   // The cost of the time-varying allocation is its integral: 2 GB x 5220 s.
-  CHECK(cost_item(r, "fn", "provisioned concurrency", "quantity") == Approx(2 * allocated_s).epsilon(1e-12));
-  CHECK(cost_item(r, "fn", "provisioned concurrency", "usd") == Approx(2 * allocated_s * kPcPrice).epsilon(1e-12));
+  CHECK(cost_field(r, "fn", "provisioned concurrency", "quantity") == Approx(2 * allocated_s).epsilon(1e-12));
+  CHECK(cost_field(r, "fn", "provisioned concurrency", "usd") == Approx(2 * allocated_s * kPcPrice).epsilon(1e-12));
 }
 
 TEST_CASE("pc scaling: a scale-in waits scale_in_cooldown after the last scaling", "[lambda][pc_scaling]") {

@@ -12,30 +12,12 @@
 
 #include "models/rds/instances.hpp"
 #include "sim/analysis/analytic.hpp"
+#include "checks.hpp"
+#include "estimates.hpp"
 #include "support.hpp"
 
 using namespace slsim;
 using namespace slsim::testing;
-
-namespace {
-
-double cost_item(const Json& r, const std::string& service, const std::string& item, const char* field) {
-  const Json* items = r.find_path("cost.items");
-  for (const Json& x : items->elements())
-    if (x.find("service")->as_string() == service && x.find("item")->as_string() == item)
-      return x.find(field)->as_double();
-  return std::nan("");
-}
-
-double estimate(const AnalyticResult& r, const std::string& service, const std::string& path) {
-  for (const auto& s : r.services)
-    if (s.name == service)
-      for (const AnalyticFigure& f : s.estimate.figures)
-        if (f.path == path) return f.count ? f.value * r.seconds : f.value;
-  return std::nan("");
-}
-
-}  // namespace
 
 TEST_CASE("rds direct: one connection per live execution environment that called the database", "[rds]") {
   // No init and no handler time: an environment calls the database the moment
@@ -277,19 +259,19 @@ services:
   db: {type: rds, engine: mysql, instance: db.t3.medium, proxy: {}}
 )";
   const Json r = run_scenario_text(yaml);
-  CHECK(cost_item(r, "db", "instance hours", "quantity") == Approx(2.0).epsilon(1e-12));
-  CHECK(cost_item(r, "db", "instance hours", "usd") == Approx(2 * 0.068).epsilon(1e-12));
+  CHECK(cost_field(r, "db", "instance hours", "quantity") == Approx(2.0).epsilon(1e-12));
+  CHECK(cost_field(r, "db", "instance hours", "usd") == Approx(2 * 0.068).epsilon(1e-12));
   // 2 vCPUs x 2 h at $0.015.
-  CHECK(cost_item(r, "db", "proxy vCPU hours", "quantity") == Approx(4.0).epsilon(1e-12));
-  CHECK(cost_item(r, "db", "proxy vCPU hours", "usd") == Approx(4 * 0.015).epsilon(1e-12));
+  CHECK(cost_field(r, "db", "proxy vCPU hours", "quantity") == Approx(4.0).epsilon(1e-12));
+  CHECK(cost_field(r, "db", "proxy vCPU hours", "usd") == Approx(4 * 0.015).epsilon(1e-12));
   // A minimum above the instance's vCPUs is what is billed.
   const Json floor = run_scenario_text(yaml + "pricing: {rds.proxy.min_vcpus: 8}\n");
-  CHECK(cost_item(floor, "db", "proxy vCPU hours", "usd") == Approx(8 * 2 * 0.015).epsilon(1e-12));
+  CHECK(cost_field(floor, "db", "proxy vCPU hours", "usd") == Approx(8 * 2 * 0.015).epsilon(1e-12));
   // An Aurora cluster: the writer and 2 readers, each billed, and the proxy on all 3 x 4 vCPUs.
   const Json aurora = run_scenario_text(
       yaml, 0, {"services.db.engine=aurora-mysql", "services.db.instance=db.r6g.xlarge", "services.db.readers=2"});
-  CHECK(cost_item(aurora, "db", "instance hours", "usd") == Approx(3 * 2 * 0.519).epsilon(1e-12));
-  CHECK(cost_item(aurora, "db", "proxy vCPU hours", "quantity") == Approx(12 * 2.0).epsilon(1e-12));
+  CHECK(cost_field(aurora, "db", "instance hours", "usd") == Approx(3 * 2 * 0.519).epsilon(1e-12));
+  CHECK(cost_field(aurora, "db", "proxy vCPU hours", "quantity") == Approx(12 * 2.0).epsilon(1e-12));
   // Without a proxy there is no proxy line.
   const Json direct = run_scenario_text(R"(
 name: t
@@ -298,8 +280,8 @@ workloads: [{name: w, target: db, arrival: {process: poisson, rate: 1/s}}]
 services:
   db: {type: rds, instance: db.r6g.large}
 )");
-  CHECK(std::isnan(cost_item(direct, "db", "proxy vCPU hours", "usd")));
-  CHECK(cost_item(direct, "db", "instance hours", "usd") == Approx(0.215).epsilon(1e-12));
+  CHECK(std::isnan(cost_field(direct, "db", "proxy vCPU hours", "usd")));
+  CHECK(cost_field(direct, "db", "instance hours", "usd") == Approx(0.215).epsilon(1e-12));
 }
 
 TEST_CASE("rds aurora: reads spread over the readers, writes go to the writer", "[rds]") {

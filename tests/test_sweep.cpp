@@ -218,9 +218,9 @@ TEST_CASE("sweep: a warning that every point gives is printed once", "[sweep][cl
 
 TEST_CASE("sweep: each point is the single run with the same --set", "[sweep][cli]") {
   const std::string file = write_temp("sweep_points.yaml", kLambda);
-  // The CLI as a user runs it: the point's result is run --json's, apart from wall-clock fields.
+  // The CLI as a user runs it: the point's result is run --json's (a sweep finds no insights), apart from wall-clock fields.
   const Ran sweep = run_slsim("sweep " + file + " --vary services.resize.memory=256MB,1024MB --replications 3 --json - -q");
-  const Ran run = run_slsim("run " + file + " --set services.resize.memory=1024MB --replications 3 --json - -q");
+  const Ran run = run_slsim("run " + file + " --set services.resize.memory=1024MB --replications 3 --no-insights --json - -q");
   REQUIRE(sweep.exit_code == 0);
   REQUIRE(run.exit_code == 0);
   const JsonParseResult s = parse_json(sweep.out), one = parse_json(run.out);

@@ -778,6 +778,7 @@ ServiceType dynamodb_type() {
                   {"TransactGetItems", "write 'get' with consistency: transactional"}};
   t.build = &make_service<DynamoDb>;
   t.analytic = &dynamodb_analytic;
+  t.insights = &dynamodb_insights;
   t.check = &check_dynamodb;
   // Writes feed the stream's consumer (and its on-failure destination).
   t.forwards = {{"put", {"consumer", "on_failure"}},         {"update", {"consumer", "on_failure"}},

@@ -16,6 +16,8 @@ namespace slsim::models {
 ServiceType dynamodb_type();
 // The analytic estimate of one service of the type (analytic.cpp).
 void dynamodb_analytic(const AnalyticView& view, ServiceEstimate& out);
+// The insights of one table (insights.cpp): throttles retried by the SDK.
+void dynamodb_insights(const InsightInput& in, std::vector<InsightCandidate>& out);
 
 // --- Test accessor (for tests only; the CLI never uses it) -----------------
 // Makes the stream of `table` (a dynamodb service with `stream:`) append every

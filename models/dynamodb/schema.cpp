@@ -10,12 +10,6 @@ namespace slsim::models {
 
 namespace {
 
-ParamSpec bounded(ParamSpec p, double min, double max) {
-  p.min = min;
-  p.max = max;
-  return p;
-}
-
 const Schema& auto_scaling_schema() {
   static const Schema s = [] {
     ParamSpec min = bounded(param("min", ParamType::integer, "", "1", "lowest capacity it sets (RCU or WCU)"), 1, 40000);

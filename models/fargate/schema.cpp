@@ -18,12 +18,6 @@ namespace {
 
 constexpr double kGiB = 1073741824.0;
 
-ParamSpec bounded(ParamSpec p, double min, double max) {
-  p.min = min;
-  p.max = max;
-  return p;
-}
-
 const Schema& autoscaling_schema() {
   static const Schema s = [] {
     ParamSpec min = bounded(param("min", ParamType::integer, "", "1", "fewest tasks the policy keeps (MinCapacity)"), 1,

@@ -92,6 +92,10 @@ class Lambda final : public Service {
   void on_call(Simulation& sim, CallHandle call);
   // The environment for a new invocation, or kNoEnv (throttled); `cold`: it must initialise.
   std::uint32_t acquire(Simulation& sim, bool& cold);
+  // Why the last acquire() found no environment: the pool (reserved or the
+  // account's unreserved one) was full, or no scaling token was left.
+  enum class Refusal { reserved, account_pool, scaling_rate };
+  Refusal refusal_ = Refusal::account_pool;
   void start_invocation(Simulation& sim, std::uint32_t env, bool cold, CallHandle call, Handle async,
                         RequestHandle request, std::uint32_t items);
   void on_async_attempt(Simulation& sim, Handle event);
@@ -193,6 +197,7 @@ class Lambda final : public Service {
   Counter invocations_count_, cold_starts_, throttles_, errors_, timeouts_, provisioned_invocations_;
   Counter async_queued_, async_retries_, async_expired_, async_to_on_failure_, async_dropped_, async_throttles_;
   Counter recursive_loops_;
+  Counter throttles_reserved_, throttles_account_pool_, throttles_scaling_;  // synchronous throttles by cause
   TimeWeightedGauge concurrency_, environments_gauge_, idle_gauge_;
   TimeWeightedGauge pc_allocated_gauge_, pc_ready_gauge_, pc_busy_gauge_;
   std::int64_t pc_allocated_min_ = 0;
@@ -512,7 +517,11 @@ std::uint32_t Lambda::acquire(Simulation& sim, bool& cold) {
     pc_gauges(sim.now());
     return env;
   }
-  if (!on_demand_slot_free()) return kNoEnv;
+  if (!on_demand_slot_free()) {
+    refusal_ = reserved_ ? Refusal::reserved : Refusal::account_pool;
+    return kNoEnv;
+  }
+  refusal_ = Refusal::scaling_rate;
   std::uint32_t env = kNoEnv;
   if (!idle_.empty()) {
     env = idle_.take(select_rng_);
@@ -550,6 +559,10 @@ void Lambda::on_call(Simulation& sim, CallHandle call) {
   if (env == kNoEnv) {
     // Synchronous invocation has no queue: 429 at once.
     throttles_.add();
+    (refusal_ == Refusal::reserved       ? throttles_reserved_
+     : refusal_ == Refusal::account_pool ? throttles_account_pool_
+                                         : throttles_scaling_)
+        .add();
     sim.reply(call, CallStatus::throttled, 0, c.items);
     return;
   }
@@ -828,7 +841,8 @@ void Lambda::reset_statistics(SimTime now) {
   window_start_ = now;
   for (Counter* c : {&invocations_count_, &cold_starts_, &throttles_, &errors_, &timeouts_, &provisioned_invocations_,
                      &async_queued_, &async_retries_, &async_expired_, &async_to_on_failure_, &async_dropped_,
-                     &async_throttles_, &recursive_loops_})
+                     &async_throttles_, &recursive_loops_, &throttles_reserved_, &throttles_account_pool_,
+                     &throttles_scaling_})
     c->reset();
   concurrency_.reset(now);
   environments_gauge_.reset(now);
@@ -880,6 +894,12 @@ void Lambda::report(Json& out, double /*measured_seconds*/) const {
   out["invocations"] = invocations_count_.value;
   out["cold_starts"] = cold_starts_.value;
   out["throttles"] = throttles_.value;
+  // Why synchronous invocations were throttled: the function's reserved
+  // concurrency, the account's unreserved pool (shared), or the scaling rate.
+  Json& causes = out["throttle_causes"];
+  causes["reserved"] = throttles_reserved_.value;
+  causes["account_pool"] = throttles_account_pool_.value;
+  causes["scaling_rate"] = throttles_scaling_.value;
   out["errors"] = errors_.value;
   out["timeouts"] = timeouts_.value;
   if (pc_enabled()) out["provisioned_invocations"] = provisioned_invocations_.value;
@@ -1066,6 +1086,7 @@ ServiceType lambda_type() {
   t.build = &make_service<Lambda>;
   t.check = &check_lambda;
   t.analytic = &lambda_analytic;
+  t.insights = &lambda_insights;
   return t;
 }
 

@@ -15,4 +15,7 @@ ServiceType lambda_type();
 std::vector<Tier> lambda_duration_tiers(const PriceCatalog& price, bool arm);
 // The analytic estimate of one function (analytic.cpp).
 void lambda_analytic(const AnalyticView& view, ServiceEstimate& out);
+// The insights of one function (insights.cpp): throttles caused by another
+// function exhausting the account pool, a high cold-start share.
+void lambda_insights(const InsightInput& in, std::vector<InsightCandidate>& out);
 }

@@ -937,6 +937,7 @@ ServiceType rds_type() {
   t.build = &make_service<Rds>;
   t.check = &check;
   t.analytic = &rds_analytic;
+  t.insights = &rds_insights;
   return t;
 }
 

@@ -898,6 +898,7 @@ ServiceType sqs_type() {
   t.forwards = {{"send", {"consumer", "dlq"}}};
   t.build = &make_service<Sqs>;
   t.analytic = &sqs_analytic;
+  t.insights = &sqs_insights;
   t.check = &check_sqs;
   return t;
 }

@@ -15,6 +15,8 @@ namespace slsim::models {
 ServiceType sqs_type();
 // The analytic estimate of one service of the type (analytic.cpp).
 void sqs_analytic(const AnalyticView& view, ServiceEstimate& out);
+// The insights of one queue (insights.cpp): a growing backlog, dead-lettered messages.
+void sqs_insights(const InsightInput& in, std::vector<InsightCandidate>& out);
 
 // --- Test accessor (for tests only; the CLI never uses it) -----------------
 // One deleted message: its FIFO message group (0 for a standard queue), the

@@ -17,6 +17,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "sim/analysis/insights.hpp"
 #include "sim/analysis/replications.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/report/result.hpp"
@@ -33,12 +34,28 @@ namespace {
 
 int cmd_run(const std::string& arg, const std::vector<std::string>& sets, const RunFlags& flags) {
   const std::string file = scenario_files({arg}, "run", false).front();
-  const Scenario sc = load_input(file, load_options(sets, flags));
+  // Standard input is read once: the confirming runs of the insights load its text again.
+  const std::string stdin_text = file == "-" ? read_standard_input() : std::string{};
+  const auto load = [&](const std::vector<std::string>& more_sets) {
+    std::vector<std::string> all = sets;
+    all.insert(all.end(), more_sets.begin(), more_sets.end());
+    LoadOptions options = load_options(all, flags);
+    options.expectations = more_sets.empty();  // a fix may change the result's shape under them
+    return file == "-" ? load_scenario_text(stdin_text, "<stdin>", builtin_services(), options)
+                       : load_scenario(file, builtin_services(), options);
+  };
+  const Scenario sc = load({});
   print_warnings(sc);
   const std::string& json_out = flags.json_out;
   const bool quiet = flags.quiet;
   const SimTime interval = flags.csv_out.empty() ? 0 : series_interval(sc, flags);
-  const RunOutcome out = run_loaded(sc, flags.threads == 0 ? default_threads() : flags.threads, interval);
+  RunOutcome out = run_loaded(sc, flags.threads == 0 ? default_threads() : flags.threads, interval);
+  if (!flags.no_insights) {
+    // Each fix is confirmed by a short rerun of the same scenario and seed with it applied.
+    InsightOptions options;
+    options.reload = load;
+    out.result["insights"] = find_insights(sc, out.result, options);
+  }
   const std::string table = format_table(sc, out.result);
   if (!json_out.empty()) {
     if (!write_text(json_out, out.result.dump(2))) {
@@ -212,6 +229,8 @@ int slsim_main(int argc, char** argv) {
   add_running(run);
   add_set(run);
   run->add_flag("--quiet,-q", flags.quiet, "do not print the table");
+  run->add_flag("--no-insights", flags.no_insights,
+                "find no insights (and so make no confirming runs); the JSON then has no insights key");
   CLI::Option* csv = run->add_option("--csv", flags.csv_out,
                                      "write a time series (time_s,service,metric,value) to this file, or - for stdout");
   run->add_option("--interval", flags.interval,

@@ -87,6 +87,8 @@ Scenario load_input(const std::string& file, const LoadOptions& options) {
 
 std::string shown_name(const std::string& file) { return file == "-" ? "<stdin>" : file; }
 
+std::string read_standard_input() { return read_stdin(); }
+
 // The scenario files named on the command line: a directory stands for the
 // .yaml and .yml files in it (sorted) when the command takes several, and is
 // an error otherwise; `-` (standard input) may appear once.

@@ -27,6 +27,8 @@ inline constexpr int kExitBadInput = 2;
 // `-` is standard input (relative file names in it resolve from the current directory).
 Scenario load_input(const std::string& file, const LoadOptions& options);
 std::string shown_name(const std::string& file);
+// Standard input, whole (at most 16 MB; longer is bad input).
+std::string read_standard_input();
 // The scenario files named on the command line: a directory stands for the
 // .yaml and .yml files in it (sorted) when the command takes several, and is
 // an error otherwise; `-` (standard input) may appear once.
@@ -52,6 +54,7 @@ struct RunFlags {
   std::string csv_out, interval;  // run: the time series (--csv, --interval)
   unsigned threads = 0;  // 0: one per core
   bool quiet = false;
+  bool no_insights = false;  // run: no insights (and so no confirming runs)
 };
 // --set overrides, then the options that set one top-level value each.
 LoadOptions load_options(const std::vector<std::string>& sets, const RunFlags& flags);

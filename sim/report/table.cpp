@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/analysis/insights.hpp"
 #include "sim/report/number_text.hpp"
 #include "sim/report/result.hpp"
 #include "sim/scenario/scenario.hpp"
@@ -350,6 +351,8 @@ std::string format_table(const Scenario& scenario, const Json& r) {
                          service_line(f, s, "services." + name + ".", wanted, name_width + 4));
     }
   }
+
+  out += format_insights(r);
 
   out += fmt::format("\nengine: {} events in {:.3f} s ({} events/s)\n", number_text(num(r, "run.events")),
                      num(r, "run.wall_s"), number_text(std::round(num(r, "run.events_per_s"))));

@@ -18,6 +18,8 @@ class AnalyticView;
 class CostLedger;
 class ServiceEstimate;
 class Simulation;
+struct InsightCandidate;
+struct InsightInput;
 struct Scenario;
 struct ServiceDecl;
 class ServiceBuildContext;
@@ -64,6 +66,10 @@ struct ServiceType {
   // each operation's requests go on, how calls are answered, the figures and
   // the cost. Types without it are reported as not estimated.
   void (*analytic)(const AnalyticView& view, ServiceEstimate& out) = nullptr;
+  // Optional: the insights of one service of this type (sim/analysis/insights.hpp):
+  // from the scenario, its declaration and the run's result, the problems found,
+  // each with a fix as --set overrides that `slsim run` confirms by a rerun.
+  void (*insights)(const InsightInput& in, std::vector<InsightCandidate>& out) = nullptr;
 };
 
 // The usual factory: `type.build = &make_service<MyService>;`

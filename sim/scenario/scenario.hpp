@@ -116,6 +116,8 @@ struct LoadOptions {
   std::vector<std::string> override_origins;
   // Applied after the --set overrides; a --set of the same key is an error.
   std::vector<OptionOverride> options;
+  // False: the expect: block is left out (Scenario::expect empty, its metrics unchecked).
+  bool expectations = true;
 };
 
 // Throws InputError with every problem found.

@@ -78,6 +78,12 @@ ParamSpec param(std::string name, ParamType type, std::string unit, std::string 
   return p;
 }
 
+ParamSpec bounded(ParamSpec p, double min, double max) {
+  p.min = min;
+  p.max = max;
+  return p;
+}
+
 Value::Value() = default;
 Value::~Value() = default;
 Value::Value(const Value&) = default;

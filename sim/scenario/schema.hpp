@@ -159,6 +159,9 @@ struct Record {
 // syntax; empty for none) and help; set ranges and the rest on the result.
 ParamSpec param(std::string name, ParamType type, std::string unit, std::string default_text, std::string help);
 
+// `p` with the inclusive range [min, max] (in the parameter's base unit).
+ParamSpec bounded(ParamSpec p, double min, double max);
+
 // Checks document nodes against schemas, reporting every problem to `diags`.
 class SchemaChecker {
  public:
