@@ -118,11 +118,11 @@ TEST_CASE("cli: an unknown subcommand is named, with a did-you-mean", "[cli]") {
   const Ran foo = run_slsim("foo");
   REQUIRE(foo.exit_code == 2);
   REQUIRE(foo.err == "slsim: error: unknown subcommand 'foo' (expected one of 'run', 'validate', 'check', 'graph', "
-                     "'docs', 'sweep', 'merge', 'analyze', 'compare', 'import')\n");
+                     "'docs', 'sweep', 'merge', 'analyze', 'compare', 'import', 'lesson')\n");
   const Ran chek = run_slsim("chek scenarios/hello-external.yaml");
   REQUIRE(chek.exit_code == 2);
   REQUIRE(chek.err == "slsim: error: unknown subcommand 'chek' (expected one of 'run', 'validate', 'check', 'graph', "
-                      "'docs', 'sweep', 'merge', 'analyze', 'compare', 'import')\n"
+                      "'docs', 'sweep', 'merge', 'analyze', 'compare', 'import', 'lesson')\n"
                       "    hint: did you mean 'check'?\n");
 }
 

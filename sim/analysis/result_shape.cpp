@@ -39,12 +39,19 @@ bool is_metric(const Json& v) { return v.is_number() || v.is_bool(); }
 }  // namespace
 
 void check_expectation_metrics(const Scenario& scenario, Diagnostics& diags) {
-  if (scenario.expect.empty()) return;
+  // The expectations and the lesson's checks: a relative check compares the
+  // same metric in two runs of this shape, so it is checked the same way.
+  std::vector<const Expectation*> all;
+  for (const auto& x : scenario.expect) all.push_back(&x);
+  for (const auto& t : scenario.lesson_tries)
+    for (const auto& c : t.checks) all.push_back(&c.x);
+  if (all.empty()) return;
   for (const auto& s : scenario.services)
     if (s.type == nullptr || s.type->build == nullptr) return;
   const Json shape = result_shape(scenario);
   const Json deterministic = without_wall_clock(shape);
-  for (const auto& x : scenario.expect) {
+  for (const Expectation* xp : all) {
+    const Expectation& x = *xp;
     const std::string path = x.path + ".metric";
     const auto error = [&](std::string message, std::string hint = {}) {
       diags.error(x.metric_loc, path, std::move(message), std::move(hint));

@@ -76,6 +76,9 @@ int cmd_validate(const std::vector<std::string>& args, const std::vector<std::st
     try {
       const Scenario sc = load_input(arg, load_options(sets, flags));
       print_warnings(sc);
+      // A lesson's what-ifs must load too (standard input cannot be read twice).
+      if (arg != "-")
+        for (const auto& t : sc.lesson_tries) load_input(arg, lesson_try_options(load_options(sets, flags), t));
       std::cout << fmt::format("{}: ok: '{}' with {} service{}, {} workload{}, {} expectation{}\n", f, sc.name,
                                sc.services.size(), sc.services.size() == 1 ? "" : "s", sc.workloads.size(),
                                sc.workloads.size() == 1 ? "" : "s", sc.expect.size(), sc.expect.size() == 1 ? "" : "s");
@@ -260,7 +263,8 @@ int slsim_main(int argc, char** argv) {
 
   // Subcommands in files of their own (commands.hpp), in help order.
   const std::vector<Command> commands = {add_sweep_command(app), add_merge_command(app), add_analyze_command(app),
-                                         add_compare_command(app), add_import_command(app)};
+                                         add_compare_command(app), add_import_command(app),
+                                         add_lesson_command(app)};
 
   // An unknown subcommand, said as such (CLI11 would call it an unexpected argument).
   if (argc > 1 && argv[1][0] != '-') {

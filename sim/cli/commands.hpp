@@ -13,5 +13,6 @@ Command add_merge_command(CLI::App& app);  // merge.cpp
 Command add_analyze_command(CLI::App& app);  // analyze.cpp: an analytic estimate beside a simulation
 Command add_compare_command(CLI::App& app);  // compare.cpp
 Command add_import_command(CLI::App& app);  // import.cpp
+Command add_lesson_command(CLI::App& app);  // lesson.cpp: list the lessons, or run one
 
 }  // namespace slsim::cli

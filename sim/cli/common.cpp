@@ -169,6 +169,16 @@ LoadOptions load_options(const std::vector<std::string>& sets, const RunFlags& f
   return options;
 }
 
+LoadOptions lesson_try_options(const LoadOptions& base, const LessonTry& t) {
+  LoadOptions options = base;
+  options.override_origins.resize(options.overrides.size());
+  for (const auto& s : t.sets) {
+    options.overrides.push_back(s.assignment);
+    options.override_origins.push_back(fmt::format("{} ({})", s.loc.str(), s.path));
+  }
+  return options;
+}
+
 // The interval of `run --csv`: --interval, or one chosen from the window's length.
 SimTime series_interval(const Scenario& sc, const RunFlags& flags) {
   if (flags.csv_out == "-" && flags.json_out == "-")

@@ -58,6 +58,9 @@ struct RunFlags {
 };
 // --set overrides, then the options that set one top-level value each.
 LoadOptions load_options(const std::vector<std::string>& sets, const RunFlags& flags);
+// The options of a lesson's what-if: `base` plus its overrides (`set`), each
+// named after the try in messages ("FILE:12:10 (lesson.try.0.set)").
+LoadOptions lesson_try_options(const LoadOptions& base, const LessonTry& t);
 // The interval of `run --csv`: --interval, or one chosen from the window's length.
 SimTime series_interval(const Scenario& sc, const RunFlags& flags);
 

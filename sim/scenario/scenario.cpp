@@ -50,6 +50,12 @@ const ServiceDecl* Scenario::find_service(std::string_view n) const {
   return nullptr;
 }
 
+std::string LessonTry::set_text() const {
+  std::string out;
+  for (const auto& s : sets) out += (out.empty() ? "" : "; ") + s.assignment;
+  return out;
+}
+
 std::size_t Scenario::service_index(std::string_view n) const {
   for (std::size_t i = 0; i < services.size(); ++i)
     if (services[i].name == n) return i;
@@ -95,12 +101,45 @@ const Schema& expectation_schema() {
   return s;
 }
 
+const Schema& lesson_check_schema() {
+  static const Schema s = [] {
+    Schema sc;
+    sc.name = "lesson check";
+    sc.help = "A machine check of a what-if: `metric` with exactly one comparison against a number (as in "
+              "`expect:`), or `than_base` (with `by`) against the base run.";
+    sc.params = expectation_schema().params;
+    ParamSpec than_base = spec("than_base", ParamType::choice, "the variation's value against the base run's");
+    than_base.choices = {"lower", "higher", "same"};
+    sc.params.push_back(than_base);
+    ParamSpec by = spec("by", ParamType::number,
+                        "with than_base: lower/higher by at least this fraction of the base value (0.2 = 20%); "
+                        "same: within it");
+    by.default_text = "0";
+    by.min = 0;
+    sc.params.push_back(by);
+    return sc;
+  }();
+  return s;
+}
+
 const Schema& lesson_schema() {
   static const Schema s = [] {
-    static const Schema try_schema{
-        "lesson try", "A what-if for the student to run.",
-        {[] { auto p = spec("set", ParamType::text, "an override PATH=VALUE"); p.required = true; return p; }(),
-         spec("expect", ParamType::text, "what the student should see")}};
+    static const Schema try_schema = [] {
+      Schema t;
+      t.name = "lesson try";
+      t.help = "A what-if for the student to run: `slsim lesson` runs the base and the variation and checks them.";
+      // One override, or a list of them (a single one is read as a list of one).
+      ParamSpec set = spec("set", ParamType::list, "an override PATH=VALUE, or a list of them applied in order");
+      set.required = true;
+      set.element.push_back(spec("override", ParamType::text, "PATH=VALUE"));
+      ParamSpec checks = spec("check", ParamType::list, "machine checks of the effect (`slsim lesson` exits 1 when one fails)");
+      ParamSpec check_item = spec("check", ParamType::record, "a check");
+      check_item.record = &lesson_check_schema();
+      checks.element.push_back(check_item);
+      checks.record = &lesson_check_schema();
+      t.params = {set, spec("expect", ParamType::text, "what the student should see, in a sentence"), checks};
+      return t;
+    }();
     Schema sc;
     sc.name = "lesson";
     sc.help = "Teaching notes kept with the scenario: the concept, why the run shows it, what-ifs to try.";
@@ -346,6 +385,17 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
                                           root.describe()));
     return sc;
   }
+  // A lesson try's `set` is one override or a list of them: one is a list of one.
+  if (DocNode* lesson = root.find("lesson"); lesson != nullptr && lesson->is_map())
+    if (DocNode* tries = lesson->find("try"); tries != nullptr && tries->is_seq())
+      for (auto& t : tries->items)
+        if (DocNode* set = t.is_map() ? t.find("set") : nullptr; set != nullptr && set->is_scalar()) {
+          DocNode list;
+          list.kind = DocNode::Kind::seq;
+          list.loc = set->loc;
+          list.items.push_back(std::move(*set));
+          *set = std::move(list);
+        }
   const Schema top = top_level_schema(registry);
   SchemaChecker checker(diags, sc.base_dir);
   const Record r = checker.check_record(root, top, "");
@@ -510,15 +560,14 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
     sc.workloads.push_back(std::move(w));
   }
 
-  // Expectations.
+  // Expectations, and the checks of the lesson's what-ifs (the same comparisons).
   std::vector<std::string> workload_list(workload_names.begin(), workload_names.end());
-  for (const auto& item : r.get("expect").items) {
-    if (!item.record) continue;
-    const Record& e = *item.record;
-    Expectation x;
+  // Reads `metric` and the comparison of `e` into `x`; returns how many comparisons it has.
+  const auto read_comparison = [&](const Record& e, const Value& item, Expectation& x) {
     x.metric = e.text("metric");
     x.loc = item.loc;
     x.path = item.path;
+    x.metric_loc = e.get("metric").loc;
     int ops = 0;
     for (const auto& op : comparison_ops()) {
       if (!e.has(op)) continue;
@@ -536,15 +585,12 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
         x.value = e.number(op);
       }
     }
-    if (ops != 1) {
-      diags.error(item.loc, item.path,
-                  fmt::format("expected exactly one comparison ({}), found {}", quoted_list(comparison_ops()), ops));
-      continue;
-    }
-    // The metric's path is checked against the result's shape once the whole
-    // scenario loads (check_expectation_metrics); the names of workloads and
-    // services in it can be checked now, with the other errors.
-    x.metric_loc = e.get("metric").loc;
+    return ops;
+  };
+  // The metric's path is checked against the result's shape once the whole
+  // scenario loads (check_expectation_metrics); the names of workloads and
+  // services in it can be checked now, with the other errors.
+  const auto check_owner = [&](const Expectation& x) {
     std::string_view metric = x.metric;
     if (metric.substr(0, 5) == "ci95.") metric.remove_prefix(5);
     const auto dot = metric.find('.');
@@ -556,11 +602,64 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
       bool found = false;
       for (const auto& n : names) found = found || n == owner;
       if (!found)
-        diags.error(x.metric_loc, item.path + ".metric",
+        diags.error(x.metric_loc, x.path + ".metric",
                     fmt::format("there is no {} named '{}'", section == "workloads" ? "workload" : "service", echo(owner)),
                     did_you_mean(owner, names));
     }
+  };
+  for (const auto& item : r.get("expect").items) {
+    if (!item.record) continue;
+    Expectation x;
+    const int ops = read_comparison(*item.record, item, x);
+    if (ops != 1) {
+      diags.error(item.loc, item.path,
+                  fmt::format("expected exactly one comparison ({}), found {}", quoted_list(comparison_ops()), ops));
+      continue;
+    }
+    check_owner(x);
     sc.expect.push_back(std::move(x));
+  }
+  if (r.has("lesson")) {
+    for (const auto& t : r.record("lesson").list("try")) {
+      if (!t.record) continue;
+      LessonTry lt;
+      const Value& sets = t.record->get("set");
+      for (const auto& v : sets.items)
+        if (v.present) lt.sets.push_back({v.text, v.loc, sets.items.size() == 1 ? sets.path : v.path});
+      if (sets.given && sets.items.empty())
+        diags.error(sets.loc, sets.path, "expected an override PATH=VALUE, or a list of them, found nothing",
+                    "e.g. set: services.fn.memory=1024MB");
+      lt.expect = t.record->text("expect");
+      lt.path = t.path;
+      for (const auto& item : t.record->list("check")) {
+        if (!item.record) continue;
+        const Record& e = *item.record;
+        LessonCheck c;
+        const int ops = read_comparison(e, item, c.x);
+        // Given counts even when its value was rejected (reported already).
+        const bool relative = e.get("than_base").given;
+        if (ops + (relative ? 1 : 0) != 1) {
+          diags.error(item.loc, item.path,
+                      fmt::format("expected exactly one comparison ({}) or 'than_base', found {}",
+                                  quoted_list(comparison_ops()), ops + (relative ? 1 : 0)),
+                      "e.g. {metric: workloads.api.throttled, than_base: lower, by: 0.5}");
+          continue;
+        }
+        if (e.get("by").given && !relative) {
+          diags.error(e.get("by").loc, item.path + ".by", "'by' qualifies 'than_base', which is not given",
+                      "e.g. {metric: workloads.api.throttled, than_base: lower, by: 0.5}");
+          continue;
+        }
+        if (relative) {
+          c.x.op.clear();
+          c.than_base = e.text("than_base");
+          c.by = e.number("by");
+        }
+        check_owner(c.x);
+        lt.checks.push_back(std::move(c));
+      }
+      sc.lesson_tries.push_back(std::move(lt));
+    }
   }
   if (r.has("lesson")) sc.lesson = r.record("lesson");
 

@@ -41,6 +41,32 @@ struct Expectation {
   std::string path;    // expect.N
 };
 
+// A check of a lesson's what-if (lesson.try.N.check): an expectation on the
+// variation's result (`x`, op one of the comparisons), or, with `than_base`,
+// its change against the base run: lower | higher by at least `by` (a
+// fraction of the base value), or the same within `by`.
+struct LessonCheck {
+  Expectation x;  // x.op is empty for a relative check
+  std::string than_base;
+  double by = 0;
+};
+
+// One override of a lesson's what-if: PATH=VALUE, and where it is written.
+struct LessonSet {
+  std::string assignment;
+  SourceLoc loc;
+  std::string path;  // lesson.try.N.set, or lesson.try.N.set.K in a list
+};
+
+// A what-if of a lesson: the base scenario plus its overrides (`set`).
+struct LessonTry {
+  std::vector<LessonSet> sets;
+  std::string expect;  // the sentence the student should see come true
+  std::vector<LessonCheck> checks;
+  std::string path;  // lesson.try.N
+  std::string set_text() const;  // the overrides as shown: "a=1; b=2"
+};
+
 // A directed edge of the service graph (workload -> service, service -> service).
 struct TopologyEdge {
   std::string from;  // a service, or "workload:NAME"
@@ -67,6 +93,7 @@ struct Scenario {
   std::vector<ServiceDecl> services;
   std::vector<Expectation> expect;
   std::optional<Record> lesson;
+  std::vector<LessonTry> lesson_tries;  // lesson.try, with the checks parsed
   std::vector<TopologyEdge> edges;
   Diagnostics warnings;
   const ServiceRegistry* registry = nullptr;  // the service types it was loaded with
@@ -103,5 +130,6 @@ Scenario load_scenario_text(const std::string& text, const std::string& origin, 
 Schema top_level_schema(const ServiceRegistry& registry);
 const Schema& expectation_schema();
 const Schema& lesson_schema();
+const Schema& lesson_check_schema();
 
 }  // namespace slsim
