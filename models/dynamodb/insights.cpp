@@ -15,22 +15,10 @@
 
 namespace slsim::models {
 
-namespace {
-
-double number_at(const Json& r, std::string_view path) {
-  const Json* v = r.find_path(path);
-  return v != nullptr && v->is_number() ? v->as_double() : 0.0;
-}
-
-std::string percent(double share) { return fmt::format("{:.1f}%", share * 100.0); }
-
-}  // namespace
-
 void dynamodb_insights(const InsightInput& in, std::vector<InsightCandidate>& out) {
   if (in.decl == nullptr) return;
   const ServiceDecl& decl = *in.decl;
-  const Json* services = in.result.find("services");
-  const Json* me = services != nullptr ? services->find(decl.name) : nullptr;
+  const Json* me = service_result(in.result, decl.name);
   if (me == nullptr) return;
   const Json* mode = me->find_path("capacity.mode");
   if (mode == nullptr || !mode->is_string() || mode->as_string() != "provisioned") return;
@@ -45,7 +33,7 @@ void dynamodb_insights(const InsightInput& in, std::vector<InsightCandidate>& ou
     if (e.to != decl.name || e.label != "calls") continue;
     const ServiceDecl* from = in.scenario.find_service(e.from);
     if (from == nullptr || from->type == nullptr || from->type->name != "lambda") continue;
-    const Json* f = services->find(from->name);
+    const Json* f = service_result(in.result, from->name);
     const double gb_s = f != nullptr ? number_at(*f, "billed_gb_s") : 0.0;
     if (gb_s > caller_gb_s) caller = from->name, caller_gb_s = gb_s;
   }
@@ -76,7 +64,7 @@ void dynamodb_insights(const InsightInput& in, std::vector<InsightCandidate>& ou
   c.weight = throttles / requests;
   c.title = fmt::format("{} of the {} requests to {} were throttled by its provisioned capacity and the SDK retried "
                         "{} times ({} failed after its last attempt){}",
-                        percent(throttles / requests), number_text(requests), decl.name, number_text(retries),
+                        percent_text(throttles / requests), number_text(requests), decl.name, number_text(retries),
                         number_text(number_at(*me, "failed")), cost_part);
   c.fix = {fmt::format("services.{}.capacity={{mode: on_demand}}", decl.name)};
   c.fix_summary = "on-demand capacity";

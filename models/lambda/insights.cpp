@@ -19,18 +19,6 @@ namespace slsim::models {
 
 namespace {
 
-double number_at(const Json& r, std::string_view path) {
-  const Json* v = r.find_path(path);
-  return v != nullptr && v->is_number() ? v->as_double() : 0.0;
-}
-
-const Json* service_result(const Json& result, const std::string& name) {
-  const Json* services = result.find("services");
-  return services != nullptr ? services->find(name) : nullptr;
-}
-
-std::string percent(double share) { return fmt::format("{:.1f}%", share * 100.0); }
-
 // What the account has carved out of its concurrency: every reservation, and
 // the provisioned concurrency of unreserved functions (as LambdaAccount does).
 std::int64_t carved(const Scenario& sc) {
@@ -107,7 +95,7 @@ void account_pool_insight(const InsightInput& in, const Json& me, std::vector<In
   c.weight = share;
   const std::string head = fmt::format("{} invocations of {} ({}) were throttled because the account's unreserved "
                                        "pool of {} was exhausted by {} (mean {}, peak {} concurrent)",
-                                       number_text(pool_throttles), decl.name, percent(share), unreserved, hog->name,
+                                       number_text(pool_throttles), decl.name, percent_text(share), unreserved, hog->name,
                                        number_text(hog_mean), number_text(hog_max));
   // Reserving for this function replaces its provisioned share of the carve-out.
   if (taken - mine + need <= limit - floor) {
@@ -174,7 +162,7 @@ void cold_start_insight(const InsightInput& in, const Json& me, std::vector<Insi
   c.weight = share;
   const std::string head = fmt::format("{} of {}'s {} invocations were cold starts, each adding {} ms of init "
                                        "(handler mean {} ms)",
-                                       percent(cold / invocations), decl.name, number_text(invocations), number_text(init_mean),
+                                       percent_text(cold / invocations), decl.name, number_text(invocations), number_text(init_mean),
                                        number_text(handler_mean));
   const std::int64_t limit = in.scenario.account.integer("lambda_concurrency");
   const std::int64_t floor = in.scenario.account.integer("unreserved_min");

@@ -12,20 +12,10 @@
 
 namespace slsim::models {
 
-namespace {
-
-double number_at(const Json& r, std::string_view path) {
-  const Json* v = r.find_path(path);
-  return v != nullptr && v->is_number() ? v->as_double() : 0.0;
-}
-
-}  // namespace
-
 void rds_insights(const InsightInput& in, std::vector<InsightCandidate>& out) {
   if (in.decl == nullptr || in.decl->params.has("proxy")) return;
   const ServiceDecl& decl = *in.decl;
-  const Json* services = in.result.find("services");
-  const Json* me = services != nullptr ? services->find(decl.name) : nullptr;
+  const Json* me = service_result(in.result, decl.name);
   if (me == nullptr) return;
   const double limit = number_at(*me, "max_connections"), peak = number_at(*me, "connections_in_use.max");
   const double failures = number_at(*me, "connection_failures"), requests = number_at(*me, "requests");

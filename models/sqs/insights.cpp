@@ -17,18 +17,6 @@ namespace slsim::models {
 
 namespace {
 
-double number_at(const Json& r, std::string_view path) {
-  const Json* v = r.find_path(path);
-  return v != nullptr && v->is_number() ? v->as_double() : 0.0;
-}
-
-const Json* service_result(const Json& result, const std::string& name) {
-  const Json* services = result.find("services");
-  return services != nullptr ? services->find(name) : nullptr;
-}
-
-std::string percent(double share) { return fmt::format("{:.1f}%", share * 100.0); }
-
 // Arrivals that outrun the consumer: a tenth of the window's messages (and at
 // least 100) still wait at its end.
 void backlog_insight(const InsightInput& in, const Json& me, std::vector<InsightCandidate>& out) {
@@ -59,7 +47,7 @@ void backlog_insight(const InsightInput& in, const Json& me, std::vector<Insight
   c.weight = sent > 0 ? waiting / sent : 1.0;
   c.title = fmt::format("{} messages ({} of those sent) still waited in {} at the end, the oldest for {} s: {} "
                         "arrived at {}/s and {} deleted them at {}/s",
-                        number_text(waiting), percent(sent > 0 ? waiting / sent : 1.0), decl.name,
+                        number_text(waiting), percent_text(sent > 0 ? waiting / sent : 1.0), decl.name,
                         number_text(std::round(number_at(me, "oldest_age_ms") / 100.0) / 10.0), decl.name,
                         number_text(sent / seconds), fn, number_text(deleted / seconds));
   const ServiceDecl* function = in.scenario.find_service(fn);
@@ -127,8 +115,8 @@ void dlq_insight(const InsightInput& in, const Json& me, std::vector<InsightCand
   c.weight = moved / sent;
   c.title = fmt::format("{} messages of {} ({}) went to the dead-letter queue {} after {} failed receives: {} failed "
                         "{} of its batches",
-                        number_text(moved), decl.name, percent(moved / sent), p.text("dlq"), receives, consumer,
-                        percent(fail));
+                        number_text(moved), decl.name, percent_text(moved / sent), p.text("dlq"), receives, consumer,
+                        percent_text(fail));
   // Failures that strike each receive independently (a flaky dependency)
   // dead-letter fail^k of the messages: find the k that leaves less than one.
   std::int64_t k = receives;
@@ -138,11 +126,11 @@ void dlq_insight(const InsightInput& in, const Json& me, std::vector<InsightCand
     c.fix_summary = fmt::format("{} receives instead of {}", k, receives);
     c.fix_note = fmt::format("if the failures are transient, {} of {} receives failing leaves {}^k of the messages "
                              "after k receives: {} leaves less than one of {}; fix the consumer if they are not",
-                             percent(fail), consumer, number_text(fail), k, number_text(sent));
+                             percent_text(fail), consumer, number_text(fail), k, number_text(sent));
   } else {
     c.fix_note = fmt::format("{} of the receives failed: more receives would only delay these messages; the "
                              "consumer's failures are the cause, and the DLQ keeps them for a redrive",
-                             percent(fail));
+                             percent_text(fail));
   }
   out.push_back(std::move(c));
 }

@@ -59,14 +59,19 @@ std::string join(const std::vector<std::string>& v, const std::string& sep) {
   return out;
 }
 
+}  // namespace
+
 double number_at(const Json& r, std::string_view path) {
   const Json* v = r.find_path(path);
   return v != nullptr && v->is_number() ? v->as_double() : 0.0;
 }
 
-std::string percent_text(double share) { return fmt::format("{:.1f}%", share * 100.0); }
+const Json* service_result(const Json& result, const std::string& name) {
+  const Json* services = result.find("services");
+  return services != nullptr ? services->find(name) : nullptr;
+}
 
-}  // namespace
+std::string percent_text(double share) { return fmt::format("{:.1f}%", share * 100.0); }
 
 void dominant_cost_insights(const InsightInput& in, std::vector<InsightCandidate>& out) {
   const Json* items = in.result.find_path("cost.items");

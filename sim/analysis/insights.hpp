@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/core/time.hpp"
@@ -43,6 +44,13 @@ struct InsightCandidate {
   std::string metric, per, metric_label;
   double weight = 0;  // ranks candidates of the same severity: larger first
 };
+
+// Readers the detectors share: the number at a dotted path of a result (0 when
+// absent or not a number), a service's part of the result (nullptr when
+// absent), and a share as a percentage with one decimal ("3.1%").
+double number_at(const Json& r, std::string_view path);
+const Json* service_result(const Json& result, const std::string& name);
+std::string percent_text(double share);
 
 // The metric of a candidate in a result: null when absent or divided by zero.
 Json insight_metric(const Json& result, const std::string& metric, const std::string& per);
