@@ -77,10 +77,16 @@ const Schema& consumer_schema() {
     max_concurrency.max = 1000;
     ParamSpec partial = param("report_batch_item_failures", ParamType::boolean, "", "false",
                               "the function reports which items failed: only those return to the queue");
+    ParamSpec stale = param("stale_delete", ParamType::choice, "", "deletes",
+                            "workers only: a worker that outlasted the visibility timeout deletes with the receipt "
+                            "handle of an earlier receive. deletes: the message is deleted (what users observe on "
+                            "standard queues); ignored: nothing is deleted (the DeleteMessage reference's wording), so "
+                            "the message comes back until a receive is processed within the timeout. UNCONFIRMED");
+    stale.choices = {"deletes", "ignored"};
     return Schema{"consumer",
                   "A Lambda event source mapping (pollers receive batches and invoke the function synchronously), or "
                   "the worker slots of a fargate service.",
-                  {function, workers, batch_size, window, max_concurrency, partial},
+                  {function, workers, batch_size, window, max_concurrency, partial, stale},
                   {{"function_name", "write 'function: FUNCTION' (the function's name under services:)"},
                    {"maximum_batching_window_in_seconds", "write 'batch_window' with its unit, e.g. batch_window: 5s"},
                    {"function_response_types",

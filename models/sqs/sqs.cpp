@@ -55,6 +55,7 @@ enum class State : std::uint8_t {
   in_flight,  // received: in a batch (forming or invoked)
   returning,  // its batch failed: invisible until its visibility timeout ends
   moving,     // being sent to the dead-letter queue
+  gone,       // ended (deleted, expired, dead-lettered); kept while a worker still processes a receive of it
 };
 
 struct Message {
@@ -63,9 +64,10 @@ struct Message {
   SimTime received_at = 0;  // last receive: the visibility timeout counts from it
   std::uint32_t age_prev = kNone, age_next = kNone;  // every message, in send order (retention)
   std::uint32_t q_prev = kNone, q_next = kNone;      // standard: the visible list; FIFO: its group, in send order
-  std::uint32_t b_next = kNone;                      // the next message of its batch
   std::uint32_t group = 0;
   std::uint32_t receives = 0;
+  std::uint32_t receipts = 0;   // receives still being processed (more than one once a visibility timeout lapsed)
+  std::uint32_t processed = 0;  // processings that succeeded (beyond the first: duplicates)
   State state = State::delayed;
   bool in_age_list = false;
   bool expire_due = false;  // retention passed while in flight: it expires when it would next be visible
@@ -83,8 +85,19 @@ struct Group {
   bool ready = false;     // listed in ready_
 };
 
+// One receive of a message, in its batch: a message whose visibility timeout
+// ends while a worker still processes it can be received again, so it may be
+// in several batches at once (docs/model-assumptions.md §2.5).
+struct Receipt {
+  Handle message;
+  SimTime at = 0;              // the receive: its visibility timeout counts from here
+  std::uint32_t receive = 0;   // the message's receive count at this receive
+  std::uint32_t next = kNone;  // the next receipt of its batch
+  bool lapsed = false;         // its visibility timeout ended while in flight
+};
+
 struct Batch {
-  std::uint32_t head = kNone, tail = kNone;
+  std::uint32_t head = kNone, tail = kNone;  // receipts
   std::uint32_t count = 0;
   std::uint32_t group = 0;
   bool forming = false;  // still collecting during the batching window
@@ -132,6 +145,7 @@ class Sqs final : public Service, public WorkerQueue {
     kScaleUp,
     kScaleDown,
     kRedriveRetry,                    // data: message handle
+    kLapse,                           // data: batch handle (workers: a receive's visibility timeout ended)
   };
 
   Message& msg(std::uint32_t i) { return msgs_.live_at(i); }
@@ -153,6 +167,8 @@ class Sqs final : public Service, public WorkerQueue {
   void on_redrive_reply(Simulation& sim, Handle h, CallStatus status);
   void on_scale_up(Simulation& sim);
   void on_scale_down(Simulation& sim);
+  void on_lapse(Simulation& sim, Handle b);
+  void arm_lapse(Simulation& sim, Handle b);
 
   std::uint32_t pick_group(Simulation& sim, RequestHandle r);
   void arm_expiry(Simulation& sim);
@@ -192,6 +208,7 @@ class Sqs final : public Service, public WorkerQueue {
   std::uint32_t batch_size_ = 10;
   SimTime window_ = 0;
   bool partial_ = false;
+  bool stale_deletes_ = true;  // workers: a delete with an earlier receive's handle deletes (§2.5)
   std::int64_t cap_ = 0;    // most concurrent batches
   std::int64_t start_ = 0;  // the starting level
   std::uint32_t group_count_ = 1;
@@ -204,6 +221,7 @@ class Sqs final : public Service, public WorkerQueue {
   // State.
   Pool<Message> msgs_;
   Pool<Batch> batches_;
+  Pool<Receipt> receipts_;
   List age_;                       // every message in send order (the head is the oldest)
   List visible_;                   // standard: visible messages, oldest first
   std::vector<Group> groups_;      // FIFO
@@ -224,6 +242,7 @@ class Sqs final : public Service, public WorkerQueue {
   Counter sent_, redriven_in_, received_, deleted_, to_dlq_, expired_, throttles_, returned_;
   Counter batches_count_, failed_batches_, throttled_batches_, timed_out_batches_, partial_batches_;
   Counter send_requests_, receive_requests_, delete_requests_;
+  Counter duplicates_, duplicated_messages_, lapsed_;
   TimeWeightedGauge depth_gauge_, visible_gauge_, active_gauge_, limit_gauge_, idle_pollers_;
   LatencyHistogram age_hist_;
   SimTime oldest_max_ = 0;
@@ -262,6 +281,7 @@ Sqs::Sqs(const ServiceBuildContext& ctx)
       const std::string& svc = c.text("workers");
       workers_ = true;
       partial_ = true;
+      stale_deletes_ = c.text("stale_delete") == "deletes";
       function_ = ctx.id_of(svc);
       invoke_op_ = ctx.op_index(svc, "request");
       cap_ = c.has("max_concurrency") ? c.integer("max_concurrency") : std::numeric_limits<std::int64_t>::max();
@@ -395,6 +415,7 @@ void Sqs::handle(Simulation& sim, const Event& e) {
     case kScaleDown:
       if (scale_down_.fires(e)) on_scale_down(sim);
       return;
+    case kLapse: on_lapse(sim, Handle{e.data}); return;
     case kRedriveRetry: {
       const Handle h{e.data};
       if (msgs_.get(h) != nullptr) sim.call_detached(id(), dlq_, dlq_op_, msgs_.at(h).request, h.bits | kRedriveTokenBit);
@@ -529,8 +550,11 @@ void Sqs::remove_from_queue(Simulation& sim, std::uint32_t i) {
 void Sqs::end_message(Simulation& sim, std::uint32_t i, Outcome fate) {
   const SimTime now = sim.now();
   age_unlink(now, i);
-  const RequestHandle r = msg(i).request;
-  msgs_.free(msgs_.handle_at(i));
+  Message& m = msg(i);
+  const RequestHandle r = m.request;
+  // A worker still processing a receive of it finds it gone when it finishes.
+  if (m.receipts > 0) m.state = State::gone;
+  else msgs_.free(msgs_.handle_at(i));
   set_depth(now, -1);
   switch (fate) {
     case Outcome::expired: expired_.add(); break;
@@ -569,7 +593,8 @@ void Sqs::on_expire(Simulation& sim) {
         m.expire_due = true;
         age_unlink(now, i);
         break;
-      case State::moving: age_unlink(now, i); break;
+      case State::moving:
+      case State::gone: age_unlink(now, i); break;
       case State::delayed:
       case State::visible:
       case State::returning:
@@ -639,10 +664,11 @@ void Sqs::take(Simulation& sim, Batch& b, std::uint32_t i) {
   m.state = State::in_flight;
   m.received_at = sim.now();
   ++m.receives;
-  m.b_next = kNone;
-  if (b.tail != kNone) msg(b.tail).b_next = i;
-  else b.head = i;
-  b.tail = i;
+  ++m.receipts;
+  const Handle rh = receipts_.alloc(Receipt{msgs_.handle_at(i), m.received_at, m.receives, kNone, false});
+  if (b.tail != kNone) receipts_.live_at(b.tail).next = rh.index();
+  else b.head = rh.index();
+  b.tail = rh.index();
   ++b.count;
   received_.add();
   set_visible(sim.now(), -1);
@@ -718,7 +744,43 @@ void Sqs::launch(Simulation& sim, Handle bh) {
   b.forming = false;
   batches_count_.add();
   receive_requests_.add(ceil_div(b.count, kApiBatch));
-  sim.call(id(), function_, invoke_op_, msg(b.head).request, bh.bits, 0, b.count);
+  sim.call(id(), function_, invoke_op_, msgs_.at(receipts_.live_at(b.head).message).request, bh.bits, 0, b.count);
+  arm_lapse(sim, bh);
+}
+
+// Workers process a batch's messages one after the other and may outlast the
+// visibility timeout: watch the batch's earliest receive still in time. A Lambda
+// consumer's batch ends within the function's timeout, which the loader keeps
+// below the visibility timeout (batching windows aside: not modelled), and FIFO
+// queues do not redeliver in flight (simplified).
+void Sqs::arm_lapse(Simulation& sim, Handle bh) {
+  if (!workers_ || fifo_) return;
+  const Batch& b = batches_.at(bh);
+  SimTime first = -1;
+  for (std::uint32_t r = b.head; r != kNone; r = receipts_.live_at(r).next) {
+    const Receipt& rc = receipts_.live_at(r);
+    if (!rc.lapsed && (first < 0 || rc.at < first)) first = rc.at;
+  }
+  if (first >= 0) sim.schedule_at(std::max(sim.now(), first + visibility_), id(), kLapse, bh.bits);
+}
+
+// A receive's visibility timeout ended while its worker still processes it: the
+// message is visible again (or expires, or moves to the DLQ) unless a later
+// receive or a delete came first. The worker goes on; its delete comes late.
+void Sqs::on_lapse(Simulation& sim, Handle bh) {
+  if (batches_.get(bh) == nullptr) return;  // answered in time
+  const SimTime now = sim.now();
+  for (std::uint32_t r = batches_.at(bh).head; r != kNone; r = receipts_.live_at(r).next) {
+    Receipt& rc = receipts_.live_at(r);
+    if (rc.lapsed || rc.at + visibility_ > now) continue;
+    rc.lapsed = true;
+    Message& m = msgs_.at(rc.message);
+    if (m.state != State::in_flight || m.receives != rc.receive) continue;
+    lapsed_.add();
+    resurface(sim, rc.message.index());
+  }
+  arm_lapse(sim, bh);
+  dispatch(sim);
 }
 
 void Sqs::on_batch_reply(Simulation& sim, Handle bh, const Event& e) {
@@ -744,26 +806,45 @@ void Sqs::on_batch_reply(Simulation& sim, Handle bh, const Event& e) {
   const std::uint32_t succeeded = b.count - failed;
   if (succeeded > 0) delete_requests_.add(ceil_div(succeeded, kApiBatch));
   SimTime first_failed_receive = -1;
-  std::uint32_t i = b.head;
+  std::uint32_t r = b.head;
   for (std::uint32_t k = 0; k < b.count; ++k) {
+    const Receipt rc = receipts_.live_at(r);
+    receipts_.free(receipts_.handle_at(r));
+    r = rc.next;
+    const std::uint32_t i = rc.message.index();
     Message& m = msg(i);
-    const std::uint32_t next = m.b_next;
-    m.b_next = kNone;
+    --m.receipts;
     if (k < succeeded) {
+      ++m.processed;
+      if (m.processed > 1) {
+        // Processed again: a visibility timeout lapsed while an earlier receive was being processed.
+        duplicates_.add();
+        if (m.processed == 2) duplicated_messages_.add();
+      }
+      if (m.state == State::gone || m.state == State::moving) {
+        // Deleted (or dead-lettered) already: this delete is late and does nothing.
+        if (m.state == State::gone && m.receipts == 0) msgs_.free(rc.message);
+        continue;
+      }
+      // A delete with an earlier receive's handle: deleted or ignored (§2.5, UNCONFIRMED).
+      if (m.receives != rc.receive && !stale_deletes_) continue;
       deleted_.add();
       age_hist_.record(now - m.sent_at);
       if (sink_ != nullptr) sink_->push_back({m.group, sim.request(m.request).id, m.receives});
-      if (fifo_) q_unlink(groups_[m.group].messages, i);
+      if (m.state == State::visible) remove_from_queue(sim, i);
+      else if (fifo_) q_unlink(groups_[m.group].messages, i);
       end_message(sim, i, Outcome::succeeded);
-    } else {
+    } else if (m.state == State::in_flight && m.receives == rc.receive) {
       returned_.add();
       m.state = State::returning;
       // Lambda does not change the visibility: it ends one timeout after the receive.
       const SimTime at = std::max(now, m.received_at + visibility_);
       if (first_failed_receive < 0) first_failed_receive = at;
       if (!fifo_) sim.schedule_at(at, id(), kReturn, msgs_.handle_at(i).bits);
+    } else if (m.state == State::gone && m.receipts == 0) {
+      // A stale receive failed: the message's later receive or its end decides.
+      msgs_.free(rc.message);
     }
-    i = next;
   }
   if (fifo_) {
     Group& group = groups_[b.group];
@@ -785,7 +866,8 @@ void Sqs::on_batch_reply(Simulation& sim, Handle bh, const Event& e) {
 void Sqs::reset_statistics(SimTime now) {
   for (Counter* c : {&sent_, &redriven_in_, &received_, &deleted_, &to_dlq_, &expired_, &throttles_, &returned_,
                      &batches_count_, &failed_batches_, &throttled_batches_, &timed_out_batches_, &partial_batches_,
-                     &send_requests_, &receive_requests_, &delete_requests_})
+                     &send_requests_, &receive_requests_, &delete_requests_, &duplicates_, &duplicated_messages_,
+                     &lapsed_})
     c->reset();
   for (TimeWeightedGauge* g : {&depth_gauge_, &visible_gauge_, &active_gauge_, &limit_gauge_, &idle_pollers_})
     g->reset(now);
@@ -825,6 +907,12 @@ void Sqs::report(Json& out, double /*measured_seconds*/) const {
   out["throttles"] = throttles_.value;
   out["returned"] = returned_.value;
   if (!redrive_from_.empty()) out["redriven_in"] = redriven_in_.value;
+  if (workers_ && !fifo_) {
+    // Workers can outlast the visibility timeout (docs/results.md).
+    out["visibility_lapsed"] = lapsed_.value;
+    out["duplicates"] = duplicates_.value;
+    out["duplicated_messages"] = duplicated_messages_.value;
+  }
   Json& depth = out["depth"];
   depth["max"] = depth_gauge_.max();
   depth["mean"] = depth_gauge_.mean(end_);
