@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <deque>
+#include <functional>
 #include <limits>
 #include <memory>
+#include <queue>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -145,7 +148,7 @@ class Sqs final : public Service, public WorkerQueue {
     kScaleUp,
     kScaleDown,
     kRedriveRetry,                    // data: message handle
-    kLapse,                           // data: batch handle (workers: a receive's visibility timeout ended)
+    kLapse,                           // workers: the earliest watched visibility timeout ends
   };
 
   Message& msg(std::uint32_t i) { return msgs_.live_at(i); }
@@ -167,8 +170,9 @@ class Sqs final : public Service, public WorkerQueue {
   void on_redrive_reply(Simulation& sim, Handle h, CallStatus status);
   void on_scale_up(Simulation& sim);
   void on_scale_down(Simulation& sim);
-  void on_lapse(Simulation& sim, Handle b);
-  void arm_lapse(Simulation& sim, Handle b);
+  void on_lapse(Simulation& sim);
+  void watch_lapse(Simulation& sim, Handle b);
+  void arm_lapse(Simulation& sim);
 
   std::uint32_t pick_group(Simulation& sim, RequestHandle r);
   void arm_expiry(Simulation& sim);
@@ -236,6 +240,11 @@ class Sqs final : public Service, public WorkerQueue {
   std::int64_t visible_count_ = 0;
   SimTime last_backlog_ = 0;
   Timer scale_up_, scale_down_;
+  // Workers: (visibility timeout end of a batch's earliest receive, batch handle), earliest first.
+  std::priority_queue<std::pair<SimTime, std::uint64_t>, std::vector<std::pair<SimTime, std::uint64_t>>,
+                      std::greater<>>
+      lapses_;
+  SimTime lapse_at_ = -1;  // time of the pending kLapse event, -1: none
   std::vector<SqsDeletion>* sink_ = nullptr;
 
   // Statistics of the measured period.
@@ -415,7 +424,9 @@ void Sqs::handle(Simulation& sim, const Event& e) {
     case kScaleDown:
       if (scale_down_.fires(e)) on_scale_down(sim);
       return;
-    case kLapse: on_lapse(sim, Handle{e.data}); return;
+    case kLapse:
+      if (e.time == lapse_at_) on_lapse(sim);
+      return;
     case kRedriveRetry: {
       const Handle h{e.data};
       if (msgs_.get(h) != nullptr) sim.call_detached(id(), dlq_, dlq_op_, msgs_.at(h).request, h.bits | kRedriveTokenBit);
@@ -745,7 +756,8 @@ void Sqs::launch(Simulation& sim, Handle bh) {
   batches_count_.add();
   receive_requests_.add(ceil_div(b.count, kApiBatch));
   sim.call(id(), function_, invoke_op_, msgs_.at(receipts_.live_at(b.head).message).request, bh.bits, 0, b.count);
-  arm_lapse(sim, bh);
+  watch_lapse(sim, bh);
+  arm_lapse(sim);
 }
 
 // Workers process a batch's messages one after the other and may outlast the
@@ -753,7 +765,7 @@ void Sqs::launch(Simulation& sim, Handle bh) {
 // consumer's batch ends within the function's timeout, which the loader keeps
 // below the visibility timeout (batching windows aside: not modelled), and FIFO
 // queues do not redeliver in flight (simplified).
-void Sqs::arm_lapse(Simulation& sim, Handle bh) {
+void Sqs::watch_lapse(Simulation& sim, Handle bh) {
   if (!workers_ || fifo_) return;
   const Batch& b = batches_.at(bh);
   SimTime first = -1;
@@ -761,25 +773,42 @@ void Sqs::arm_lapse(Simulation& sim, Handle bh) {
     const Receipt& rc = receipts_.live_at(r);
     if (!rc.lapsed && (first < 0 || rc.at < first)) first = rc.at;
   }
-  if (first >= 0) sim.schedule_at(std::max(sim.now(), first + visibility_), id(), kLapse, bh.bits);
+  if (first >= 0) lapses_.push({std::max(sim.now(), first + visibility_), bh.bits});
+}
+
+// One pending event, for the earliest watched batch still in flight: batches
+// answered in time leave the heap here, without an event each.
+void Sqs::arm_lapse(Simulation& sim) {
+  while (!lapses_.empty() && batches_.get(Handle{lapses_.top().second}) == nullptr) lapses_.pop();
+  if (lapses_.empty()) return;
+  const SimTime at = lapses_.top().first;
+  if (lapse_at_ >= 0 && lapse_at_ <= at) return;
+  lapse_at_ = at;
+  sim.schedule_at(at, id(), kLapse);
 }
 
 // A receive's visibility timeout ended while its worker still processes it: the
 // message is visible again (or expires, or moves to the DLQ) unless a later
 // receive or a delete came first. The worker goes on; its delete comes late.
-void Sqs::on_lapse(Simulation& sim, Handle bh) {
-  if (batches_.get(bh) == nullptr) return;  // answered in time
+void Sqs::on_lapse(Simulation& sim) {
   const SimTime now = sim.now();
-  for (std::uint32_t r = batches_.at(bh).head; r != kNone; r = receipts_.live_at(r).next) {
-    Receipt& rc = receipts_.live_at(r);
-    if (rc.lapsed || rc.at + visibility_ > now) continue;
-    rc.lapsed = true;
-    Message& m = msgs_.at(rc.message);
-    if (m.state != State::in_flight || m.receives != rc.receive) continue;
-    lapsed_.add();
-    resurface(sim, rc.message.index());
+  lapse_at_ = -1;
+  while (!lapses_.empty() && lapses_.top().first <= now) {
+    const Handle bh{lapses_.top().second};
+    lapses_.pop();
+    if (batches_.get(bh) == nullptr) continue;  // answered in time
+    for (std::uint32_t r = batches_.at(bh).head; r != kNone; r = receipts_.live_at(r).next) {
+      Receipt& rc = receipts_.live_at(r);
+      if (rc.lapsed || rc.at + visibility_ > now) continue;
+      rc.lapsed = true;
+      Message& m = msgs_.at(rc.message);
+      if (m.state != State::in_flight || m.receives != rc.receive) continue;
+      lapsed_.add();
+      resurface(sim, rc.message.index());
+    }
+    watch_lapse(sim, bh);  // its receives still in time (a batching window spreads them)
   }
-  arm_lapse(sim, bh);
+  arm_lapse(sim);
   dispatch(sim);
 }
 
