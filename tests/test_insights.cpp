@@ -404,6 +404,34 @@ TEST_CASE("insights: a consumer that always fails gets no more receives", "[insi
   CHECK(i->find("severity")->as_string() == "high");
 }
 
+TEST_CASE("insights: workers slower than the visibility timeout get a timeout above their slowest batch", "[insights][duplicates]") {
+  // 100 jobs of exactly 25 s, V = 10 s: each message is processed 3 times
+  // (docs/model-assumptions.md §2.5); 25 s x 1.25 rounds up to 40 s, which ends the duplicates.
+  const Found f = run_with_insights(R"(
+name: t
+duration: 10min
+seed: 3
+workloads:
+  - {name: w, target: q, op: send, arrival: {process: burst, at: 1s, count: 100, over: 0s}}
+services:
+  q: {type: sqs, visibility_timeout: 10s, consumer: {workers: pool, batch_size: 1}}
+  pool: {type: fargate, tasks: 1, concurrency_per_task: 1000, duration: 25s}
+)");
+  const Json* i = insight(f.insights, "visibility-timeout-duplicates", "q");
+  REQUIRE(i != nullptr);
+  CHECK(i->find("severity")->as_string() == "high");
+  CHECK(num(*i, "evidence.duplicates") == 200);
+  CHECK(num(*i, "evidence.duplicated_messages") == 100);
+  CHECK(num(*i, "evidence.duplicated_share") == 1);
+  CHECK(num(*i, "evidence.visibility_timeout_s") == 10);
+  CHECK(num(*i, "evidence.batch_max_s") == Approx(25).margin(0.01));
+  CHECK(fix_of(*i) == "services.q.visibility_timeout=40s");
+  const Json& e = *i->find("effect");
+  CHECK(num(e, "before") == 200);
+  CHECK(num(e, "after") == 0);
+  CHECK(e.find("improved")->as_bool());
+}
+
 namespace {
 
 // A function writing to a table provisioned with 5 WCU at 20 writes/s: most

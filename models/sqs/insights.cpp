@@ -1,5 +1,6 @@
 // The insights of one SQS queue (docs/insights.md): a backlog its consumer
-// cannot keep up with, and messages moved to its dead-letter queue.
+// cannot keep up with, messages moved to its dead-letter queue, and messages
+// processed twice by workers slower than the visibility timeout.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -135,6 +136,61 @@ void dlq_insight(const InsightInput& in, const Json& me, std::vector<InsightCand
   out.push_back(std::move(c));
 }
 
+// Workers slower than the visibility timeout: messages processed more than
+// once (docs/model-assumptions.md §2.5).
+void duplicates_insight(const InsightInput& in, const Json& me, std::vector<InsightCandidate>& out) {
+  const ServiceDecl& decl = *in.decl;
+  const double extra = number_at(me, "duplicates");
+  if (!(extra > 0) || !decl.params.has("consumer")) return;
+  const std::string workers = decl.params.record("consumer").text("workers");
+  const Json* w = service_result(in.result, workers);
+  if (w == nullptr) return;
+  const double messages = number_at(me, "duplicated_messages"), deleted = number_at(me, "deleted");
+  const double visibility_s = static_cast<double>(decl.params.duration("visibility_timeout")) / 1e9;
+  // A batch's time, from the workers' answers: every processing ran to its end.
+  const double batch_p99_s = number_at(*w, "latency_ms.p99") / 1000.0;
+  const double batch_max_s = number_at(*w, "latency_ms.max") / 1000.0;
+  const double share = deleted > 0 ? messages / deleted : 1.0;
+  InsightCandidate c;
+  c.id = "visibility-timeout-duplicates";
+  c.service = decl.name;
+  c.severity = share >= 0.01 ? InsightSeverity::high : InsightSeverity::medium;
+  c.evidence["duplicates"] = extra;
+  c.evidence["duplicated_messages"] = messages;
+  c.evidence["deleted"] = deleted;
+  c.evidence["duplicated_share"] = share;
+  c.evidence["visibility_lapsed"] = number_at(me, "visibility_lapsed");
+  c.evidence["visibility_timeout_s"] = visibility_s;
+  c.evidence["workers"] = workers;
+  c.evidence["batch_p99_s"] = batch_p99_s;
+  c.evidence["batch_max_s"] = batch_max_s;
+  c.metric = "services." + decl.name + ".duplicates";
+  c.metric_label = "extra processings in " + decl.name;
+  c.weight = share;
+  c.title = fmt::format("{} messages of {} ({} of those deleted) were processed more than once ({} extra "
+                        "processings): the batches of {} (p99 {} s) outlast the {} s visibility timeout",
+                        number_text(messages), decl.name, percent_text(share), number_text(extra), workers,
+                        number_text(std::round(batch_p99_s)), number_text(visibility_s));
+  if (batch_max_s > 0) {
+    // Above the slowest batch seen, with a quarter to spare: whole minutes from a minute, else tens of seconds.
+    const double wanted = batch_max_s * 1.25;
+    const std::int64_t seconds =
+        std::min<std::int64_t>(43200, wanted >= 60 ? static_cast<std::int64_t>(std::ceil(wanted / 60.0)) * 60
+                                                   : static_cast<std::int64_t>(std::ceil(wanted / 10.0)) * 10);
+    if (static_cast<double>(seconds) > visibility_s) {
+      const std::string value = seconds % 60 == 0 ? fmt::format("{}min", seconds / 60) : fmt::format("{}s", seconds);
+      c.fix = {fmt::format("services.{}.visibility_timeout={}", decl.name, value)};
+      c.fix_summary = fmt::format("a visibility timeout of {} instead of {} s", value, number_text(visibility_s));
+      c.fix_note = fmt::format("the slowest batch took {} s; {} is that with a quarter to spare (a worker could also "
+                               "extend the timeout while it works, ChangeMessageVisibility, not modelled); make the "
+                               "processing idempotent anyway: delivery is at least once",
+                               number_text(std::round(batch_max_s)), value);
+    }
+  }
+  if (c.fix.empty()) c.fix_note = "no visibility timeout up to 12 h fits the slowest batch: split the jobs";
+  out.push_back(std::move(c));
+}
+
 }  // namespace
 
 void sqs_insights(const InsightInput& in, std::vector<InsightCandidate>& out) {
@@ -143,6 +199,7 @@ void sqs_insights(const InsightInput& in, std::vector<InsightCandidate>& out) {
   if (me == nullptr) return;
   backlog_insight(in, *me, out);
   dlq_insight(in, *me, out);
+  duplicates_insight(in, *me, out);
 }
 
 }  // namespace slsim::models
