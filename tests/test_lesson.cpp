@@ -3,10 +3,13 @@
 // command itself (listing, a lesson that holds, one that fails, bad input).
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <regex>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -50,6 +53,7 @@ lesson:
       check:
         - {metric: workloads.calls.throttled, than_base: lower, by: 0.9}
         - {metric: workloads.calls.throttled, "<": 100}
+      why: "Ten slots: {base:workloads.calls.throttled} throttled became {now:workloads.calls.throttled}, {change:workloads.calls.throttled}"
 )";
 
 // A what-if whose stated effect the simulator contradicts: a slower partner
@@ -339,4 +343,141 @@ TEST_CASE("lesson: bad input exits 2 with the loader's messages", "[lesson][cli]
   CHECK(no_dir.err == "/nonexistent/lessons: error: no such directory: lessons are looked for in the scenarios/ "
                       "directory of the current directory\n"
                       "    hint: run slsim lesson from the project's directory, or give --dir DIR\n");
+}
+
+namespace {
+
+// kPool with its try's why: text replaced (line 24, the text from column 12).
+std::string pool_with_why(const std::string& why) {
+  std::string text = kPool;
+  const auto at = text.find("      why: ");
+  text.replace(at, text.size() - at, "      why: " + why + "\n");
+  return text;
+}
+
+// "1,250" -> 1250.
+double figure(std::string text) {
+  text.erase(std::remove(text.begin(), text.end(), ','), text.end());
+  return std::strtod(text.c_str(), nullptr);
+}
+
+// The "Why:" line of `slsim lesson`'s output for the metric whose "What
+// changed" line reads "WORDS fell|rose from X to Y": X and Y, and the why line.
+struct WhyShown {
+  std::string base, now, why;
+};
+WhyShown why_shown(const std::string& out, const std::string& words) {
+  WhyShown w;
+  std::smatch m;
+  const std::regex changed("    - " + words + " (?:fell|rose|moved) from ([0-9,.]+) to ([0-9,.]+)");
+  if (std::regex_search(out, m, changed)) {
+    w.base = m[1];
+    w.now = m[2];
+  }
+  const std::regex why("\n  Why: ([^\n]*(\n       [^\n]*)*)\n");
+  if (std::regex_search(out, m, why)) w.why = m[1];
+  return w;
+}
+
+}  // namespace
+
+TEST_CASE("lesson: why: placeholders are replaced by the measured figures", "[lesson][why]") {
+  const Scenario sc = load_scenario_text(
+      pool_with_why("\"{{B(c, A)}}: {base:workloads.calls.throttled} -> {now:workloads.calls.throttled} "
+                    "({change:workloads.calls.throttled}), cost {change:cost.total_usd}, p99 "
+                    "{now:workloads.calls.latency_ms.p99}, was {base:workloads.calls.latency_ms.p99}\""),
+      "t.yaml", builtin_services());
+  REQUIRE(sc.lesson_tries.size() == 1);
+  const LessonTry& t = sc.lesson_tries[0];
+  REQUIRE(t.why.size() == 12);
+  CHECK(t.why[0].kind == WhyPart::Kind::text);
+  CHECK(t.why[0].text == "{B(c, A)}: ");
+  CHECK(t.why[1].kind == WhyPart::Kind::base);
+  CHECK(t.why[1].text == "workloads.calls.throttled");
+  CHECK(t.why_metrics.size() == 6);
+  const Json base = parsed(R"({"workloads": {"calls": {"throttled": 412, "latency_ms": {"p99": 1250.4}}},
+      "cost": {"total_usd": 2.0}})");
+  const Json now = parsed(R"({"workloads": {"calls": {"throttled": 0}}, "cost": {"total_usd": 1.5}})");
+  // A metric absent from a run is n/a, and so is its change.
+  CHECK(lesson_why(t, base, now) == "{B(c, A)}: 412 -> 0 (-100%), cost -25%, p99 n/a, was 1,250");
+  CHECK(lesson_why(sc.lesson_tries[0], now, base) == "{B(c, A)}: 0 -> 412 (new), cost +33%, p99 1,250, was n/a");
+  // Without why: nothing to say.
+  CHECK(lesson_why(LessonTry{}, base, now).empty());
+
+  CHECK(change_words(3, 2) == "-33%");
+  CHECK(change_words(1000, 1095) == "+9.5%");
+  CHECK(change_words(100, 102.5) == "+2.5%");
+  CHECK(change_words(7, 7) == "0%");
+  CHECK(change_words(0, 5) == "new");
+  CHECK(change_words(-10, -5) == "+50%");
+
+  CHECK(wrap_paragraph("aaa bbb ccc\nddd", "  Why: ", "       ", 14) == "  Why: aaa bbb\n       ccc ddd\n");
+  CHECK(wrap_paragraph("abcdefghijklmnop  x\n", "W: ", "   ", 8) == "W: abcdefghijklmnop\n   x\n");
+}
+
+TEST_CASE("lesson: bad why: placeholders are load errors at their brace", "[lesson][why]") {
+  CHECK(load_error(pool_with_why("Ten slots {bse:workloads.calls.throttled}")) ==
+        "t.yaml:24:22: error: lesson.try.0.why: unknown placeholder '{bse:workloads.calls.throttled}': expected "
+        "{base:PATH}, {now:PATH} or {change:PATH}\n    hint: did you mean 'base'?\n");
+  CHECK(load_error(pool_with_why("\"{throttled} calls\"")) ==
+        "t.yaml:24:13: error: lesson.try.0.why: unknown placeholder '{throttled}': expected {base:PATH}, "
+        "{now:PATH} or {change:PATH}\n    hint: write '{{' for a literal brace\n");
+  CHECK(load_error(pool_with_why("Ten slots {now:workloads.calls.throttled")) ==
+        "t.yaml:24:22: error: lesson.try.0.why: the '{' of '{now:workloads.calls.throttled' is not closed: a "
+        "placeholder is {base:PATH}, {now:PATH} or {change:PATH}\n    hint: write '{{' for a literal brace\n");
+  CHECK(load_error(pool_with_why("Ten {now:a {now:workloads.calls.throttled}")) ==
+        "t.yaml:24:16: error: lesson.try.0.why: the '{' of '{now:a ' is not closed: a placeholder is {base:PATH}, "
+        "{now:PATH} or {change:PATH}\n    hint: write '{{' for a literal brace\n");
+  CHECK(load_error(pool_with_why("Ten slots} more")) ==
+        "t.yaml:24:21: error: lesson.try.0.why: a '}' without its '{'\n    hint: write '}}' for a literal brace\n");
+  CHECK(load_error(pool_with_why("Ten slots {now:}")) ==
+        "t.yaml:24:22: error: lesson.try.0.why: the placeholder '{now:}' names no metric\n"
+        "    hint: e.g. {now:workloads.api.throttled}\n");
+  // Metric paths are checked as check: paths are: names, then the result's shape.
+  CHECK(load_error(pool_with_why("Ten slots {change:workloads.cals.throttled}")) ==
+        "t.yaml:24:22: error: lesson.try.0.why: there is no workload named 'cals'\n"
+        "    hint: did you mean 'calls'?\n");
+  CHECK(load_error(pool_with_why("Ten slots {now:workloads.calls.throtled}")) ==
+        "t.yaml:24:22: error: lesson.try.0.why: no metric 'workloads.calls.throtled' in the result "
+        "('workloads.calls' has no 'throtled')\n    hint: did you mean 'throttled'?\n");
+  CHECK(load_error(pool_with_why("\"Ten slots {now:workloads.calls}\"")) ==
+        "t.yaml:24:23: error: lesson.try.0.why: 'workloads.calls' is a group of metrics, not a number\n"
+        "    hint: pick one of 'arrived', 'succeeded', 'failed', 'throttled', 'timed_out', 'latency_ms', "
+        "'latency_failed_ms', 'completion_ms', 'end_to_end'\n");
+  // A key misspelt next to why: gets a did-you-mean from the schema.
+  std::string misspelt = pool_with_why("x");
+  misspelt.replace(misspelt.find("      why: "), 10, "      wy:");
+  CHECK(load_error(misspelt) == "t.yaml:24:7: error: lesson.try.0.wy: unknown key 'wy'\n    hint: did you mean 'why'?\n");
+}
+
+TEST_CASE("lesson: the why line shows the figures of the table", "[lesson][why][cli]") {
+  const std::string dir = lesson_dir();
+  const Ran r = run_slsim("lesson pool --dir " + dir);
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  const WhyShown w = why_shown(r.out, "calls throttled");
+  REQUIRE(!w.base.empty());
+  CHECK(w.why == fmt::format("Ten slots: {} throttled became {}, {}", w.base, w.now,
+                             change_words(figure(w.base), figure(w.now))));
+  // After the figures, before the checks.
+  CHECK(r.out.find("  Why: ") > r.out.find("  What changed:\n"));
+  CHECK(r.out.find("  Why: ") < r.out.find("  Checks:\n"));
+}
+
+TEST_CASE("lesson: a bundled lesson explains why with its measured numbers", "[lesson][why][cli]") {
+  const Ran r = run_slsim("lesson lesson-concurrency-limit");
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  const WhyShown w = why_shown(r.out, "checkout throttled");
+  REQUIRE(!w.base.empty());
+  CHECK(w.why.find(fmt::format("throttles fall from {} to {} ({})", w.base, w.now,
+                               change_words(figure(w.base), figure(w.now)))) != std::string::npos);
+  // Wrapped: "  Why: " or its indent, then at most the rest of the width.
+  std::size_t start = 0;
+  while (start < w.why.size()) {
+    const auto end = std::min(w.why.find('\n', start), w.why.size());
+    const std::string line = w.why.substr(start, end - start);
+    CHECK(7 + (start == 0 ? line.size() : line.size() - 7) <= kLessonWidth);
+    start = end + 1;
+  }
 }

@@ -168,6 +168,50 @@ std::string metric_words(const std::string& metric) {
   return unit.empty() ? out : fmt::format("{} ({})", out, unit);
 }
 
+std::string change_words(double base, double now) {
+  if (base == now) return "0%";
+  if (base == 0) return "new";
+  const double percent = relative_change(base, now) * 100;
+  return std::abs(percent) >= 10 ? fmt::format("{:+.0f}%", percent) : fmt::format("{:+.1f}%", percent);
+}
+
+std::string lesson_why(const LessonTry& t, const Json& base, const Json& now) {
+  std::string out;
+  for (const auto& p : t.why) {
+    if (p.kind == WhyPart::Kind::text) {
+      out += p.text;
+      continue;
+    }
+    const std::optional<double> b = number_at(base, p.text), n = number_at(now, p.text);
+    if (p.kind == WhyPart::Kind::base) out += b ? lesson_number(*b) : "n/a";
+    else if (p.kind == WhyPart::Kind::now) out += n ? lesson_number(*n) : "n/a";
+    else out += b && n ? change_words(*b, *n) : "n/a";
+  }
+  return out;
+}
+
+std::string wrap_paragraph(const std::string& text, const std::string& first, const std::string& indent,
+                           std::size_t width) {
+  std::string out = first, line;
+  std::size_t lead = first.size();
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t begin = text.find_first_not_of(" \t\r\n", start);
+    if (begin == std::string::npos) break;
+    std::size_t end = text.find_first_of(" \t\r\n", begin);
+    if (end == std::string::npos) end = text.size();
+    const std::string word = text.substr(begin, end - begin);
+    if (!line.empty() && lead + line.size() + 1 + word.size() > width) {
+      out += line + "\n" + indent;
+      lead = indent.size();
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+    start = end;
+  }
+  return out + line + "\n";
+}
+
 std::vector<std::string> explain_changes(const std::vector<ChangedFigure>& rows) {
   std::vector<std::string> said;
   for (const auto& r : rows) {

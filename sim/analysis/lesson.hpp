@@ -42,6 +42,20 @@ std::string format_changed_figures(const std::vector<ChangedFigure>& rows);
 std::vector<std::string> explain_changes(const std::vector<ChangedFigure>& rows);
 // A metric path in words: workloads.api.latency_ms.p99 -> "api latency p99 (ms)".
 std::string metric_words(const std::string& metric);
+// A try's why: text with its placeholders replaced by the measured figures:
+// {base:PATH} and {now:PATH} as lesson_number shows them, {change:PATH} as
+// change_words does; "n/a" for a metric a run does not have. "" without why:.
+std::string lesson_why(const LessonTry& t, const Json& base, const Json& now);
+// A relative change in a sentence: "-33%" (whole percent from 10% up, else one
+// decimal: "+2.5%"), "0%" when equal, "new" from a base of 0.
+std::string change_words(double base, double now);
+// `text` as one paragraph (its line breaks are spaces) in lines of at most
+// `width` columns: the first starts with `first`, the others with `indent`.
+// A word longer than a line stays whole.
+std::string wrap_paragraph(const std::string& text, const std::string& first, const std::string& indent,
+                           std::size_t width);
+// The width of `slsim lesson`'s wrapped text, in columns.
+inline constexpr std::size_t kLessonWidth = 100;
 // A figure as the tables show it: whole numbers and figures from 1,000 up without decimals (1,234),
 // from 100 with one decimal, smaller ones with 4 significant digits.
 std::string lesson_number(double v);

@@ -43,8 +43,11 @@ void check_expectation_metrics(const Scenario& scenario, Diagnostics& diags) {
   // same metric in two runs of this shape, so it is checked the same way.
   std::vector<const Expectation*> all;
   for (const auto& x : scenario.expect) all.push_back(&x);
-  for (const auto& t : scenario.lesson_tries)
+  // The placeholders of a try's why: text read the same results.
+  for (const auto& t : scenario.lesson_tries) {
     for (const auto& c : t.checks) all.push_back(&c.x);
+    for (const auto& x : t.why_metrics) all.push_back(&x);
+  }
   if (all.empty()) return;
   for (const auto& s : scenario.services)
     if (s.type == nullptr || s.type->build == nullptr) return;
@@ -52,7 +55,7 @@ void check_expectation_metrics(const Scenario& scenario, Diagnostics& diags) {
   const Json deterministic = without_wall_clock(shape);
   for (const Expectation* xp : all) {
     const Expectation& x = *xp;
-    const std::string path = x.path + ".metric";
+    const std::string& path = x.metric_key;
     const auto error = [&](std::string message, std::string hint = {}) {
       diags.error(x.metric_loc, path, std::move(message), std::move(hint));
     };

@@ -191,6 +191,7 @@ int run_lesson(const LessonArgs& a) {
       s += "  What changed:\n";
       for (const auto& said : explain_changes(rows)) s += fmt::format("    - {}\n", said);
     }
+    if (!t.why.empty()) s += wrap_paragraph(lesson_why(t, base_result, now), "  Why: ", "       ", kLessonWidth);
     std::size_t failed = 0;
     if (t.checks.empty()) {
       s += "  No checks: compare the figures with the sentence above.\n";

@@ -77,6 +77,98 @@ const std::vector<std::string>& comparison_ops() {
   return ops;
 }
 
+// A lesson try's `why:` text split into literal text and placeholders
+// {base:PATH}, {now:PATH}, {change:PATH}; {{ and }} are literal braces. Each
+// placeholder's metric goes to `metrics` (checked against the result's shape
+// once the scenario loads), located at its brace when the text sits on one line.
+std::vector<WhyPart> parse_why(const Value& why, Diagnostics& diags, std::vector<Expectation>& metrics) {
+  static const std::vector<std::string> forms{"base", "now", "change"};
+  const std::string& s = why.text;
+  const bool one_line = why.loc.line > 0 && s.find('\n') == std::string::npos;
+  const auto at = [&](std::size_t offset) {
+    SourceLoc loc = why.loc;
+    if (one_line) loc.column += static_cast<int>(offset) + (why.quoted ? 1 : 0);
+    return loc;
+  };
+  const std::string form_list = "{base:PATH}, {now:PATH} or {change:PATH}";
+  std::vector<WhyPart> parts;
+  std::string literal;
+  bool ok = true;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '}') {
+      if (i + 1 < s.size() && s[i + 1] == '}') {
+        literal += '}';
+        ++i;
+        continue;
+      }
+      diags.error(at(i), why.path, "a '}' without its '{'", "write '}}' for a literal brace");
+      ok = false;
+      continue;
+    }
+    if (s[i] != '{') {
+      literal += s[i];
+      continue;
+    }
+    if (i + 1 < s.size() && s[i + 1] == '{') {
+      literal += '{';
+      ++i;
+      continue;
+    }
+    const std::size_t close = s.find_first_of("{}", i + 1);
+    if (close == std::string::npos || s[close] == '{') {
+      diags.error(at(i), why.path,
+                  fmt::format("the '{{' of '{}' is not closed: a placeholder is {}",
+                              echo(s.substr(i, std::min<std::size_t>(close == std::string::npos ? s.size() - i : close - i, 40))),
+                              form_list),
+                  "write '{{' for a literal brace");
+      ok = false;
+      i = close == std::string::npos ? s.size() : close - 1;
+      continue;
+    }
+    const std::string inside = s.substr(i + 1, close - i - 1);
+    const std::size_t colon = inside.find(':');
+    const std::string form = inside.substr(0, colon);
+    WhyPart p;
+    if (form == "base") p.kind = WhyPart::Kind::base;
+    else if (form == "now") p.kind = WhyPart::Kind::now;
+    else if (form == "change") p.kind = WhyPart::Kind::change;
+    if (colon == std::string::npos || p.kind == WhyPart::Kind::text) {
+      std::string hint = did_you_mean(form, forms);
+      if (hint.empty()) hint = "write '{{' for a literal brace";
+      diags.error(at(i), why.path, fmt::format("unknown placeholder '{{{}}}': expected {}", echo(inside), form_list),
+                  hint);
+      ok = false;
+      i = close;
+      continue;
+    }
+    p.text = inside.substr(colon + 1);
+    if (p.text.empty()) {
+      diags.error(at(i), why.path, fmt::format("the placeholder '{{{}}}' names no metric", echo(inside)),
+                  fmt::format("e.g. {{{}:workloads.api.throttled}}", form));
+      ok = false;
+      i = close;
+      continue;
+    }
+    if (!literal.empty()) parts.push_back({WhyPart::Kind::text, std::move(literal)});
+    literal.clear();
+    Expectation x;
+    x.metric = p.text;
+    x.path = why.path;
+    x.metric_key = why.path;
+    x.loc = why.loc;
+    x.metric_loc = at(i);
+    metrics.push_back(std::move(x));
+    parts.push_back(std::move(p));
+    i = close;
+  }
+  if (!literal.empty()) parts.push_back({WhyPart::Kind::text, std::move(literal)});
+  if (!ok) {
+    metrics.clear();
+    return {};
+  }
+  return parts;
+}
+
 }  // namespace
 
 const Schema& expectation_schema() {
@@ -137,7 +229,11 @@ const Schema& lesson_schema() {
       check_item.record = &lesson_check_schema();
       checks.element.push_back(check_item);
       checks.record = &lesson_check_schema();
-      t.params = {set, spec("expect", ParamType::text, "what the student should see, in a sentence"), checks};
+      ParamSpec why = spec("why", ParamType::text,
+                           "the cause in plain words, printed after the figures; {base:PATH}, {now:PATH} and "
+                           "{change:PATH} are replaced by the metric PATH of the base run, of the what-if, and its "
+                           "relative change; {{ and }} are literal braces");
+      t.params = {set, spec("expect", ParamType::text, "what the student should see, in a sentence"), checks, why};
       return t;
     }();
     Schema sc;
@@ -567,6 +663,7 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
     x.metric = e.text("metric");
     x.loc = item.loc;
     x.path = item.path;
+    x.metric_key = item.path + ".metric";
     x.metric_loc = e.get("metric").loc;
     int ops = 0;
     for (const auto& op : comparison_ops()) {
@@ -602,7 +699,7 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
       bool found = false;
       for (const auto& n : names) found = found || n == owner;
       if (!found)
-        diags.error(x.metric_loc, x.path + ".metric",
+        diags.error(x.metric_loc, x.metric_key,
                     fmt::format("there is no {} named '{}'", section == "workloads" ? "workload" : "service", echo(owner)),
                     did_you_mean(owner, names));
     }
@@ -657,6 +754,10 @@ Scenario check_document(DocNode root, const std::string& file, const ServiceRegi
         }
         check_owner(c.x);
         lt.checks.push_back(std::move(c));
+      }
+      if (const Value& why = t.record->get("why"); why.present) {
+        lt.why = parse_why(why, diags, lt.why_metrics);
+        for (const auto& x : lt.why_metrics) check_owner(x);
       }
       sc.lesson_tries.push_back(std::move(lt));
     }

@@ -38,7 +38,8 @@ struct Expectation {
   double upper = 0;    // between: [value, upper]
   SourceLoc loc;
   SourceLoc metric_loc;
-  std::string path;    // expect.N
+  std::string path;        // expect.N
+  std::string metric_key;  // the key path of errors about the metric: expect.N.metric, lesson.try.N.why
 };
 
 // A check of a lesson's what-if (lesson.try.N.check): an expectation on the
@@ -58,11 +59,21 @@ struct LessonSet {
   std::string path;  // lesson.try.N.set, or lesson.try.N.set.K in a list
 };
 
+// A piece of a what-if's `why:` text: literal text, or a measured figure
+// ({base:PATH}, {now:PATH}, {change:PATH}) with `text` its metric path.
+struct WhyPart {
+  enum class Kind { text, base, now, change };
+  Kind kind = Kind::text;
+  std::string text;
+};
+
 // A what-if of a lesson: the base scenario plus its overrides (`set`).
 struct LessonTry {
   std::vector<LessonSet> sets;
   std::string expect;  // the sentence the student should see come true
   std::vector<LessonCheck> checks;
+  std::vector<WhyPart> why;             // the cause in words; empty when not given
+  std::vector<Expectation> why_metrics;  // its placeholders' metrics, checked against the result's shape
   std::string path;  // lesson.try.N
   std::string set_text() const;  // the overrides as shown: "a=1; b=2"
 };
