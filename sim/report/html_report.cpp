@@ -30,6 +30,7 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans",
 h1 { font-size: 24px; margin: 8px 0 4px; }
 h2 { font-size: 19px; margin: 32px 0 8px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
 p.description, p.note { color: #444; margin: 4px 0 12px; }
+p.description { white-space: pre-line; }
 dl.facts { display: grid; grid-template-columns: max-content auto; gap: 2px 16px; margin: 8px 0; }
 dl.facts dt { color: #555; }
 dl.facts dd { margin: 0; }
