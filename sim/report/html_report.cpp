@@ -30,7 +30,6 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans",
 h1 { font-size: 24px; margin: 8px 0 4px; }
 h2 { font-size: 19px; margin: 32px 0 8px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
 p.description, p.note { color: #444; margin: 4px 0 12px; }
-p.description { white-space: pre-line; }
 dl.facts { display: grid; grid-template-columns: max-content auto; gap: 2px 16px; margin: 8px 0; }
 dl.facts dt { color: #555; }
 dl.facts dd { margin: 0; }
@@ -108,9 +107,34 @@ std::string value_text(const Json& v) {
   return out;
 }
 
+// A description as written in YAML: wrapped lines flow together; a line that
+// starts a list item ("- ") or follows one ending with ':' starts a new line.
+std::string description_html(const std::string& text) {
+  std::string out;
+  bool after_colon = false;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    start = end + 1;
+    const auto first = line.find_first_not_of(" \t");
+    if (first == std::string::npos) {
+      if (!out.empty()) out += "<br>\n";
+      after_colon = false;
+      continue;
+    }
+    line = line.substr(first);
+    if (!out.empty()) out += line.starts_with("- ") || after_colon ? "<br>\n" : " ";
+    out += escape(line);
+    after_colon = line.ends_with(':');
+  }
+  return out;
+}
+
 std::string header_part(const Scenario& sc, const Json& r) {
   std::string out = fmt::format("<header>\n<h1>{}</h1>\n", escape(sc.name));
-  if (!sc.description.empty()) out += fmt::format("<p class=\"description\">{}</p>\n", escape(sc.description));
+  if (!sc.description.empty()) out += fmt::format("<p class=\"description\">{}</p>\n", description_html(sc.description));
   std::string window = format_duration(static_cast<double>(sc.duration)) + " measured";
   if (sc.warmup > 0) window += " after " + format_duration(static_cast<double>(sc.warmup)) + " of warm-up";
   const Json* wall = r.find_path("run.wall_s");
@@ -131,6 +155,14 @@ std::string header_part(const Scenario& sc, const Json& r) {
   return out + "</dl>\n</header>\n";
 }
 
+// "$1.20 for the simulated window, $864 for 30 days" (no month when the run cannot be projected).
+std::string cost_summary(const Json& r) {
+  std::string out = html::figure(r, "cost.total_usd", true) + " for the simulated window";
+  if (const Json* m = r.find_path("cost.monthly_usd"); m != nullptr && m->is_number())
+    out += ", " + html::figure(r, "cost.monthly_usd", true) + " for 30 days";
+  return out;
+}
+
 std::string headline_part(const Scenario& sc, const Json& r) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& w : sc.workloads) {
@@ -147,12 +179,11 @@ std::string headline_part(const Scenario& sc, const Json& r) {
   body += "<p class=\"note\">Latency of the succeeded requests as their caller saw the first service's answer; "
           "failed counts errors and timeouts.</p>\n";
   const Json* balanced = r.find_path("accounting.balanced");
-  body += fmt::format("<p>Accounting: {} requests arrived; {}. Cost: {} for the window, {} for 30 days.</p>\n",
-                      html::figure(r, "accounting.arrived"),
+  body += fmt::format("<p>Accounting: {} requests arrived; {}. Cost: {}.</p>\n", html::figure(r, "accounting.arrived"),
                       balanced != nullptr && balanced->is_bool() && balanced->as_bool()
                           ? "<span class=\"pass\">balanced</span>"
                           : "<span class=\"fail\">not balanced</span>",
-                      html::figure(r, "cost.total_usd", true), html::figure(r, "cost.monthly_usd", true));
+                      cost_summary(r));
   return html::section("headline", "Headline figures", body);
 }
 
@@ -187,8 +218,7 @@ std::string series_part(const Scenario& sc, const TimeSeries& series) {
 
 std::string cost_part(const Json& r) {
   const Json* items = r.find_path("cost.items");
-  std::string body = fmt::format("<p>{} for the simulated window; {} for 30 days", html::figure(r, "cost.total_usd", true),
-                                 html::figure(r, "cost.monthly_usd", true));
+  std::string body = "<p>" + cost_summary(r);
   if (const Json* note = r.find_path("cost.projection.note"); note != nullptr && note->is_string())
     body += " (" + escape(note->as_string()) + ")";
   body += ".</p>\n";
