@@ -297,18 +297,77 @@ services:
   CHECK(svg == topology_svg(t));
 }
 
-TEST_CASE("report: run --report writes the file; an unwritable path is bad input", "[report][cli]") {
+TEST_CASE("report: run --report writes the file, and an unwritable path is bad input", "[report][cli]") {
+  const std::string scenario = write_temp("report.yaml", kTwoWorkloads);
   const std::string out = fmt::format("/tmp/slsim_report_test_{}.html", ::getpid());
-  const Ran ok = run_slsim("run scenarios/first-run.yaml --quiet --no-insights --report " + out);
+  const Ran ok = run_slsim(fmt::format("run {} --quiet --no-insights --report {}", scenario, out));
   CHECK(ok.exit_code == 0);
   const std::string html = slurp(out);
-  CHECK(html.find("<h1>first-run</h1>") != std::string::npos);
-  CHECK(html.find("data-chart=\"series-queue-depth\"") != std::string::npos);
+  CHECK(html.find("<h1>report-test</h1>") != std::string::npos);
+  CHECK(announced_series(chart_of(html, "latency-cdf")) == 2);
   CHECK(html.find("Not looked for (--no-insights)") != std::string::npos);
   std::remove(out.c_str());
 
-  const Ran bad = run_slsim("run scenarios/first-run.yaml --quiet --no-insights --report /nonexistent-dir/r.html");
+  const Ran bad = run_slsim(fmt::format("run {} --quiet --no-insights --report /nonexistent-dir/r.html", scenario));
   CHECK(bad.exit_code == 2);
   CHECK(bad.err == "/nonexistent-dir/r.html: error: cannot write the HTML report here\n"
                    "    hint: check that the directory exists and is writable\n");
+  std::remove(scenario.c_str());
+}
+
+TEST_CASE("report: a sweep's report draws each figure against the first varied value, a line per other value",
+          "[report][cli][sweep]") {
+  const std::string scenario = write_temp("sweep.yaml", kTwoWorkloads);
+  const std::string out = fmt::format("/tmp/slsim_sweep_report_{}.html", ::getpid());
+  // Values given out of order are drawn in numeric order.
+  const std::string args = fmt::format(
+      "sweep {} --vary services.orders.reserved_concurrency=4,1,2 --vary services.pages.memory=128MB,256MB "
+      "--duration 20s --quiet --report {}",
+      scenario, out);
+  const Ran ran = run_slsim(args);
+  REQUIRE(ran.exit_code == 0);
+  const std::string html = slurp(out);
+  const std::regex chart("<svg class=\"chart\" data-chart=\"([^\"]+)\" data-series-count=\"([0-9]+)\"");
+  int charts = 0;
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), chart); it != std::sregex_iterator(); ++it) {
+    ++charts;
+    INFO((*it)[1].str());
+    CHECK((*it)[2].str() == "2");  // one line per memory size
+    const std::string svg = chart_of(html, (*it)[1].str());
+    CHECK(count_of(svg, "class=\"series\"") == 2);
+    CHECK(count_of(svg, "<circle") == 6);  // three values, two lines
+    const auto one = svg.find(">1<"), two = svg.find(">2<"), four = svg.find(">4<");
+    CHECK((one < two && two < four && four != std::string::npos));
+  }
+  CHECK(charts >= 5);  // latencies of both workloads, buy's throttles, the costs
+  CHECK(html.find("data-series=\"services.pages.memory=256MB\"") != std::string::npos);
+  CHECK(count_of(html, "<tr><td class=\"num\">") == 6);  // the table of points
+  for (const char* banned : {"<script", "src=", "http://", "https://", "url(", "@import"})
+    CHECK(html.find(banned) == std::string::npos);
+  // Deterministic: the same sweep gives the same bytes.
+  REQUIRE(run_slsim(args).exit_code == 0);
+  CHECK(slurp(out) == html);
+  std::remove(out.c_str());
+  std::remove(scenario.c_str());
+}
+
+TEST_CASE("report: a lesson's report tells the story, charts the checked figures and gives the verdicts",
+          "[report][cli][lesson]") {
+  const std::string out = fmt::format("/tmp/slsim_lesson_report_{}.html", ::getpid());
+  const Ran ran = run_slsim("lesson lesson-concurrency-limit --report " + out);
+  REQUIRE(ran.exit_code == 0);
+  const std::string html = slurp(out);
+  CHECK(html.find("<h1>Lesson lesson-concurrency-limit</h1>") != std::string::npos);
+  CHECK(html.find("Erlang") != std::string::npos);
+  // Three tries check the same figure: one chart, base and three tries.
+  CHECK(announced_series(chart_of(html, "lesson-0")) == 4);
+  CHECK(count_of(chart_of(html, "lesson-0"), "class=\"series\"") == 4);
+  CHECK(chart_of(html, "lesson-1").empty());
+  CHECK(count_of(html, "<section id=\"try-") == 3);
+  CHECK(count_of(html, "The effect shows") == 3);
+  CHECK(html.find("<script") == std::string::npos);
+  std::remove(out.c_str());
+
+  const Ran bad = run_slsim("lesson lesson-concurrency-limit --report /nonexistent-dir/l.html");
+  CHECK(bad.exit_code == 2);
 }

@@ -200,7 +200,7 @@ std::string y_axis(const std::vector<double>& ticks, const Scale& y, double plot
 }
 
 std::string x_axis(const std::vector<double>& ticks, const Scale& x, double plot_bottom, const std::string& label,
-                   bool log) {
+                   bool log, const std::vector<std::string>& categories) {
   std::string out = fmt::format("<g class=\"x-axis\">\n<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#888\"/>\n",
                                 fixed(kLeft, 1), fixed(plot_bottom, 1), fixed(kWidth - kRight, 1), fixed(plot_bottom, 1));
   const double step = ticks.size() > 1 ? ticks[1] - ticks[0] : 1;
@@ -209,7 +209,9 @@ std::string x_axis(const std::vector<double>& ticks, const Scale& x, double plot
         "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#888\"/><text x=\"{}\" y=\"{}\" "
         "text-anchor=\"middle\" fill=\"#444\">{}</text>\n",
         fixed(x(t), 1), fixed(plot_bottom, 1), fixed(x(t), 1), fixed(plot_bottom + 4, 1), fixed(x(t), 1),
-        fixed(plot_bottom + 16, 1), tick_label(t, log ? t : step));
+        fixed(plot_bottom + 16, 1),
+        categories.empty() ? tick_label(t, log ? t : step)
+                           : escape(shortened(categories[static_cast<std::size_t>(t)], 18)));
   }
   out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#222\">{}</text>\n</g>\n",
                      fixed((kLeft + kWidth - kRight) / 2, 1), fixed(plot_bottom + 34, 1), escape(label));
@@ -236,23 +238,34 @@ std::string line_chart(const LineChart& chart) {
   if (drawn.empty()) x_lo = y_lo = 0, x_hi = y_hi = 1;
   if (chart.y_from_zero) y_lo = std::min(y_lo, 0.0), y_hi = std::max(y_hi, 0.0);
   const std::vector<double> yt = nice_ticks(y_lo, y_hi, 4);
-  const std::vector<double> xt = chart.log_x ? log_ticks(x_lo, x_hi) : nice_ticks(x_lo, x_hi, 6);
+  const std::size_t categories = chart.x_categories.size();
+  std::vector<double> xt;
+  if (categories > 0)
+    for (std::size_t i = 0; i < categories; ++i) xt.push_back(static_cast<double>(i));
+  else
+    xt = chart.log_x ? log_ticks(x_lo, x_hi) : nice_ticks(x_lo, x_hi, 6);
 
   const double plot_bottom = kTop + kPlotHeight, plot_right = kWidth - kRight;
-  const Scale x{xt.front(), xt.back(), kLeft, plot_right, chart.log_x};
+  // Categories sit inside the axis, half a slot from its ends.
+  const Scale x = categories > 0 ? Scale{-0.5, static_cast<double>(categories) - 0.5, kLeft, plot_right, false}
+                                 : Scale{xt.front(), xt.back(), kLeft, plot_right, chart.log_x};
   const Scale y{yt.front(), yt.back(), plot_bottom, kTop, false};
   const double legend_top = plot_bottom + 56;
   const double height = legend_top + legend_height(drawn.size()) + 4;
 
   std::string out = open_svg(chart.id, drawn.size(), height, chart.title);
   out += y_axis(yt, y, plot_right, chart.y_label, kTop + kPlotHeight / 2);
-  out += x_axis(xt, x, plot_bottom, chart.x_label, chart.log_x);
+  out += x_axis(xt, x, plot_bottom, chart.x_label, chart.log_x, chart.x_categories);
   std::vector<std::string> names;
   for (std::size_t i = 0; i < drawn.size(); ++i) {
     out += fmt::format(
         "<path class=\"series\" data-series=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.8\" "
         "stroke-linejoin=\"round\"{} d=\"{}\"/>\n",
         escape(drawn[i]->name), colour(i), dash(i), path_data(points[i], x, y));
+    if (categories > 0)
+      for (const Point& p : points[i])
+        out += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"3\" fill=\"{}\"/>\n", fixed(x(p.x), 1), fixed(y(p.y), 1),
+                           colour(i));
     names.push_back(drawn[i]->name);
   }
   out += legend(names, legend_top, false);

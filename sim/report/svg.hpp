@@ -47,6 +47,9 @@ struct LineChart {
   double x_end = 0;
   bool log_x = false;
   bool y_from_zero = true;
+  // A categorical x axis: x holds indices into these labels (0, 1, ...),
+  // evenly spaced, and every point gets a marker.
+  std::vector<std::string> x_categories;
 };
 // Series with fewer than two drawable points are left out (and not counted).
 std::string line_chart(const LineChart& chart);
