@@ -371,3 +371,24 @@ TEST_CASE("report: a lesson's report tells the story, charts the checked figures
   const Ran bad = run_slsim("lesson lesson-concurrency-limit --report /nonexistent-dir/l.html");
   CHECK(bad.exit_code == 2);
 }
+
+TEST_CASE("report: --report leaves the result JSON unchanged", "[report][cli][determinism]") {
+  const std::string scenario = write_temp("unchanged.yaml", kTwoWorkloads);
+  const std::string stem = fmt::format("/tmp/slsim_report_json_{}", ::getpid());
+  REQUIRE(run_slsim(fmt::format("run {} --quiet --no-insights --replications 2 --json {}.a.json", scenario, stem))
+              .exit_code == 0);
+  REQUIRE(run_slsim(fmt::format("run {} --quiet --no-insights --replications 2 --json {}.b.json --report {}.html",
+                                scenario, stem, stem))
+              .exit_code == 0);
+  const std::regex wall("\"(wall_s|events_per_s)\": [^,\n]*");
+  const std::string a = std::regex_replace(slurp(stem + ".a.json"), wall, "");
+  const std::string b = std::regex_replace(slurp(stem + ".b.json"), wall, "");
+  CHECK(a.size() > 1000);
+  CHECK(a == b);
+  // Replications: the report says so, and its figures carry their half-widths.
+  const std::string html = slurp(stem + ".html");
+  CHECK(html.find("2 (figures are means") != std::string::npos);
+  CHECK(html.find(" \u00b1") != std::string::npos);
+  for (const char* suffix : {".a.json", ".b.json", ".html"}) std::remove((stem + suffix).c_str());
+  std::remove(scenario.c_str());
+}

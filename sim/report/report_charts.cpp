@@ -160,7 +160,9 @@ std::vector<svg::LineChart> time_series_charts(const TimeSeries& series, SimTime
     chart.step = true;
     chart.x_end = seconds / unit_s;
     for (std::size_t c = 0; c < series.columns.size(); ++c) {
-      const auto& [owner, metric] = series.columns[c];
+      // Named copies, not structured bindings: clang 14 cannot capture those in a lambda.
+      const std::string& owner = series.columns[c].first;
+      const std::string& metric = series.columns[c].second;
       if (std::none_of(family.metrics.begin(), family.metrics.end(),
                        [&metric](const std::string& m) { return matches(metric, m); }))
         continue;
