@@ -1,4 +1,4 @@
-# ctest's golden.NAME: runs scenarios/NAME.yaml as tools/update-goldens.sh does
+# ctest's golden.NAME: runs scenarios/**/NAME.yaml as tools/update-goldens.sh does
 # (its own seed, one thread; with a time series too, which must not change the
 # result) and compares the result with tests/golden/NAME.json exactly: any
 # difference, missing or added metric fails.

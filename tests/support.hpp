@@ -1,7 +1,9 @@
 #pragma once
 // Test helpers: run a scenario given as text and return its result JSON.
 #include <cmath>
+#include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/report/json.hpp"
@@ -31,6 +33,16 @@ inline std::string load_error(const std::string& text, const LoadOptions& option
     return e.what();
   }
   return "(no error)";
+}
+
+// The path of the bundled scenario scenarios/**/STEM.yaml (the library is
+// grouped in folders; stems are unique, which tests/CMakeLists.txt checks).
+inline std::string bundled_scenario(std::string_view stem) {
+  namespace fs = std::filesystem;
+  const std::string file = std::string(stem) + ".yaml";
+  for (const auto& entry : fs::recursive_directory_iterator(fs::path(SLSIM_SOURCE_DIR) / "scenarios"))
+    if (entry.is_regular_file() && entry.path().filename() == file) return entry.path().string();
+  return std::string(SLSIM_SOURCE_DIR) + "/scenarios/(no " + file + ")";
 }
 
 inline double metric(const Json& r, const std::string& path) {

@@ -317,7 +317,7 @@ TEST_CASE("analyze: a type without an estimate says so", "[analyze]") {
 
 TEST_CASE("analyze: the command prints the comparison and writes it as JSON", "[analyze][cli]") {
   const std::string json = write_temp("analyze.json", "");
-  const Ran r = run_slsim(fmt::format("analyze scenarios/hello-external.yaml --duration 2min --replications 2 --json {}", json));
+  const Ran r = run_slsim(fmt::format("analyze scenarios/getting-started/hello-external.yaml --duration 2min --replications 2 --json {}", json));
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   REQUIRE(r.out.find("slsim 0.1.0 | analyze | hello-external | 2min measured | 2 replications\n") == 0);
@@ -328,12 +328,12 @@ TEST_CASE("analyze: the command prints the comparison and writes it as JSON", "[
   REQUIRE(text.find("\"simulated\": {") != std::string::npos);
   std::remove(json.c_str());
   // --json - writes only the JSON to stdout; the table goes to stderr.
-  const Ran piped = run_slsim("analyze scenarios/hello-external.yaml --duration 1min --json -");
+  const Ran piped = run_slsim("analyze scenarios/getting-started/hello-external.yaml --duration 1min --json -");
   REQUIRE(piped.exit_code == 0);
   REQUIRE(piped.out.rfind("{\n", 0) == 0);
   REQUIRE(piped.err.find("| analyze |") != std::string::npos);
   REQUIRE(piped.err.find("5 replications") != std::string::npos);  // the default
   // Bad input is said as such (exit 2).
-  const Ran bad = run_slsim("analyze scenarios/hello-external.yaml --set services.partner_api.latency=fast");
+  const Ran bad = run_slsim("analyze scenarios/getting-started/hello-external.yaml --set services.partner_api.latency=fast");
   REQUIRE(bad.exit_code == 2);
 }

@@ -26,7 +26,7 @@ const char* kGood =
 }  // namespace
 
 TEST_CASE("cli: run prints the table and exits 0", "[cli]") {
-  const Ran r = run_slsim("run scenarios/hello-external.yaml");
+  const Ran r = run_slsim("run scenarios/getting-started/hello-external.yaml");
   REQUIRE(r.exit_code == 0);
   REQUIRE(r.out.find("visitors") != std::string::npos);
   REQUIRE(r.out.find("accounting:") != std::string::npos);
@@ -34,13 +34,13 @@ TEST_CASE("cli: run prints the table and exits 0", "[cli]") {
 }
 
 TEST_CASE("cli: --json - writes only JSON to stdout and the table to stderr", "[cli]") {
-  const Ran r = run_slsim("run scenarios/hello-external.yaml --json -");
+  const Ran r = run_slsim("run scenarios/getting-started/hello-external.yaml --json -");
   REQUIRE(r.exit_code == 0);
   REQUIRE(r.out.front() == '{');
   REQUIRE(r.out.find("\"accounting\"") != std::string::npos);
   REQUIRE(r.out.find("visitors  ") == std::string::npos);  // no table rows in stdout
   REQUIRE(r.err.find("accounting:") != std::string::npos);
-  const Ran quiet = run_slsim("run scenarios/hello-external.yaml --json - --quiet");
+  const Ran quiet = run_slsim("run scenarios/getting-started/hello-external.yaml --json - --quiet");
   REQUIRE(quiet.err.empty());
 }
 
@@ -83,7 +83,7 @@ TEST_CASE("cli: --seed and --duration override the scenario", "[cli]") {
 }
 
 TEST_CASE("cli: graph prints Graphviz DOT of the topology", "[cli]") {
-  const Ran r = run_slsim("graph scenarios/hello-external.yaml");
+  const Ran r = run_slsim("graph scenarios/getting-started/hello-external.yaml");
   REQUIRE(r.exit_code == 0);
   REQUIRE(r.out.find("digraph \"hello-external\" {") == 0);
   REQUIRE(r.out.find("\"workload:visitors\" -> \"partner_api\" [label=\"workload: call\"];") != std::string::npos);
@@ -119,7 +119,7 @@ TEST_CASE("cli: an unknown subcommand is named, with a did-you-mean", "[cli]") {
   REQUIRE(foo.exit_code == 2);
   REQUIRE(foo.err == "slsim: error: unknown subcommand 'foo' (expected one of 'run', 'validate', 'check', 'graph', "
                      "'docs', 'sweep', 'merge', 'analyze', 'compare', 'import', 'lesson')\n");
-  const Ran chek = run_slsim("chek scenarios/hello-external.yaml");
+  const Ran chek = run_slsim("chek scenarios/getting-started/hello-external.yaml");
   REQUIRE(chek.exit_code == 2);
   REQUIRE(chek.err == "slsim: error: unknown subcommand 'chek' (expected one of 'run', 'validate', 'check', 'graph', "
                       "'docs', 'sweep', 'merge', 'analyze', 'compare', 'import', 'lesson')\n"
@@ -174,20 +174,20 @@ TEST_CASE("cli: docs takes a topic: workload, arrival, distribution...", "[cli][
   REQUIRE(bad.err.find("\n    hint: did you mean 'arrival'?\n") != std::string::npos);
 }
 
-TEST_CASE("cli: a directory is every scenario in it for validate and check, an error for run and graph", "[cli]") {
+TEST_CASE("cli: a directory is every scenario in it and below it for validate and check, an error for run and graph", "[cli]") {
   const std::string dir = "/tmp/slsim_cli_dir_" + std::to_string(::getpid());
-  std::filesystem::create_directories(dir);
-  std::ofstream(dir + "/b.yaml") << kGood;
+  std::filesystem::create_directories(dir + "/sub");
+  std::ofstream(dir + "/sub/b.yaml") << kGood;
   std::ofstream(dir + "/a.yml") << kGood;
   std::ofstream(dir + "/notes.txt") << "not a scenario";
   const Ran validate = run_slsim("validate " + dir);
   REQUIRE(validate.exit_code == 0);
   REQUIRE(validate.out == dir + "/a.yml: ok: 'cli' with 1 service, 1 workload, 0 expectations\n" + dir +
-                              "/b.yaml: ok: 'cli' with 1 service, 1 workload, 0 expectations\n");
+                              "/sub/b.yaml: ok: 'cli' with 1 service, 1 workload, 0 expectations\n");
   const Ran check = run_slsim("check " + dir);
   REQUIRE(check.exit_code == 0);
   REQUIRE(check.out == dir + "/a.yml: ok (no expect: block, so only the accounting was checked: balanced)\n" + dir +
-                           "/b.yaml: ok (no expect: block, so only the accounting was checked: balanced)\n");
+                           "/sub/b.yaml: ok (no expect: block, so only the accounting was checked: balanced)\n");
   const Ran run = run_slsim("run " + dir);
   REQUIRE(run.exit_code == 2);
   REQUIRE(run.err == dir + ": error: a directory, but run takes one scenario file\n"
@@ -196,10 +196,10 @@ TEST_CASE("cli: a directory is every scenario in it for validate and check, an e
   REQUIRE(graph.exit_code == 2);
   REQUIRE(graph.err.find(dir + ": error: a directory, but graph takes one scenario file\n") == 0);
   std::filesystem::remove(dir + "/a.yml");
-  std::filesystem::remove(dir + "/b.yaml");
+  std::filesystem::remove(dir + "/sub/b.yaml");
   const Ran empty = run_slsim("validate " + dir);
   REQUIRE(empty.exit_code == 2);
-  REQUIRE(empty.err == dir + ": error: a directory with no scenario files (*.yaml, *.yml) in it\n");
+  REQUIRE(empty.err == dir + ": error: a directory with no scenario files (*.yaml, *.yml) in it or below it\n");
   std::filesystem::remove_all(dir);
 }
 

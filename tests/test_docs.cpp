@@ -41,6 +41,10 @@ std::string slurp(const fs::path& p) {
   return s.str();
 }
 
+std::string fmt_count(const std::string& name, long n) {
+  return name + ": listed " + std::to_string(n) + " times in scenarios/README.md (once expected)\n";
+}
+
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
   std::istringstream in(text);
@@ -286,6 +290,40 @@ TEST_CASE("docs: the scenarios and files the docs name exist", "[docs]") {
   CHECK(scenarios >= 10);
   INFO(missing);
   CHECK(missing.empty());
+}
+
+TEST_CASE("docs: scenarios/README.md indexes every scenario once, in its folder, marking the lessons", "[docs]") {
+  // The index: "## FOLDER" headings, then "- `NAME` - ..." lines; "**lesson**" marks a lesson.
+  const auto index = lines_of(slurp(kRoot / "scenarios" / "README.md"));
+  const std::regex entry(R"(^- `([A-Za-z0-9_-]+)` — (\*\*lesson\*\*)?)");
+  std::string folder, problems;
+  std::vector<std::string> listed;
+  for (const auto& line : index) {
+    if (line.starts_with("## ")) folder = line.substr(3, line.find(' ', 3) - 3);
+    std::smatch m;
+    if (!std::regex_search(line, m, entry)) continue;
+    const std::string name = m[1].str();
+    listed.push_back(name);
+    const fs::path file = kRoot / "scenarios" / folder / (name + ".yaml");
+    if (!fs::is_regular_file(file)) {
+      problems += "listed but not in scenarios/" + folder + "/: " + name + "\n";
+      continue;
+    }
+    const std::string text = slurp(file);
+    const bool lesson = text.starts_with("lesson:") || text.find("\nlesson:") != std::string::npos;
+    if (lesson != m[2].matched)
+      problems += name + (lesson ? ": a lesson, not marked **lesson**\n" : ": marked **lesson** without a lesson: block\n");
+  }
+  int scenarios = 0;
+  for (const auto& e : fs::recursive_directory_iterator(kRoot / "scenarios")) {
+    if (!e.is_regular_file() || e.path().extension() != ".yaml") continue;
+    ++scenarios;
+    const auto n = std::count(listed.begin(), listed.end(), e.path().stem().string());
+    if (n != 1) problems += fmt_count(e.path().stem().string(), n);
+  }
+  CHECK(scenarios >= 40);
+  INFO(problems);
+  CHECK(problems.empty());
 }
 
 TEST_CASE("docs: ranges are shown as they are checked", "[docs]") {

@@ -334,11 +334,11 @@ TEST_CASE("import: the CLI writes the scenario and says what to fill in", "[impo
   CHECK(s.exit_code == 0);
   CHECK(s.out.starts_with("# Imported from tests/data/templates/sam-hello-world.yaml"));
   CHECK(s.err.starts_with("slsim import: wrote the scenario from tests/data/templates/sam-hello-world.yaml"));
-  const Ran bad = run_slsim("import scenarios/first-run.yaml");
+  const Ran bad = run_slsim("import scenarios/getting-started/first-run.yaml");
   CHECK(bad.exit_code == 2);
   CHECK(bad.out.empty());
   CHECK(bad.err ==
-        "scenarios/first-run.yaml:1:1: error: expected an AWS CloudFormation or SAM template (a mapping "
+        "scenarios/getting-started/first-run.yaml:1:1: error: expected an AWS CloudFormation or SAM template (a mapping "
         "with 'Resources'), found a mapping without 'Resources'\n"
         "    hint: this looks like an slsim scenario already: run it with 'slsim run'\n");
   const Ran missing = run_slsim("import no-such-template.yaml");

@@ -224,7 +224,7 @@ TEST_CASE("insights: the line item above half the cost is named with its share, 
 TEST_CASE("insights: a healthy scenario gets none", "[insights]") {
   // Three queues and consumers with no line item above half the cost, no throttles, few cold starts.
   LoadOptions o;
-  const Scenario sc = load_scenario(std::string(SLSIM_SOURCE_DIR) + "/scenarios/sns-fanout.yaml", builtin_services(), o);
+  const Scenario sc = load_scenario(std::string(SLSIM_SOURCE_DIR) + "/scenarios/architectures/sns-fanout.yaml", builtin_services(), o);
   const Json r = run_replications(sc, ReplicationOptions{});
   CHECK(collect_insights(sc, r).empty());
   const Json none = find_insights(sc, r, InsightOptions{});

@@ -330,9 +330,9 @@ TEST_CASE("lesson: bad input exits 2 with the loader's messages", "[lesson][cli]
   CHECK(bad_list.err == bad_item + ":19:46 (lesson.try.0.set.1): error: services.partner.latncy: unknown key "
                                    "'latncy'\n    hint: did you mean 'latency'?\n");
 
-  const Ran plain = run_slsim("lesson scenarios/hello-external.yaml");
+  const Ran plain = run_slsim("lesson scenarios/getting-started/hello-external.yaml");
   CHECK(plain.exit_code == 2);
-  CHECK(plain.err == "scenarios/hello-external.yaml: error: this scenario has no lesson: block\n"
+  CHECK(plain.err == "scenarios/getting-started/hello-external.yaml: error: this scenario has no lesson: block\n"
                      "    hint: slsim lesson lists the scenarios that have one\n");
   const Ran no_dir = run_slsim("lesson --dir /nonexistent/lessons");
   CHECK(no_dir.exit_code == 2);

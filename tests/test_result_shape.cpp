@@ -47,7 +47,7 @@ const std::string kHead =
 TEST_CASE("result shape: every bundled scenario reports the same keys unrun and run", "[shape]") {
   std::set<std::string> types;
   int scenarios = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(std::string(SLSIM_SOURCE_DIR) + "/scenarios")) {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(std::string(SLSIM_SOURCE_DIR) + "/scenarios")) {
     if (entry.path().extension() != ".yaml") continue;
     ++scenarios;
     LoadOptions one;

@@ -127,7 +127,7 @@ TEST_CASE("runs: every bundled scenario is deterministic for its seed", "[determ
   // Each scenario of scenarios/ twice, shortened to keep the test fast: byte-identical JSON.
   for (const char* file : {"api-stage-throttling", "lambda-cold-starts-vs-provisioned", "sqs-dlq-flaky-consumer",
                            "sns-fanout", "kinesis-clickstream", "s3-thumbnails", "async-throttled-retries"}) {
-    const std::string path = std::string(SLSIM_SOURCE_DIR) + "/scenarios/" + file + ".yaml";
+    const std::string path = testing::bundled_scenario(file);
     LoadOptions o;
     o.overrides = {"duration=5min", "warmup=0s"};
     const Scenario sc = load_scenario(path, builtin_services(), o);

@@ -420,7 +420,7 @@ TEST_CASE("sweep: a goal is met only when the whole interval is on its side", "[
   CHECK(check_goal(below, Json::object()).why == "cost.monthly_usd has no value");
   // The default objective: the monthly cost, or the window's when there is no monthly projection.
   CHECK(default_objective(load_scenario_text(kLambda, "l.yaml", builtin_services())).path == "cost.monthly_usd");
-  CHECK(default_objective(load_scenario(std::string(SLSIM_SOURCE_DIR) + "/scenarios/first-run.yaml", builtin_services()))
+  CHECK(default_objective(load_scenario(std::string(SLSIM_SOURCE_DIR) + "/scenarios/getting-started/first-run.yaml", builtin_services()))
             .path == "cost.total_usd");
 }
 

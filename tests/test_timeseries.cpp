@@ -257,7 +257,7 @@ TEST_CASE("time series: the result JSON is byte-identical with and without sampl
   std::vector<Case> cases = {{"constant arrivals", on_boundaries, {}}, {"throttled", kThrottled, {}}};
   for (const char* bundled : {"first-run", "sns-fanout", "dynamodb-streams-welcome-email", "kinesis-clickstream",
                               "elasticache-session-cache", "dynamodb-capacity-modes", "cloudfront-header-rewriting"})
-    cases.push_back({bundled, slurp(std::string(SLSIM_SOURCE_DIR) + "/scenarios/" + bundled + ".yaml"),
+    cases.push_back({bundled, slurp(testing::bundled_scenario(bundled)),
                      {"duration=1min", "replications=2"}});
   for (const auto& c : cases) {
     INFO(c.name);

@@ -49,7 +49,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # The sweep: 4 points x 3 replications = 12 pairs, split 4 ways.
-scenario="$root/scenarios/lambda-memory-vs-cost.yaml"
+scenario="$root/scenarios/lambda/lambda-memory-vs-cost.yaml"
 sweep=(--vary services.resize.memory=128MB..1024MB:x2 --duration 5min --replications 3
        --goal 'workloads.uploads.latency_ms.p99<5000')
 deterministic() { grep -v -E '"(wall_s|events_per_s)":' "$1"; }

@@ -32,7 +32,7 @@ out="build/fuzz"
 mkdir -p "$out/corpus" "$out/artifacts"
 # The corpus keeps what earlier runs found; the bundled scenarios and the inputs
 # of past findings (tests/fuzz/regressions/) are its seeds.
-cp -n scenarios/*.yaml bench/scenarios/*.yaml tests/fuzz/regressions/* "$out/corpus/" 2>/dev/null || true
+find scenarios bench/scenarios tests/fuzz/regressions -type f ! -name '*.csv' -exec cp -n -t "$out/corpus/" {} + 2>/dev/null || true
 "$out/tests/fuzz/slsim_fuzz_dictionary" > "$out/scenario.dict"
 
 # -timeout: one input may take 10 s at most (a hang otherwise); -rss_limit_mb: memory per run.

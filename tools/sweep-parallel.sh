@@ -19,7 +19,7 @@
 #                       build/release/slsim of this checkout (local runs only)
 #   --threads T         --threads of each shard; default 1 (the shards fill the cores)
 #
-# Example: tools/sweep-parallel.sh --shards 8 -- scenarios/lambda-memory-vs-cost.yaml \
+# Example: tools/sweep-parallel.sh --shards 8 -- scenarios/lambda/lambda-memory-vs-cost.yaml \
 #              --vary services.resize.memory=128MB..3008MB:+64MB --replications 5
 set -euo pipefail
 

@@ -14,7 +14,7 @@
 #
 # The nodes must see the binary, the scenario (and the files it names) and DIR
 # at the same paths, as on a shared file system. Example:
-#   tools/sweep-slurm.sh --shards 8 --out /shared/mem -- scenarios/lambda-memory-vs-cost.yaml \
+#   tools/sweep-slurm.sh --shards 8 --out /shared/mem -- scenarios/lambda/lambda-memory-vs-cost.yaml \
 #       --vary services.resize.memory=128MB..3008MB:+64MB --replications 5
 set -euo pipefail
 

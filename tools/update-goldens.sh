@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the golden results: tests/golden/NAME.json for every bundled
-# scenario scenarios/NAME.yaml, run with its own seed on one thread, without
+# scenario scenarios/**/NAME.yaml (the library is in folders), run with its own seed on one thread, without
 # the wall-clock fields (run.wall_s, run.events_per_s). ctest compares a fresh
 # run of each scenario with its golden exactly (golden.NAME), so that a change
 # in model behaviour shows up in review as a diff of tests/golden/.
@@ -22,11 +22,12 @@ fi
 
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
-  for scenario in scenarios/*.yaml; do names+=("$(basename "$scenario" .yaml)"); done
+  while IFS= read -r scenario; do names+=("$(basename "$scenario" .yaml)"); done \
+    < <(find scenarios -name '*.yaml' | sort)
   # Goldens of scenarios that no longer exist go too.
   for golden in tests/golden/*.json; do
     [ -e "$golden" ] || continue
-    [ -e "scenarios/$(basename "$golden" .json).yaml" ] || { rm "$golden"; echo "removed $golden"; }
+    [ -n "$(find scenarios -name "$(basename "$golden" .json).yaml")" ] || { rm "$golden"; echo "removed $golden"; }
   done
 fi
 
@@ -34,8 +35,8 @@ mkdir -p tests/golden
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
 for name in "${names[@]}"; do
-  scenario="scenarios/$name.yaml"
-  [ -f "$scenario" ] || { echo "update-goldens: no $scenario" >&2; exit 2; }
+  scenario=$(find scenarios -name "$name.yaml" | head -n 1)
+  [ -n "$scenario" ] || { echo "update-goldens: no scenarios/**/$name.yaml" >&2; exit 2; }
   status=0
   "$slsim" run "$scenario" --threads 1 --quiet --json "$tmp" || status=$?
   # 1: an expectation failed (ctest's check.NAME says which); the result is still the golden.

@@ -1,4 +1,6 @@
-// Load-time warnings for a handler that cannot finish within its timeout.
+// Load-time checks of a function that need the whole scenario, and warnings
+// for a handler that cannot finish within its timeout.
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <utility>
@@ -6,6 +8,7 @@
 #include <boost/math/special_functions/gamma.hpp>
 #include <fmt/format.h>
 
+#include "models/lambda/provisioned_scaling.hpp"
 #include "models/lambda/schema.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/scenario/units.hpp"
@@ -118,6 +121,54 @@ void warn_impossible_timeouts(const ServiceDecl& decl, const Scenario& sc, Diagn
                               "the timeout of '{}'",
                               fits, decl.name));
   }
+}
+
+void check_lambda(const ServiceDecl& decl, const Scenario& sc, Diagnostics& diags) {
+  const Record& p = decl.params;
+  const std::string path = "services." + decl.name;
+  const double memory_mb = p.size("memory") / 1048576.0;  // bytes -> MB
+  if (memory_mb != std::floor(memory_mb))
+    diags.error(p.get("memory").loc, path + ".memory",
+                fmt::format("expected a whole number of MB (Lambda memory is set in 1 MB steps), found '{}'", p.get("memory").text));
+  if ((p.has("provisioned_concurrency") || p.has("provisioned_scaling")) && p.has("snapstart"))
+    diags.error(p.get("snapstart").loc, path + ".snapstart", "SnapStart cannot be combined with provisioned concurrency");
+  if (p.has("provisioned_concurrency") && p.has("reserved_concurrency") &&
+      p.integer("provisioned_concurrency") > p.integer("reserved_concurrency"))
+    diags.error(p.get("provisioned_concurrency").loc, path + ".provisioned_concurrency",
+                fmt::format("provisioned concurrency {} exceeds the reserved concurrency {}", p.integer("provisioned_concurrency"),
+                            p.integer("reserved_concurrency")));
+  check_provisioned_scaling(decl, diags);
+  for (const Value& v : p.list("calls")) {
+    const Record& c = *v.record;
+    const ServiceDecl* target = sc.find_service(c.text("to"));
+    if (target == nullptr || target->type == nullptr || !c.has("op")) continue;
+    const auto& ops = target->type->ops;
+    if (std::find(ops.begin(), ops.end(), c.text("op")) == ops.end())
+      diags.error(c.get("op").loc, v.path + ".op",
+                  fmt::format("'{}' ({}) has no operation '{}' (it has {})", target->name, target->type->name, c.text("op"),
+                              quoted_list(ops)),
+                  target->type->op_hint(c.text("op")));
+  }
+  // Account-wide: reservations must leave `unreserved_min` unreserved. Reported once, at the first function.
+  const ServiceDecl* first = nullptr;
+  std::int64_t carved = 0;
+  for (const auto& s : sc.services) {
+    if (s.type == nullptr || s.type->name != "lambda") continue;
+    if (first == nullptr) first = &s;
+    if (s.params.has("reserved_concurrency")) carved += s.params.integer("reserved_concurrency");
+    else carved += initial_provisioned(s.params);
+  }
+  if (first == &decl) {
+    const std::int64_t limit = sc.account.integer("lambda_concurrency");
+    const std::int64_t floor = sc.account.integer("unreserved_min");
+    if (carved > limit - floor)
+      diags.error(decl.loc, "services",
+                  fmt::format("reserved and provisioned concurrency add up to {}, but the account ({} in "
+                              "account.lambda_concurrency) must keep {} unreserved (account.unreserved_min): at most {} "
+                              "can be reserved",
+                              carved, limit, floor, limit - floor));
+  }
+  warn_impossible_timeouts(decl, sc, diags);
 }
 
 }  // namespace slsim::models

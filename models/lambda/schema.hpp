@@ -27,4 +27,9 @@ double duration_scale(const Record& params);
 // Warnings for a handler that cannot finish in time: every invocation (or more
 // than half of them, or every full batch from an event source) times out.
 void warn_impossible_timeouts(const ServiceDecl& decl, const Scenario& scenario, Diagnostics& diags);
+
+// Load-time checks that need the whole scenario (ServiceType::check): memory in
+// whole MB, SnapStart or provisioned concurrency, reservations within the
+// account, the operations of `calls`; then warn_impossible_timeouts.
+void check_lambda(const ServiceDecl& decl, const Scenario& scenario, Diagnostics& diags);
 }  // namespace slsim::models

@@ -113,12 +113,14 @@ std::vector<std::string> scenario_files(const std::vector<std::string>& args, co
       input_error(arg, fmt::format("a directory, but {} takes one scenario file", command),
                   fmt::format("to load every scenario in it: slsim validate {}", arg));
     std::vector<std::string> found;
-    for (const auto& entry : fs::directory_iterator(arg, ec)) {
-      const auto ext = entry.path().extension();
-      if ((ext == ".yaml" || ext == ".yml") && entry.is_regular_file(ec)) found.push_back(entry.path().string());
+    // Recursive: the bundled library is grouped in folders (directory symlinks are not followed).
+    for (auto it = fs::recursive_directory_iterator(arg, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+      const auto ext = it->path().extension();
+      if ((ext == ".yaml" || ext == ".yml") && it->is_regular_file(ec)) found.push_back(it->path().string());
     }
     if (ec) input_error(arg, fmt::format("cannot list the directory: {}", ec.message()));
-    if (found.empty()) input_error(arg, "a directory with no scenario files (*.yaml, *.yml) in it");
+    if (found.empty()) input_error(arg, "a directory with no scenario files (*.yaml, *.yml) in it or below it");
     std::sort(found.begin(), found.end());
     out.insert(out.end(), found.begin(), found.end());
   }
