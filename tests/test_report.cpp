@@ -306,6 +306,15 @@ TEST_CASE("report: run --report writes the file, and an unwritable path is bad i
   CHECK(html.find("<h1>report-test</h1>") != std::string::npos);
   CHECK(announced_series(chart_of(html, "latency-cdf")) == 2);
   CHECK(html.find("Not looked for (--no-insights)") != std::string::npos);
+  CHECK(html.find("intervals of 1s)") != std::string::npos);  // 2min: the default gives 120 intervals
+  // --interval sets the charts' interval: 2min in intervals of 30s.
+  REQUIRE(run_slsim(fmt::format("run {} --quiet --no-insights --interval 30s --report {}", scenario, out)).exit_code == 0);
+  const std::string coarse = slurp(out);
+  CHECK(coarse.find("intervals of 30s)") != std::string::npos);
+  const std::string traffic = chart_of(coarse, "series-traffic");
+  std::smatch m;
+  REQUIRE(std::regex_search(traffic, m, std::regex("data-series=\"browse \\(workload\\) arrived\"[^>]* d=\"([^\"]*)\"")));
+  CHECK(count_of(m[1].str(), "M") + count_of(m[1].str(), "L") == 8);  // 4 intervals, 2 points each
   std::remove(out.c_str());
 
   const Ran bad = run_slsim(fmt::format("run {} --quiet --no-insights --report /nonexistent-dir/r.html", scenario));

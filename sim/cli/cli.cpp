@@ -53,9 +53,10 @@ int cmd_run(const std::string& arg, const std::vector<std::string>& sets, const 
   if (report && flags.report_out == "-" && (json_out == "-" || flags.csv_out == "-"))
     input_error("--report -", "standard output already takes the JSON or the time series", "write one of them to a file");
   // The report draws the time series too: with --csv its interval, else a readable default.
-  const SimTime interval = !flags.csv_out.empty() ? series_interval(sc, flags)
-                           : report               ? default_interval(sc.duration)
-                                                  : 0;
+  if (!flags.interval.empty() && flags.csv_out.empty() && !report)
+    input_error("--interval " + flags.interval, "an interval for the time series, and none is recorded",
+                "add --csv FILE (the series as CSV) or --report FILE.html (its charts)");
+  const SimTime interval = !flags.csv_out.empty() || report ? series_interval(sc, flags) : 0;
   RunOutcome out = run_loaded(sc, flags.threads == 0 ? default_threads() : flags.threads, interval, report);
   if (!flags.no_insights) {
     // Each fix is confirmed by a short rerun of the same scenario and seed with it applied.
@@ -241,11 +242,11 @@ int slsim_main(int argc, char** argv) {
   run->add_flag("--quiet,-q", flags.quiet, "do not print the table");
   run->add_flag("--no-insights", flags.no_insights,
                 "find no insights (and so make no confirming runs); the JSON then has no insights key");
-  CLI::Option* csv = run->add_option("--csv", flags.csv_out,
+  run->add_option("--csv", flags.csv_out,
                                      "write a time series (time_s,service,metric,value) to this file, or - for stdout");
   run->add_option("--interval", flags.interval,
-                  "the time series' interval, e.g. 10s (default: a readable size giving 80 to 200 intervals)")
-      ->needs(csv);
+                  "the time series' interval (--csv, --report), e.g. 10s (default: a readable size giving 80 to 200 "
+                  "intervals)");
   run->add_option("--report", flags.report_out,
                   "write a self-contained HTML report (charts as inline SVG) to this file, or - for stdout");
 
