@@ -234,7 +234,8 @@ TEST_CASE("time series: the CSV of run --csv, its header and its interval", "[ti
                     "    hint: write the unit, e.g. 10s\n");
   const Ran alone = run_slsim("run " + scenario + " --interval 10s");
   CHECK(alone.exit_code == 2);
-  CHECK(alone.err.starts_with("--interval requires --csv"));
+  CHECK(alone.err == "--interval 10s: error: an interval for the time series, and none is recorded\n"
+                     "    hint: add --csv FILE (the series as CSV) or --report FILE.html (its charts)\n");
   const Ran both = run_slsim("run " + scenario + " --csv - --json -");
   CHECK(both.exit_code == 2);
   CHECK(both.err == "--csv -: error: the JSON already goes to standard output (--json -)\n"

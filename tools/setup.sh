@@ -3,6 +3,8 @@
 # Idempotent: apt-get runs only when a package is missing.
 #   --fuzz   also clang and libFuzzer (Debian's clang and the matching
 #            libclang-rt-dev), for the `fuzz` preset and tools/fuzz.sh
+#   --browser   also Chromium and a font (fonts-dejavu-core), for the headless
+#            browser test of the HTML reports (ctest report.browser)
 #   --distributed   also GNU parallel and a single-node Slurm with munge, for
 #            tools/sweep-parallel.sh, tools/sweep-slurm.sh and tools/ci-distributed.sh
 set -euo pipefail
@@ -11,8 +13,9 @@ packages=(g++ cmake ninja-build pkg-config libboost-graph-dev libeigen3-dev liby
 for arg in "$@"; do
   case "$arg" in
     --fuzz) packages+=(clang libclang-rt-dev) ;;
+    --browser) packages+=(chromium fonts-dejavu-core) ;;
     --distributed) packages+=(parallel slurmctld slurmd slurm-client munge) ;;
-    *) echo "setup: unknown argument '$arg' (known: --fuzz, --distributed)" >&2; exit 2 ;;
+    *) echo "setup: unknown argument '$arg' (known: --fuzz, --browser, --distributed)" >&2; exit 2 ;;
   esac
 done
 missing=()

@@ -18,6 +18,7 @@
 #include "sim/scenario/build.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/scenario/units.hpp"
+#include "sim/workload/workload.hpp"
 
 namespace slsim {
 
@@ -148,6 +149,15 @@ Json merge_replications(const std::vector<Json>& runs) {
   return merged;
 }
 
+std::vector<LatencyHistogram> merge_latency(const std::vector<std::vector<LatencyHistogram>>& runs) {
+  std::vector<LatencyHistogram> out;
+  for (const auto& run : runs) {
+    if (out.size() < run.size()) out.resize(run.size());
+    for (std::size_t w = 0; w < run.size(); ++w) out[w].merge(run[w]);
+  }
+  return out;
+}
+
 Diagnostics event_limit_diagnostic(const Scenario& scenario, const EventLimitReached& e) {
   SourceLoc loc = scenario.max_events_loc;
   if (!loc.origin) loc.origin = std::make_shared<const std::string>(scenario.file);
@@ -169,6 +179,7 @@ Json run_replications(const Scenario& scenario, const ReplicationOptions& option
   const unsigned total = scenario.replications;
   std::vector<Json> results(total);
   if (options.series != nullptr) options.series->assign(total, TimeSeries{});
+  if (options.latency != nullptr) options.latency->assign(total, {});
   std::atomic<unsigned> next{0};
   // Progress: each replication's own fraction, in percent, summed on report.
   std::vector<std::atomic<int>> percent(total);
@@ -195,6 +206,8 @@ Json run_replications(const Scenario& scenario, const ReplicationOptions& option
         const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         results[r] = collect_result(scenario, model, wall);
         if (sampler) (*options.series)[r] = sampler->take();
+        if (options.latency != nullptr)
+          for (const Workload* w : model.workloads) (*options.latency)[r].push_back(w->latency());
       } catch (...) {
         failed = true;
         const std::lock_guard lock(error_mutex);

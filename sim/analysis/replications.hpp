@@ -12,6 +12,7 @@
 #include "sim/report/json.hpp"
 #include "sim/report/time_series.hpp"
 #include "sim/scenario/diagnostics.hpp"
+#include "sim/stats/histogram.hpp"
 
 namespace slsim {
 
@@ -26,6 +27,10 @@ struct ReplicationOptions {
   // time series (TimeSeriesSampler); `series` is resized to the replications.
   SimTime series_interval = 0;
   std::vector<TimeSeries>* series = nullptr;
+  // With a place to put them, each replication's latency histograms of its
+  // workloads' succeeded requests (scenario order): `latency` is resized to the
+  // replications. For the HTML report's distributions; the result is unchanged.
+  std::vector<std::vector<LatencyHistogram>>* latency = nullptr;
 };
 
 // Runs scenario.replications replications (replication index 0..R-1) and
@@ -43,6 +48,9 @@ Diagnostics event_limit_diagnostic(const Scenario& scenario, const EventLimitRea
 // Merges per-replication results (same shape): numbers -> mean, booleans ->
 // all true, strings -> the first; adds "ci95" when there are 2 or more.
 Json merge_replications(const std::vector<Json>& runs);
+
+// Each workload's histogram merged over the replications, in index order.
+std::vector<LatencyHistogram> merge_latency(const std::vector<std::vector<LatencyHistogram>>& runs);
 
 // The two-sided 95% Student t quantile t_{0.975, df}.
 double student_t_975(unsigned degrees_of_freedom);

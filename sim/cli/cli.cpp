@@ -20,6 +20,7 @@
 #include "sim/analysis/insights.hpp"
 #include "sim/analysis/replications.hpp"
 #include "sim/cli/commands.hpp"
+#include "sim/report/html_report.hpp"
 #include "sim/report/result.hpp"
 #include "sim/scenario/build.hpp"
 #include "sim/scenario/scenario.hpp"
@@ -48,8 +49,15 @@ int cmd_run(const std::string& arg, const std::vector<std::string>& sets, const 
   print_warnings(sc);
   const std::string& json_out = flags.json_out;
   const bool quiet = flags.quiet;
-  const SimTime interval = flags.csv_out.empty() ? 0 : series_interval(sc, flags);
-  RunOutcome out = run_loaded(sc, flags.threads == 0 ? default_threads() : flags.threads, interval);
+  const bool report = !flags.report_out.empty();
+  if (report && flags.report_out == "-" && (json_out == "-" || flags.csv_out == "-"))
+    input_error("--report -", "standard output already takes the JSON or the time series", "write one of them to a file");
+  // The report draws the time series too: with --csv its interval, else a readable default.
+  if (!flags.interval.empty() && flags.csv_out.empty() && !report)
+    input_error("--interval " + flags.interval, "an interval for the time series, and none is recorded",
+                "add --csv FILE (the series as CSV) or --report FILE.html (its charts)");
+  const SimTime interval = !flags.csv_out.empty() || report ? series_interval(sc, flags) : 0;
+  RunOutcome out = run_loaded(sc, flags.threads == 0 ? default_threads() : flags.threads, interval, report);
   if (!flags.no_insights) {
     // Each fix is confirmed by a short rerun of the same scenario and seed with it applied.
     InsightOptions options;
@@ -65,7 +73,10 @@ int cmd_run(const std::string& arg, const std::vector<std::string>& sets, const 
   }
   if (!flags.csv_out.empty() && !write_text(flags.csv_out, time_series_csv(out.series)))
     input_error(flags.csv_out, "cannot write the time series here");
-  if (!quiet) (json_out == "-" || flags.csv_out == "-" ? std::cerr : std::cout) << table;
+  if (report && !write_text(flags.report_out, html_run_report({sc, out.result, out.series, out.latency})))
+    input_error(flags.report_out, "cannot write the HTML report here", "check that the directory exists and is writable");
+  const bool stdout_taken = json_out == "-" || flags.csv_out == "-" || flags.report_out == "-";
+  if (!quiet) (stdout_taken ? std::cerr : std::cout) << table;
   return out.expectations_pass ? kExitOk : kExitExpectationFailed;
 }
 
@@ -231,11 +242,13 @@ int slsim_main(int argc, char** argv) {
   run->add_flag("--quiet,-q", flags.quiet, "do not print the table");
   run->add_flag("--no-insights", flags.no_insights,
                 "find no insights (and so make no confirming runs); the JSON then has no insights key");
-  CLI::Option* csv = run->add_option("--csv", flags.csv_out,
+  run->add_option("--csv", flags.csv_out,
                                      "write a time series (time_s,service,metric,value) to this file, or - for stdout");
   run->add_option("--interval", flags.interval,
-                  "the time series' interval, e.g. 10s (default: a readable size giving 80 to 200 intervals)")
-      ->needs(csv);
+                  "the time series' interval (--csv, --report), e.g. 10s (default: a readable size giving 80 to 200 "
+                  "intervals)");
+  run->add_option("--report", flags.report_out,
+                  "write a self-contained HTML report (charts as inline SVG) to this file, or - for stdout");
 
   CLI::App* validate = app.add_subcommand("validate", "load and check scenarios without running them");
   validate->add_option("files", files, many_files)->required();

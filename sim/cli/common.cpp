@@ -131,7 +131,7 @@ void print_warnings(const Scenario& sc) {
   std::cerr << sc.warnings.str();
 }
 
-RunOutcome run_loaded(const Scenario& sc, unsigned threads, SimTime series_interval) {
+RunOutcome run_loaded(const Scenario& sc, unsigned threads, SimTime series_interval, bool latency) {
   ProgressBar bar;
   ReplicationOptions options;
   options.threads = threads;
@@ -141,9 +141,12 @@ RunOutcome run_loaded(const Scenario& sc, unsigned threads, SimTime series_inter
     options.series_interval = series_interval;
     options.series = &series;
   }
+  std::vector<std::vector<LatencyHistogram>> histograms;
+  if (latency) options.latency = &histograms;
   RunOutcome out;
   out.result = run_replications(sc, options);
   if (series_interval > 0) out.series = merge_time_series(series);
+  out.latency = merge_latency(histograms);
   out.expectations_pass = evaluate_expectations(sc, out.result);
   return out;
 }

@@ -40,10 +40,13 @@ struct RunOutcome {
   Json result;
   bool expectations_pass = true;
   TimeSeries series;  // with a series interval: the mean over the replications
+  // With `latency`: each workload's succeeded latencies over all replications (scenario order).
+  std::vector<LatencyHistogram> latency;
 };
 // Runs the scenario's replications on `threads` threads (a progress bar on a
-// terminal); with `series_interval` > 0 each also records a time series.
-RunOutcome run_loaded(const Scenario& sc, unsigned threads, SimTime series_interval = 0);
+// terminal); with `series_interval` > 0 each also records a time series, and
+// with `latency` the workloads' latency histograms are kept (the HTML report).
+RunOutcome run_loaded(const Scenario& sc, unsigned threads, SimTime series_interval = 0, bool latency = false);
 unsigned default_threads();
 // `path` "-" is standard output. False if the file cannot be written.
 bool write_text(const std::string& path, const std::string& text);
@@ -52,6 +55,7 @@ bool write_text(const std::string& path, const std::string& text);
 struct RunFlags {
   std::string seed, duration, replications, json_out;
   std::string csv_out, interval;  // run: the time series (--csv, --interval)
+  std::string report_out;         // run, sweep, lesson: the HTML report (--report)
   unsigned threads = 0;  // 0: one per core
   bool quiet = false;
   bool no_insights = false;  // run: no insights (and so no confirming runs)

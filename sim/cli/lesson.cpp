@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/analysis/html_reports.hpp"
 #include "sim/analysis/lesson.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/report/result.hpp"
@@ -176,11 +177,13 @@ int run_lesson(const LessonArgs& a) {
   std::cout << safe(out) << std::flush;
 
   const Json base_result = run_loaded(base, threads).result;
+  std::vector<Json> try_results;  // for --report
   std::vector<std::string> failures;
   std::size_t shown_effect = 0;
   for (std::size_t i = 0; i < base.lesson_tries.size(); ++i) {
     const LessonTry& t = base.lesson_tries[i];
     const Json now = run_loaded(variations[i], threads).result;
+    if (!a.flags.report_out.empty()) try_results.push_back(now);
     std::string s = fmt::format("\nTry {}: {}\n", i + 1, t.set_text());
     if (!t.expect.empty()) s += fmt::format("  Expect: {}\n", t.expect);
     const std::vector<ChangedFigure> rows = changed_figures(t, base_result, now);
@@ -219,6 +222,9 @@ int run_lesson(const LessonArgs& a) {
                                     base.lesson_tries.size());
   for (const auto& f : failures) summary += fmt::format("{}: FAIL {}\n", stem, f);
   std::cout << safe(summary);
+  if (!a.flags.report_out.empty() &&
+      !write_text(a.flags.report_out, html_lesson_report({stem, base, base_result, try_results})))
+    input_error(a.flags.report_out, "cannot write the HTML report here", "check that the directory exists and is writable");
   return failures.empty() ? kExitOk : kExitExpectationFailed;
 }
 
@@ -238,6 +244,8 @@ Command add_lesson_command(CLI::App& app) {
       ->check(CLI::Range(1u, 1024u));
   cmd->add_option("--set", a->sets, "override a value of the base and every what-if: PATH=VALUE (repeatable)")
       ->allow_extra_args(false);
+  cmd->add_option("--report", a->flags.report_out,
+                  "write a self-contained HTML report (the story, the checked figures as charts, the verdicts)");
   return {cmd, [a] {
             if (a->dir.empty()) a->dir = "scenarios";
             return a->name.empty() ? list_lessons(a->dir) : run_lesson(*a);

@@ -48,6 +48,7 @@ Command add_merge_command(CLI::App& app) {
   cmd->add_option("parts", a->parts, "the part files, one per shard, in any order")->required();
   cmd->add_option("--json", a->outputs.json_out, "write the sweep JSON to this file, or - for stdout");
   cmd->add_option("--csv", a->outputs.csv_out, "write one row per point with the table's figures to this file");
+  cmd->add_option("--report", a->outputs.report_out, "write the sweep's self-contained HTML report to this file");
   cmd->add_flag("--quiet,-q", a->outputs.quiet, "do not print the table");
   return {cmd, [a] { return run_merge(*a); }};
 }

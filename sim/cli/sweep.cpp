@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/analysis/html_reports.hpp"
 #include "sim/analysis/sweep.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/cli/sweep_output.hpp"
@@ -192,9 +193,13 @@ Command add_sweep_command(CLI::App& app) {
   cmd->add_option("--set", a->sets, "override a value of every point: PATH=VALUE (repeatable)")->allow_extra_args(false);
   cmd->add_option("--json", a->flags.json_out, "write the sweep JSON (a part file with --shard) to this file, or -");
   cmd->add_option("--csv", a->outputs.csv_out, "write one row per point with the table's figures to this file");
+  cmd->add_option("--report", a->outputs.report_out,
+                  "write a self-contained HTML report (each figure against the varied value, the points) to this file");
   cmd->add_flag("--quiet,-q", a->outputs.quiet, "do not print the table");
   return {cmd, [a] {
             a->outputs.json_out = a->flags.json_out;
+            if (!a->shard.empty() && !a->outputs.report_out.empty())
+              input_error("--shard " + a->shard, "a shard has only part of the points: write the report with slsim merge --report");
             return run_sweep(*a);
           }};
 }
@@ -204,7 +209,10 @@ int emit_sweep(const Json& sweep, const SweepOutputs& outputs) {
     input_error(outputs.json_out, "cannot write the sweep JSON here");
   if (!outputs.csv_out.empty() && !write_text(outputs.csv_out, format_sweep_csv(sweep)))
     input_error(outputs.csv_out, "cannot write the CSV here");
-  if (!outputs.quiet) (outputs.json_out == "-" ? std::cerr : std::cout) << format_sweep_table(sweep);
+  if (!outputs.report_out.empty() && !write_text(outputs.report_out, html_sweep_report(sweep)))
+    input_error(outputs.report_out, "cannot write the HTML report here", "check that the directory exists and is writable");
+  if (!outputs.quiet)
+    (outputs.json_out == "-" || outputs.report_out == "-" ? std::cerr : std::cout) << format_sweep_table(sweep);
   const Json* goals = sweep.find("sweep")->find("goals");
   return goals != nullptr && best_point(sweep) == nullptr ? kExitExpectationFailed : kExitOk;
 }

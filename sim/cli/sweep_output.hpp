@@ -1,6 +1,6 @@
 #pragma once
 // What `sweep` and `merge` print and write for a sweep's JSON: the table
-// (stdout, or stderr when the JSON goes to stdout), --json and --csv.
+// (stdout, or stderr when the JSON goes to stdout), --json, --csv and --report.
 #include <string>
 
 #include "sim/report/json.hpp"
@@ -9,6 +9,7 @@ namespace slsim::cli {
 
 struct SweepOutputs {
   std::string json_out, csv_out;
+  std::string report_out;  // the HTML report
   bool quiet = false;
 };
 
