@@ -33,6 +33,7 @@ p.description, p.note { color: #444; margin: 4px 0 12px; }
 dl.facts { display: grid; grid-template-columns: max-content auto; gap: 2px 16px; margin: 8px 0; }
 dl.facts dt { color: #555; }
 dl.facts dd { margin: 0; }
+div.table { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; margin: 8px 0 16px; font-size: 13px; }
 th, td { border-bottom: 1px solid #e4e4e4; padding: 4px 10px; text-align: left; vertical-align: top; }
 th { background: #f6f6f6; }
@@ -62,7 +63,8 @@ std::string page(const std::string& title, const std::string& body) {
 std::string table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
                   const std::vector<bool>& numeric) {
   const auto cls = [&numeric](std::size_t c) { return c < numeric.size() && numeric[c] ? " class=\"num\"" : ""; };
-  std::string out = "<table>\n<thead><tr>";
+  // A wide table (a sweep's points) scrolls sideways inside the page instead of overflowing it.
+  std::string out = "<div class=\"table\"><table>\n<thead><tr>";
   for (std::size_t c = 0; c < header.size(); ++c) out += fmt::format("<th{}>{}</th>", cls(c), header[c]);
   out += "</tr></thead>\n<tbody>\n";
   for (const auto& row : rows) {
@@ -70,7 +72,7 @@ std::string table(const std::vector<std::string>& header, const std::vector<std:
     for (std::size_t c = 0; c < row.size(); ++c) out += fmt::format("<td{}>{}</td>", cls(c), row[c]);
     out += "</tr>\n";
   }
-  return out + "</tbody>\n</table>\n";
+  return out + "</tbody>\n</table></div>\n";
 }
 
 std::string section(const std::string& id, const std::string& title, const std::string& body) {
