@@ -374,6 +374,10 @@ TEST_CASE("report: a lesson's report tells the story, charts the checked figures
   CHECK(chart_of(html, "lesson-1").empty());
   CHECK(count_of(html, "<section id=\"try-") == 3);
   CHECK(count_of(html, "The effect shows") == 3);
+  // Each try's why: with the measured figures in place of its placeholders.
+  CHECK(count_of(html, "<p class=\"why\"><b>Why:</b> ") == 3);
+  CHECK(html.find("{base:") == std::string::npos);
+  CHECK(html.find("{now:") == std::string::npos);
   CHECK(html.find("<script") == std::string::npos);
   std::remove(out.c_str());
 

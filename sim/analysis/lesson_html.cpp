@@ -126,6 +126,8 @@ std::string try_part(const LessonReportInput& in, std::size_t i) {
                        r < words.size() ? escape(words[r]) : std::string{}});
     body += html::table({"figure", "base", "with the change", "in words"}, cells, {false, true, true, false});
   }
+  // The cause, in the lesson's words with this run's figures (as `slsim lesson` prints it).
+  if (!t.why.empty()) body += fmt::format("<p class=\"why\"><b>Why:</b> {}</p>\n", escape(lesson_why(t, in.base_result, now)));
   if (t.checks.empty()) {
     body += "<p class=\"note\">No checks: compare the figures with the sentence above.</p>\n";
   } else {
